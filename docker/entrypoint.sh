@@ -1,0 +1,18 @@
+#!/bin/sh
+# Initialises a cluster whose superuser comes from the environment and whose password is
+# read from a file (never an environment variable, which docker inspect would show), then
+# runs postgres in the foreground with any "-c name=value" arguments passed to the container.
+set -eu
+: "${SHARDMOVE_USER:?SHARDMOVE_USER must be set}"
+: "${SHARDMOVE_PASSWORD_FILE:?SHARDMOVE_PASSWORD_FILE must be set}"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  initdb -D "$PGDATA" -U "$SHARDMOVE_USER" --pwfile="$SHARDMOVE_PASSWORD_FILE" --auth-local=trust --auth-host=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
+fi
+# The proxy's PL/Proxy and new's postgres_fdw connect to peers with libpq, which finds the
+# shared password here (the seed's own practice: a .pgpass on the proxy node).
+umask 077
+printf '*:*:*:%s:%s\n' "$SHARDMOVE_USER" "$(cat "$SHARDMOVE_PASSWORD_FILE")" > /var/lib/shardmove/.pgpass
+export PGPASSFILE=/var/lib/shardmove/.pgpass
+exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"

@@ -1,0 +1,39 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Reporter } from './reporter.ts';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandContext {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: readonly string[];
+  readonly reporter: Reporter;
+  /** Results (JSON, connection info) go to stdout; progress goes to the reporter (stderr). */
+  readonly out: (text: string) => void;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: OptionSpec;
+  run(context: CommandContext): Promise<number>;
+}
+
+/** Flags every command that builds a config accepts. */
+export const configOptions = {
+  provider: { type: 'string' },
+  scenario: { type: 'string' },
+  config: { type: 'string' },
+  partitions: { type: 'string' },
+  'move-partition': { type: 'string' },
+  'state-dir': { type: 'string' },
+  'allow-destructive': { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+export const configOptionsHelp = `  --provider auto|containers|local|external   where the nodes run (default: auto)
+  --scenario NAME          scenario from scenarios/ (default: seed-db23)
+  --config FILE            JSON config layered over the scenario
+  --partitions N           partition count, a power of two (default: 32)
+  --move-partition N       the partition to move (default: 23)
+  --state-dir DIR          where up --keep writes its state (default: .shardmove)
+  --allow-destructive      allow dropping databases shardmove did not create`;

@@ -1,0 +1,52 @@
+import { errorMessage } from '../../errors.ts';
+import { readState, removeState, stateEndpoints } from '../../state/state-file.ts';
+import { stopByHandle, sweepEverything } from '../../topology/stop-kept.ts';
+import type { Command } from '../command.ts';
+
+export const downCommand: Command = {
+  name: 'down',
+  summary: 'stop what `up --keep` started (--all: everything shardmove ever labelled)',
+  usage: `shardmove down [--all] [--state-dir DIR]
+
+Stops the topology recorded in the state file and removes the state and pgpass files.
+With --all, also removes every container and network labelled dev.shardmove.managed and
+every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves behind.
+
+  --all                    sweep everything shardmove ever labelled on this machine
+  --state-dir DIR          the state directory (default: .shardmove)`,
+  options: { all: { type: 'boolean' }, 'state-dir': { type: 'string' } },
+  async run({ values, reporter, out }) {
+    const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : '.shardmove';
+    let failed = false;
+    const state = await readState(stateDir).catch((error: unknown) => {
+      reporter.sink({ type: 'warning', message: errorMessage(error) });
+      return undefined;
+    });
+    if (state) {
+      try {
+        const summary = await stopByHandle(
+          state.handle,
+          async () => {
+            const nodes = await stateEndpoints(state);
+            return { proxy: nodes.proxy.endpoint, old: nodes.old.endpoint, new: nodes.new.endpoint };
+          },
+          10_000,
+        );
+        await removeState(stateDir, state);
+        out(`run ${state.runId} (${state.provider}): ${summary}`);
+      } catch (error) {
+        failed = true;
+        reporter.sink({
+          type: 'warning',
+          message: `could not stop run ${state.runId}: ${errorMessage(error)}`,
+        });
+      }
+    } else if (values.all !== true) {
+      out(`nothing to stop: no kept topology in ${stateDir} (use --all to sweep leftovers)`);
+    }
+    if (values.all === true) {
+      for (const line of await sweepEverything()) out(line);
+    }
+    return failed ? 1 : 0;
+  },
+};

@@ -1,0 +1,79 @@
+import { ShardmoveError } from '../../errors.ts';
+import { nodeUris, readState, writeState } from '../../state/state-file.ts';
+import { startTopology } from '../../topology/start-topology.ts';
+import { type Command, configOptions, configOptionsHelp } from '../command.ts';
+import { configFromFlags } from '../config-from-flags.ts';
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'provision proxy, old and new and install the seed schema',
+  usage: `shardmove up [--keep] [--json] [options]
+
+Provisions the proxy and the two backend clusters, installs schema digoal on every shard,
+PL/Proxy and the cluster on the proxy, and checks that they answer. Without --keep it
+tears everything down again (a smoke test); with --keep it leaves them running and
+writes the connection info to the state file for later commands.
+
+  --keep                   leave the topology running (stop it with shardmove down)
+  --json                   print {"provider","proxy","old","new","pgpass"} on stdout
+${configOptionsHelp}`,
+  options: { ...configOptions, keep: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run({ values, reporter, out }) {
+    const { config } = await configFromFlags(values);
+    const keep = values.keep === true;
+    const existing = keep ? await readState(config.stateDir) : undefined;
+    if (existing) {
+      throw new ShardmoveError(
+        `a kept topology is already running (run ${existing.runId}, ${existing.provider})`,
+        {
+          hint: 'stop it first with `shardmove down`',
+        },
+      );
+    }
+    const topology = await startTopology({ config, events: reporter.sink });
+    const uris = nodeUris(topology.nodes, config.topology.proxyDatabase);
+    let pgpass: string | undefined;
+    try {
+      if (keep) {
+        const node = (role: 'proxy' | 'old' | 'new') => ({
+          uri: uris[role],
+          peerHost: topology.nodes[role].peerHost,
+          peerPort: topology.nodes[role].peerPort,
+        });
+        const state = await writeState(
+          config.stateDir,
+          {
+            runId: topology.runId,
+            provider: topology.provider,
+            createdAt: new Date().toISOString(),
+            handle: topology.handle,
+            nodes: { proxy: node('proxy'), old: node('old'), new: node('new') },
+            proxyDatabase: config.topology.proxyDatabase,
+            facts: { ...topology.facts },
+            settings: topology.settings,
+          },
+          topology.nodes,
+        );
+        pgpass = state.pgpass;
+      }
+    } finally {
+      // Kept: from here the state file, not this process, is what stops it (shardmove down).
+      if (!keep || pgpass === undefined) await topology.stop();
+    }
+    reporter.flush();
+    if (values.json === true) {
+      out(JSON.stringify({ provider: topology.provider, ...uris, pgpass: pgpass ?? null }));
+    } else {
+      out(`provider  ${topology.provider} (run ${topology.runId})`);
+      for (const role of ['proxy', 'old', 'new'] as const) out(`${role.padEnd(9)} ${uris[role]}`);
+      if (pgpass) {
+        out(`pgpass    ${pgpass}`);
+        out(`\ntry:  PGPASSFILE=${pgpass} psql "${uris.proxy}" -c 'select * from query_pk(23)'`);
+        out('stop: shardmove down');
+      } else {
+        out('\nthe topology answered and was torn down again (use --keep to leave it running)');
+      }
+    }
+    return 0;
+  },
+};

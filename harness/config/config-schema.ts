@@ -1,0 +1,83 @@
+import { providerNames } from './config-types.ts';
+
+/**
+ * The shape of a config layer, used to reject unknown keys and wrong types with a message
+ * that names the key. Leaves return an error string, or undefined when the value is fine.
+ */
+export type LeafCheck = (value: unknown) => string | undefined;
+export interface ObjectShape {
+  readonly fields: Readonly<Record<string, Shape>>;
+  readonly optional?: boolean;
+}
+export type Shape = LeafCheck | ObjectShape;
+
+const integer =
+  (min: number, max: number): LeafCheck =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+      ? undefined
+      : `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`;
+
+const boolean: LeafCheck = (v) =>
+  typeof v === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(v)}`;
+
+const nonEmptyString: LeafCheck = (v) =>
+  typeof v === 'string' && v.length > 0 ? undefined : `must be a non-empty string, got ${JSON.stringify(v)}`;
+
+/** Names that go into SQL: plain lower-case identifiers, so nothing needs guessing about quoting. */
+const identifier: LeafCheck = (v) =>
+  typeof v === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(v)
+    ? undefined
+    : `must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), got ${JSON.stringify(v)}`;
+
+const oneOf =
+  (values: readonly string[]): LeafCheck =>
+  (v) =>
+    typeof v === 'string' && values.includes(v)
+      ? undefined
+      : `must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`;
+
+const optional =
+  (check: LeafCheck): LeafCheck =>
+  (v) =>
+    v === undefined || v === null ? undefined : check(v);
+
+const integerList: LeafCheck = (v) =>
+  Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0)
+    ? undefined
+    : `must be a list of partition numbers, got ${JSON.stringify(v)}`;
+
+const settingsMap: LeafCheck = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object of setting: value';
+  for (const [key, value] of Object.entries(v)) {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(key)) return `has an invalid setting name ${JSON.stringify(key)}`;
+    if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      return `setting ${key} must be a string, number or boolean`;
+    }
+  }
+  return undefined;
+};
+
+export const configShape: ObjectShape = {
+  fields: {
+    provider: oneOf(providerNames),
+    topology: {
+      fields: {
+        partitions: integer(4, 1024),
+        oldPartitions: optional(integerList),
+        movePartition: integer(0, 1023),
+        clusterName: identifier,
+        proxyDatabase: identifier,
+        role: identifier,
+        connectionLifetimeSeconds: integer(0, 86_400),
+      },
+    },
+    server: { fields: { proxy: settingsMap, backend: settingsMap } },
+    load: { fields: { clients: integer(1, 1000) } },
+    external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
+    allowDestructive: boolean,
+    stateDir: nonEmptyString,
+    connectTimeoutMillis: integer(100, 600_000),
+    startupTimeoutSeconds: integer(1, 3600),
+  },
+};

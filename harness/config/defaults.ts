@@ -1,0 +1,22 @@
+import type { ShardmoveConfig } from './config-types.ts';
+
+/** The seed's system (../shared/seed/SPEC.md): 32 partitions, db23 moves old -> new. */
+export const defaultConfig: ShardmoveConfig = {
+  provider: 'auto',
+  topology: {
+    partitions: 32,
+    oldPartitions: undefined,
+    movePartition: 23,
+    clusterName: 'rds_pg_cluster',
+    proxyDatabase: 'proxy',
+    role: 'digoal',
+    connectionLifetimeSeconds: 1800,
+  },
+  server: { proxy: {}, backend: {} },
+  load: { clients: 30 },
+  external: undefined,
+  allowDestructive: false,
+  stateDir: '.shardmove',
+  connectTimeoutMillis: 10_000,
+  startupTimeoutSeconds: 120,
+};

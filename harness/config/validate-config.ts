@@ -1,0 +1,120 @@
+import { ConfigError } from '../errors.ts';
+import { configShape, type ObjectShape, type Shape } from './config-schema.ts';
+import type { ShardmoveConfig } from './config-types.ts';
+import { parseDsn } from './dsn.ts';
+import { topologyLayout } from './topology-layout.ts';
+
+export type ConfigLayer = { readonly source: string; readonly values: Record<string, unknown> };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0] ?? 0;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j] ?? 0;
+        row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length] ?? Number.POSITIVE_INFINITY;
+  };
+  const best = candidates
+    .map((c) => ({ c, d: distance(name.toLowerCase(), c.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.c : undefined;
+}
+
+/** Checks one layer against the shape: unknown keys and wrong types, each named by its path. */
+function checkLayer(values: Record<string, unknown>, shape: ObjectShape, path: string, source: string): void {
+  const known = Object.keys(shape.fields);
+  for (const [key, value] of Object.entries(values)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    const field: Shape | undefined = shape.fields[key];
+    if (field === undefined) {
+      const suggestion = closest(key, known);
+      throw new ConfigError(
+        `unknown key '${keyPath}' in ${source}${suggestion ? ` (did you mean '${path ? `${path}.` : ''}${suggestion}'?)` : ''}`,
+        { hint: `known keys${path ? ` under '${path}'` : ''}: ${known.join(', ')}` },
+      );
+    }
+    if (typeof field === 'function') {
+      const problem = field(value);
+      if (problem) throw new ConfigError(`'${keyPath}' in ${source} ${problem}`);
+    } else if (isPlainObject(value)) {
+      checkLayer(value, field, keyPath, source);
+    } else if (!(field.optional && (value === undefined || value === null))) {
+      throw new ConfigError(`'${keyPath}' in ${source} must be an object, got ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function checkSemantics(config: ShardmoveConfig): void {
+  const { partitions, movePartition, oldPartitions } = config.topology;
+  if ((partitions & (partitions - 1)) !== 0) {
+    throw new ConfigError(
+      `'topology.partitions' must be a power of two (PL/Proxy routes by hash & (n-1)), got ${partitions}`,
+    );
+  }
+  if (movePartition >= partitions) {
+    throw new ConfigError(
+      `'topology.movePartition' ${movePartition} is out of range: partitions are 0..${partitions - 1}`,
+    );
+  }
+  if (oldPartitions) {
+    const outside = oldPartitions.filter((p) => p >= partitions);
+    if (outside.length > 0)
+      throw new ConfigError(`'topology.oldPartitions' has partitions out of range: ${outside.join(', ')}`);
+    if (new Set(oldPartitions).size !== oldPartitions.length) {
+      throw new ConfigError(`'topology.oldPartitions' lists a partition twice`);
+    }
+    if (oldPartitions.length === 0 || oldPartitions.length === partitions) {
+      throw new ConfigError(`'topology.oldPartitions' must leave at least one partition on each cluster`);
+    }
+  }
+  if (topologyLayout(config.topology).backendOf(movePartition) !== 'old') {
+    throw new ConfigError(
+      `partition ${movePartition} is already on the destination cluster 'new'; a move goes from 'old' to 'new'`,
+      { hint: 'choose a partition hosted by old, or change topology.oldPartitions' },
+    );
+  }
+  if (config.provider === 'external') {
+    if (!config.external) {
+      throw new ConfigError(`provider 'external' needs the proxy, old and new connection URIs`, {
+        hint: 'set external.{proxy,old,new} in --config, or SHARDMOVE_PROXY_URL, SHARDMOVE_OLD_URL, SHARDMOVE_NEW_URL',
+      });
+    }
+    for (const role of ['proxy', 'old', 'new'] as const) parseDsn(config.external[role], `external.${role}`);
+  }
+}
+
+/**
+ * Layers defaults < scenario < config file < environment < flags, each checked for unknown
+ * keys and types as it is applied, then checks the whole. Throws ConfigError; nothing
+ * has been touched when it does.
+ */
+export function resolveConfig(defaults: ShardmoveConfig, layers: readonly ConfigLayer[]): ShardmoveConfig {
+  let merged = defaults as unknown as Record<string, unknown>;
+  for (const layer of layers) {
+    checkLayer(layer.values, configShape, '', layer.source);
+    merged = merge(merged, layer.values);
+  }
+  const config = merged as unknown as ShardmoveConfig;
+  checkSemantics(config);
+  return config;
+}

@@ -1,0 +1,108 @@
+import pg from 'pg';
+import type { Endpoint } from '../config/dsn.ts';
+import { ShardmoveError } from '../errors.ts';
+
+export interface ConnectOptions {
+  connectTimeoutMillis: number;
+  applicationName?: string;
+}
+
+/** Turns driver errors into one line that says which node and what to check. */
+export function describeConnectError(
+  error: unknown,
+  endpoint: Endpoint,
+  database: string,
+  what: string,
+): ShardmoveError {
+  const code = (error as { code?: string }).code;
+  const at = `${what} (${endpoint.user}@${endpoint.host}:${endpoint.port}/${database})`;
+  const hints: Record<string, [string, string]> = {
+    ECONNREFUSED: [
+      `cannot connect to ${at}: connection refused`,
+      'is the server running and listening on that port?',
+    ],
+    ENOTFOUND: [`cannot connect to ${at}: unknown host ${endpoint.host}`, 'check the host name'],
+    EHOSTUNREACH: [`cannot connect to ${at}: host unreachable`, 'check the address and the network'],
+    ETIMEDOUT: [`cannot connect to ${at}: timed out`, 'check the address, the port and any firewall'],
+    '28P01': [
+      `cannot connect to ${at}: password authentication failed`,
+      'check the password (URI or pgpass file)',
+    ],
+    '28000': [
+      `cannot connect to ${at}: no pg_hba.conf entry or role refused`,
+      "check the server's pg_hba.conf and the role",
+    ],
+    '3D000': [`cannot connect to ${at}: database ${database} does not exist`, 'check the database name'],
+  };
+  const known = code === undefined ? undefined : hints[code];
+  if (known) return new ShardmoveError(known[0], { hint: known[1], cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  if (/timeout/i.test(message)) {
+    return new ShardmoveError(`cannot connect to ${at}: timed out`, {
+      hint: 'check the address and port',
+      cause: error,
+    });
+  }
+  return new ShardmoveError(`cannot connect to ${at}: ${message}`, { cause: error });
+}
+
+export async function connect(
+  endpoint: Endpoint,
+  database: string,
+  options: ConnectOptions,
+  what = 'server',
+): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: endpoint.host,
+    port: endpoint.port,
+    user: endpoint.user,
+    database,
+    connectionTimeoutMillis: options.connectTimeoutMillis,
+    application_name: options.applicationName ?? 'shardmove',
+    // A function: the driver calls it when the server asks, so the value is never a field of the client.
+    ...(endpoint.password ? { password: () => endpoint.password?.reveal() ?? '' } : {}),
+  });
+  // Errors on an idle connection (server restart) must not crash the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw describeConnectError(error, endpoint, database, what);
+  }
+  return client;
+}
+
+export async function withClient<T>(
+  endpoint: Endpoint,
+  database: string,
+  options: ConnectOptions,
+  fn: (client: pg.Client) => Promise<T>,
+  what?: string,
+): Promise<T> {
+  const client = await connect(endpoint, database, options, what);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Retries connecting until the server accepts connections (a fresh postmaster or container). */
+export async function waitUntilReady(
+  endpoint: Endpoint,
+  database: string,
+  options: ConnectOptions & { timeoutMillis: number },
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMillis;
+  for (;;) {
+    try {
+      await withClient(endpoint, database, options, (c) => c.query('select 1'), what);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

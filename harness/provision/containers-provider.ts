@@ -1,0 +1,162 @@
+import type { NodeRole } from '../config/config-types.ts';
+import { nodeRoles } from '../config/config-types.ts';
+import { waitUntilReady } from '../db/connect.ts';
+import { ShardmoveError } from '../errors.ts';
+import { step } from '../events.ts';
+import { registerCleanup } from '../lifecycle/cleanup.ts';
+import { runCommand } from '../lifecycle/run-command.ts';
+import { sweepContainers } from './containers-sweep.ts';
+import {
+  dockerReachable,
+  imageExists,
+  loadTestcontainers,
+  nodeImageTag,
+  projectRoot,
+  userlandProxyEnabled,
+} from './docker-engine.ts';
+import { labelsFor } from './labels.ts';
+
+type Testcontainers = Awaited<ReturnType<typeof loadTestcontainers>>;
+
+import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
+import { newPassword } from './run-id.ts';
+import { serverSettings, settingsAsFlags } from './server-settings.ts';
+
+const setupFix = 'bash scripts/setup.sh';
+const passwordPath = '/run/shardmove/password';
+
+async function preflight(): Promise<PreflightResult> {
+  if (!(await dockerReachable())) {
+    return { ok: false, findings: ['Docker engine: not reachable'], fix: setupFix };
+  }
+  const findings = ['Docker engine: reachable'];
+  const tag = await nodeImageTag();
+  findings.push(
+    `node image ${tag}: ${(await imageExists(tag)) ? 'built' : 'not built yet (built on first use)'}`,
+  );
+  if ((await userlandProxyEnabled()) === true) {
+    findings.push(
+      'warning: dockerd runs with the userland proxy; load through published ports will be slower',
+    );
+  }
+  return { ok: true, findings };
+}
+
+async function ensureImage(events: StartRequest['events']): Promise<string> {
+  const tag = await nodeImageTag();
+  if (!(await imageExists(tag))) {
+    await step(
+      events,
+      'build node image',
+      () => runCommand('bash', [`${projectRoot}scripts/build-image.sh`], { what: 'building the node image' }),
+      tag,
+    );
+  }
+  return tag;
+}
+
+async function start({ config, runId, events }: StartRequest): Promise<StartedNodes> {
+  if (!(await dockerReachable())) {
+    throw new ShardmoveError('containers provider: no Docker engine is reachable', {
+      hint: `run: ${setupFix}`,
+    });
+  }
+  const image = await ensureImage(events);
+  const tc = await loadTestcontainers();
+  // Everything below carries the run's label, so one sweep removes it whatever state it is in.
+  const sweep = async () => {
+    await sweepContainers({ runId });
+  };
+  const unregister = registerCleanup(`containers of ${runId}`, sweep);
+  try {
+    const client = await tc.getContainerRuntimeClient();
+    const networkName = `shardmove-${runId}`;
+    await client.container.dockerode.createNetwork({
+      Name: networkName,
+      Labels: labelsFor(runId),
+      CheckDuplicate: true,
+    });
+    const password = newPassword();
+    const user = config.topology.role;
+
+    const startOne = async (role: NodeRole): Promise<NodeAccess> => {
+      const container = await loopbackOnlyContainer(tc, image)
+        .withName(`shardmove-${runId}-${role}`)
+        .withLabels(labelsFor(runId, role))
+        .withNetworkMode(networkName)
+        .withNetworkAliases(role)
+        .withExposedPorts(5432)
+        .withEnvironment({ SHARDMOVE_USER: user, SHARDMOVE_PASSWORD_FILE: passwordPath })
+        .withCopyContentToContainer([
+          { content: `${password.reveal()}\n`, target: passwordPath, mode: 0o444 },
+        ])
+        .withCommand([
+          '-c',
+          `cluster_name=shardmove-${runId}-${role}`,
+          ...settingsAsFlags(serverSettings(role, config)),
+        ])
+        .withWaitStrategy(tc.Wait.forLogMessage(/database system is ready to accept connections/))
+        .withStartupTimeout(config.startupTimeoutSeconds * 1000)
+        .start();
+      const endpoint = {
+        host: container.getHost(),
+        port: container.getMappedPort(5432),
+        user,
+        password,
+        database: 'postgres',
+      };
+      await waitUntilReady(
+        endpoint,
+        'postgres',
+        {
+          connectTimeoutMillis: config.connectTimeoutMillis,
+          timeoutMillis: config.startupTimeoutSeconds * 1000,
+        },
+        role,
+      );
+      return { role, endpoint, peerHost: role, peerPort: 5432 };
+    };
+
+    const started = await Promise.all(nodeRoles.map(startOne));
+    const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await sweep();
+      unregister();
+    };
+    return {
+      provider: 'containers',
+      runId,
+      nodes,
+      handle: { provider: 'containers', runId },
+      facts: { image, network: networkName },
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await sweep();
+    unregister();
+    throw error;
+  }
+}
+
+/**
+ * Publishes ports on 127.0.0.1 only: the harness is the only client, and a database with a
+ * test password has no business listening on every interface of the machine.
+ */
+function loopbackOnlyContainer(tc: Testcontainers, image: string) {
+  class LoopbackOnlyContainer extends tc.GenericContainer {
+    protected override async beforeContainerCreated(): Promise<void> {
+      for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<
+        Array<{ HostIp?: string }>
+      >) {
+        for (const binding of bindings) binding.HostIp = '127.0.0.1';
+      }
+    }
+  }
+  return new LoopbackOnlyContainer(image);
+}
+
+export const containersProvider: Provider = { name: 'containers', preflight, start };

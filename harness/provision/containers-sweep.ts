@@ -1,0 +1,35 @@
+import { loadTestcontainers } from './docker-engine.ts';
+import { managedLabel, runIdLabel } from './labels.ts';
+
+/** Removes containers and networks carrying shardmove's label: one run's, or all of them. */
+export async function sweepContainers(
+  scope: { runId: string } | 'all',
+): Promise<{ containers: number; networks: number }> {
+  const tc = await loadTestcontainers();
+  const docker = (await tc.getContainerRuntimeClient()).container.dockerode;
+  const label = scope === 'all' ? [`${managedLabel}=true`] : [`${runIdLabel}=${scope.runId}`];
+  const filters = JSON.stringify({ label });
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+        }),
+    ),
+  );
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404) throw error;
+        }),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length };
+}

@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface LocalBinaries {
+  readonly binDir: string;
+  readonly pkgLibDir: string | undefined;
+}
+
+const candidates = ['/usr/lib/postgresql/15/bin'];
+
+/** PostgreSQL 15 server binaries: SHARDMOVE_PG_BINDIR, Debian's path, or pg_config's. */
+export function findLocalBinaries(env: NodeJS.ProcessEnv = process.env): LocalBinaries | undefined {
+  const dirs = [env.SHARDMOVE_PG_BINDIR, ...candidates].filter((d): d is string => Boolean(d));
+  for (const dir of dirs) {
+    if (existsSync(join(dir, 'postgres')) && existsSync(join(dir, 'initdb'))) {
+      let pkgLibDir: string | undefined;
+      try {
+        pkgLibDir = execFileSync(join(dir, 'pg_config'), ['--pkglibdir'], { encoding: 'utf8' }).trim();
+      } catch {
+        pkgLibDir = dir.replace(/\/bin$/, '/lib');
+      }
+      return { binDir: dir, pkgLibDir };
+    }
+  }
+  return undefined;
+}
+
+export function hasPlproxy(binaries: LocalBinaries): boolean {
+  return binaries.pkgLibDir !== undefined && existsSync(join(binaries.pkgLibDir, 'plproxy.so'));
+}
+
+/** initdb and postgres refuse to run as root; as root, shardmove runs them as this user. */
+export const postgresOsUser = 'postgres';
+
+export function osUserExists(name: string): boolean {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,218 @@
+import { execFileSync } from 'node:child_process';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
+import { nodeRoles } from '../config/config-types.ts';
+import { waitUntilReady } from '../db/connect.ts';
+import { ShardmoveError } from '../errors.ts';
+import { registerCleanup } from '../lifecycle/cleanup.ts';
+import { runCommand } from '../lifecycle/run-command.ts';
+import type { Secret } from '../secret.ts';
+import { freePort } from './free-port.ts';
+import { localMarkerFile } from './labels.ts';
+import {
+  findLocalBinaries,
+  hasPlproxy,
+  type LocalBinaries,
+  osUserExists,
+  postgresOsUser,
+} from './local-binaries.ts';
+import { sweepLocalRun } from './local-sweep.ts';
+import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
+import { newPassword } from './run-id.ts';
+import { serverSettings, settingsAsConfLines } from './server-settings.ts';
+
+const setupFix = 'bash scripts/setup.sh';
+const asRoot = () => process.getuid?.() === 0;
+
+async function preflight(): Promise<PreflightResult> {
+  const findings: string[] = [];
+  let ok = true;
+  const binaries = findLocalBinaries();
+  if (!binaries) {
+    ok = false;
+    findings.push('PostgreSQL 15 server binaries: missing (apt package postgresql-15)');
+  } else {
+    findings.push(`PostgreSQL 15 server binaries: ${binaries.binDir}`);
+    if (hasPlproxy(binaries)) findings.push('PL/Proxy: installed');
+    else {
+      ok = false;
+      findings.push('PL/Proxy: missing (apt package postgresql-15-plproxy)');
+    }
+  }
+  if (asRoot()) {
+    if (osUserExists(postgresOsUser))
+      findings.push(`running as root: PostgreSQL runs as OS user '${postgresOsUser}'`);
+    else {
+      ok = false;
+      findings.push(`running as root and OS user '${postgresOsUser}' does not exist (initdb refuses root)`);
+    }
+  }
+  return ok ? { ok, findings } : { ok, findings, fix: setupFix };
+}
+
+function postgresIds(): { uid: number; gid: number } | undefined {
+  if (!asRoot()) return undefined;
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, postgresOsUser], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+interface NodeContext {
+  readonly binaries: LocalBinaries;
+  readonly baseDir: string;
+  readonly pwFile: string;
+  readonly serverPgpass: string;
+  readonly user: string;
+  readonly password: Secret;
+  readonly config: ShardmoveConfig;
+  readonly runId: string;
+  readonly owner: { uid: number; gid: number } | undefined;
+}
+
+async function writeOwned(path: string, text: string, ctx: NodeContext): Promise<void> {
+  await writeFile(path, text, { mode: 0o600 });
+  if (ctx.owner) await chown(path, ctx.owner.uid, ctx.owner.gid);
+}
+
+async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> {
+  const dataDir = join(ctx.baseDir, role);
+  const logFile = join(ctx.baseDir, `${role}.log`);
+  const bin = (name: string) => join(ctx.binaries.binDir, name);
+  const asUser = asRoot() ? postgresOsUser : undefined;
+  const as = asUser ? { asUser } : {};
+  await runCommand(
+    bin('initdb'),
+    [
+      '-D',
+      dataDir,
+      '-U',
+      ctx.user,
+      `--pwfile=${ctx.pwFile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+      '--no-sync',
+      '--no-instructions',
+    ],
+    { ...as, what: `initdb (${role})` },
+  );
+  await writeOwned(
+    join(dataDir, 'postgresql.conf'),
+    `${await readFile(join(dataDir, 'postgresql.conf'), 'utf8')}\ninclude 'shardmove.conf'\n`,
+    ctx,
+  );
+  const settings = serverSettings(role, ctx.config);
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const conf = [
+      '# Written by shardmove: where this node listens, then the scenario settings.',
+      "listen_addresses = '127.0.0.1'",
+      `port = ${port}`,
+      `unix_socket_directories = '${dataDir}'`,
+      `cluster_name = 'shardmove-${ctx.runId}-${role}'`,
+      ...settingsAsConfLines(settings),
+    ];
+    await writeOwned(join(dataDir, 'shardmove.conf'), `${conf.join('\n')}\n`, ctx);
+    try {
+      await runCommand(
+        bin('pg_ctl'),
+        ['-D', dataDir, '-l', logFile, '-w', '-t', String(ctx.config.startupTimeoutSeconds), 'start'],
+        // The proxy's backends find the data nodes' password here (PL/Proxy connects with libpq).
+        { ...as, what: `pg_ctl start (${role})`, env: { ...process.env, PGPASSFILE: ctx.serverPgpass } },
+      );
+    } catch (error) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      if (attempt < 5 && /could not bind|Address already in use/.test(log)) continue;
+      throw new ShardmoveError(`${role}: PostgreSQL did not start`, {
+        hint: `${log.trim().split('\n').slice(-5).join('\n')}\n(log: ${logFile})`,
+        cause: error,
+      });
+    }
+    const endpoint = {
+      host: '127.0.0.1',
+      port,
+      user: ctx.user,
+      password: ctx.password,
+      database: 'postgres',
+    };
+    await waitUntilReady(
+      endpoint,
+      'postgres',
+      {
+        connectTimeoutMillis: ctx.config.connectTimeoutMillis,
+        timeoutMillis: ctx.config.startupTimeoutSeconds * 1000,
+      },
+      role,
+    );
+    return { role, endpoint, peerHost: '127.0.0.1', peerPort: port };
+  }
+}
+
+async function start({ config, runId, events }: StartRequest): Promise<StartedNodes> {
+  const binaries = findLocalBinaries();
+  if (!binaries) {
+    throw new ShardmoveError('local provider: PostgreSQL 15 server binaries not found', {
+      hint: `run: ${setupFix}`,
+    });
+  }
+  const baseDir = join(tmpdir(), `shardmove-${runId}`);
+  const sweep = async () => {
+    await sweepLocalRun(baseDir);
+  };
+  const unregister = registerCleanup(`local nodes of ${runId}`, sweep);
+  try {
+    const owner = postgresIds();
+    await mkdir(baseDir, { mode: 0o700 });
+    await writeFile(
+      join(baseDir, localMarkerFile),
+      `${JSON.stringify({ runId, createdAt: new Date().toISOString() })}\n`,
+    );
+    if (owner) await chown(baseDir, owner.uid, owner.gid);
+    const password = newPassword();
+    const pwFile = join(baseDir, 'pwfile');
+    const serverPgpass = join(baseDir, 'server.pgpass');
+    const user = config.topology.role;
+    const ctx: NodeContext = {
+      binaries,
+      baseDir,
+      pwFile,
+      serverPgpass,
+      user,
+      password,
+      config,
+      runId,
+      owner,
+    };
+    await writeOwned(pwFile, `${password.reveal()}\n`, ctx);
+    await writeOwned(serverPgpass, `127.0.0.1:*:*:${user}:${password.reveal()}\n`, ctx);
+    events({ type: 'info', message: `local: data directories under ${baseDir}` });
+    const started = await Promise.all(nodeRoles.map((role) => startNode(role, ctx)));
+    await rm(pwFile, { force: true });
+    const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await sweep();
+      unregister();
+    };
+    return {
+      provider: 'local',
+      runId,
+      nodes,
+      handle: { provider: 'local', runId, baseDir },
+      facts: { postgresBinaries: binaries.binDir },
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await sweep();
+    unregister();
+    throw error;
+  }
+}
+
+export const localProvider: Provider = { name: 'local', preflight, start };

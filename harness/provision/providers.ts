@@ -1,0 +1,55 @@
+import type { ProviderName, ShardmoveConfig } from '../config/config-types.ts';
+import { ShardmoveError } from '../errors.ts';
+import { containersProvider } from './containers-provider.ts';
+import { externalProvider } from './external-provider.ts';
+import { localProvider } from './local-provider.ts';
+import type { PreflightResult, Provider } from './provider.ts';
+
+export const providers: Readonly<Record<ProviderName, Provider>> = {
+  containers: containersProvider,
+  local: localProvider,
+  external: externalProvider,
+};
+
+export interface ProviderChoiceResult {
+  readonly provider: Provider;
+  readonly reason: string;
+  readonly checks: Readonly<Partial<Record<ProviderName, PreflightResult>>>;
+}
+
+/**
+ * `auto` picks containers when a Docker engine answers, else local processes, else fails
+ * naming what to install. An explicit choice is checked the same way, so a missing
+ * dependency is reported before anything starts.
+ */
+export async function chooseProvider(config: ShardmoveConfig): Promise<ProviderChoiceResult> {
+  if (config.provider !== 'auto') {
+    const provider = providers[config.provider];
+    const check = await provider.preflight(config);
+    if (!check.ok) {
+      throw new ShardmoveError(
+        `provider '${provider.name}' cannot start:\n  ${check.findings.join('\n  ')}`,
+        {
+          ...(check.fix ? { hint: `to install what is missing, run: ${check.fix}` } : {}),
+        },
+      );
+    }
+    return { provider, reason: 'chosen with --provider', checks: { [provider.name]: check } };
+  }
+  const containers = await containersProvider.preflight(config);
+  if (containers.ok) {
+    return { provider: containersProvider, reason: 'a Docker engine is reachable', checks: { containers } };
+  }
+  const local = await localProvider.preflight(config);
+  if (local.ok) {
+    return {
+      provider: localProvider,
+      reason: 'no Docker engine; PostgreSQL 15 with PL/Proxy is installed',
+      checks: { containers, local },
+    };
+  }
+  throw new ShardmoveError(
+    `no provider can start: no Docker engine is reachable and local PostgreSQL is incomplete:\n  ${[...containers.findings, ...local.findings].join('\n  ')}`,
+    { hint: 'to install everything shardmove needs, run: bash scripts/setup.sh' },
+  );
+}

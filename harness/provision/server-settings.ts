@@ -1,0 +1,37 @@
+import type { NodeRole, ServerSettings, ShardmoveConfig } from '../config/config-types.ts';
+import { topologyLayout } from '../config/topology-layout.ts';
+
+/**
+ * PostgreSQL's defaults, except what the topology needs:
+ * - the proxy opens one backend per client, plus the harness's own sessions;
+ * - every proxy backend keeps one connection per partition it has called, so a backend
+ *   cluster may see clients x its partition count (+ FDW, replication and the harness);
+ * - backends run wal_level=logical so the `logical` strategy can publish and subscribe.
+ * Scenario settings (config.server) are applied on top.
+ */
+export function serverSettings(role: NodeRole, config: ShardmoveConfig): ServerSettings {
+  const clients = config.load.clients;
+  const harnessSessions = 20;
+  if (role === 'proxy') {
+    return { max_connections: Math.max(100, clients * 2 + harnessSessions), ...config.server.proxy };
+  }
+  const layout = topologyLayout(config.topology);
+  const hosted = Math.max(layout.byBackend.old.length, layout.byBackend.new.length);
+  return {
+    max_connections: Math.max(100, (clients + harnessSessions) * hosted + harnessSessions),
+    wal_level: 'logical',
+    ...config.server.backend,
+  };
+}
+
+/** Renders settings as postgresql.conf lines, quoting strings as the file format wants. */
+export function settingsAsConfLines(settings: ServerSettings): string[] {
+  return Object.entries(settings).map(([key, value]) =>
+    typeof value === 'string' ? `${key} = '${value.replace(/'/g, "''")}'` : `${key} = ${String(value)}`,
+  );
+}
+
+/** As postgres command-line flags, for the container entrypoint. */
+export function settingsAsFlags(settings: ServerSettings): string[] {
+  return Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${String(value)}`]);
+}

@@ -1,0 +1,25 @@
+import { formatConninfo } from '../config/dsn.ts';
+import { shardDatabase } from '../config/topology-layout.ts';
+import type { NodeAccess } from '../provision/provider.ts';
+
+/**
+ * The seed's partition connstring: host, port, dbname, user, TCP keepalives, and
+ * application_name=N, which is how a data node knows its own shard number.
+ */
+export function partitionConnstring(
+  partition: number,
+  node: NodeAccess,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): string {
+  return formatConninfo([
+    ['host', node.peerHost],
+    ['port', node.peerPort],
+    ['dbname', shardDatabase(partition)],
+    ['user', node.endpoint.user],
+    ['keepalives_idle', 30],
+    ['keepalives_interval', 10],
+    ['keepalives_count', 10],
+    ['application_name', partition],
+    ...extra,
+  ]);
+}

@@ -1,0 +1,148 @@
+import type pg from 'pg';
+import type { BackendName, NodeRole, ShardmoveConfig } from '../config/config-types.ts';
+import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
+import { withClient } from '../db/connect.ts';
+import { DestructiveActionRefused } from '../errors.ts';
+import type { EventSink } from '../events.ts';
+import type { NodeAccess } from '../provision/provider.ts';
+import { mapLimit } from '../util/map-limit.ts';
+import { partitionConnstring } from './cluster-connstrings.ts';
+import { createOwnedDatabase, databaseStates, dropDatabase } from './ownership.ts';
+import { renderSql, sqlFiles } from './sql-files.ts';
+
+export interface InstallOptions {
+  readonly config: ShardmoveConfig;
+  readonly runId: string;
+  readonly events: EventSink;
+  /** Add primary keys now; a seeding step adds them after its bulk load instead. */
+  readonly primaryKeys: boolean;
+}
+
+type Nodes = Readonly<Record<NodeRole, NodeAccess>>;
+
+/** Which databases each node needs, and whether any of them belongs to someone else. */
+async function planDatabases(nodes: Nodes, config: ShardmoveConfig): Promise<Record<NodeRole, string[]>> {
+  const layout = topologyLayout(config.topology);
+  const wanted: Record<NodeRole, string[]> = {
+    proxy: [config.topology.proxyDatabase],
+    old: layout.byBackend.old.map(shardDatabase),
+    new: layout.byBackend.new.map(shardDatabase),
+  };
+  const foreign: string[] = [];
+  for (const role of ['proxy', 'old', 'new'] as const) {
+    const node = nodes[role];
+    const states = await withClient(
+      node.endpoint,
+      node.endpoint.database,
+      config,
+      (c) => databaseStates(c, wanted[role]),
+      role,
+    );
+    for (const [name, state] of states) {
+      if (state.exists && state.ownedBy === undefined) foreign.push(`${role}/${name}`);
+    }
+  }
+  if (foreign.length > 0 && !config.allowDestructive) {
+    throw new DestructiveActionRefused(
+      `these databases exist and were not created by shardmove; installing the schema would drop them: ${foreign.join(', ')}`,
+    );
+  }
+  return wanted;
+}
+
+async function runFiles(
+  client: pg.Client,
+  folder: string,
+  vars: Record<string, string | number>,
+): Promise<void> {
+  for (const file of await sqlFiles(folder)) await client.query(renderSql(file, vars));
+}
+
+async function recreate(node: NodeAccess, name: string, options: InstallOptions): Promise<void> {
+  await withClient(
+    node.endpoint,
+    node.endpoint.database,
+    options.config,
+    async (c) => {
+      await dropDatabase(c, name);
+      await createOwnedDatabase(c, name, options.runId);
+    },
+    node.role,
+  );
+}
+
+async function installShards(
+  backend: BackendName,
+  nodes: Nodes,
+  options: InstallOptions,
+  onShard: () => void,
+): Promise<void> {
+  const node = nodes[backend];
+  const partitions = topologyLayout(options.config.topology).byBackend[backend];
+  await mapLimit(partitions, 4, async (partition) => {
+    const db = shardDatabase(partition);
+    await recreate(node, db, options);
+    await withClient(
+      { ...node.endpoint, database: db },
+      db,
+      options.config,
+      async (c) => {
+        await runFiles(c, 'data-node', { shard: partition });
+        if (options.primaryKeys) await runFiles(c, 'data-node-keys', { shard: partition });
+      },
+      `${backend}/${db}`,
+    );
+    onShard();
+  });
+}
+
+async function installProxy(nodes: Nodes, options: InstallOptions): Promise<void> {
+  const { config } = options;
+  const proxy = nodes.proxy;
+  const layout = topologyLayout(config.topology);
+  const db = config.topology.proxyDatabase;
+  await recreate(proxy, db, options);
+  const connstrings = Array.from({ length: layout.partitions }, (_, p) =>
+    partitionConnstring(p, nodes[layout.backendOf(p)]),
+  );
+  await withClient(
+    { ...proxy.endpoint, database: db },
+    db,
+    config,
+    async (c) => {
+      const files = await sqlFiles('proxy');
+      for (const file of files) {
+        await c.query(renderSql(file, { cluster: layout.clusterName }));
+        if (file.name.endsWith('_cluster_helpers.sql')) {
+          await c.query('select pg_temp.shardmove_create_cluster($1, $2, $3, $4)', [
+            layout.clusterName,
+            connstrings,
+            config.topology.connectionLifetimeSeconds,
+            nodes.old.endpoint.user,
+          ]);
+        }
+      }
+    },
+    'proxy',
+  );
+}
+
+/**
+ * Creates the shard databases with the seed's schema and functions on old and new, then
+ * the proxy database with PL/Proxy, the cluster and the proxy functions. Checks ownership
+ * of every database first, so a refusal changes nothing.
+ */
+export async function installSchema(nodes: Nodes, options: InstallOptions): Promise<void> {
+  await planDatabases(nodes, options.config);
+  const total = options.config.topology.partitions;
+  let done = 0;
+  const onShard = () => {
+    done++;
+    options.events({ type: 'progress', step: 'install schema', done, total, unit: 'shards' });
+  };
+  await Promise.all([
+    installShards('old', nodes, options, onShard),
+    installShards('new', nodes, options, onShard),
+  ]);
+  await installProxy(nodes, options);
+}

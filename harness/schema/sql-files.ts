@@ -1,0 +1,34 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export const sqlRoot = fileURLToPath(new URL('../../fixtures/sql/', import.meta.url));
+
+export interface SqlFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The numbered .sql files of one folder under fixtures/sql, in order. */
+export async function sqlFiles(folder: string): Promise<SqlFile[]> {
+  const dir = `${sqlRoot}${folder}/`;
+  const names = (await readdir(dir)).filter((n) => /^\d{3}_.+\.sql$/.test(n)).sort();
+  return Promise.all(
+    names.map(async (name) => ({ name: `${folder}/${name}`, text: await readFile(dir + name, 'utf8') })),
+  );
+}
+
+/**
+ * Fills {{name}} placeholders. Only integers and validated identifiers are ever passed
+ * (see config-schema.ts), so substitution cannot change the statement's structure; an
+ * unknown placeholder is an error rather than a silent empty string.
+ */
+export function renderSql(file: SqlFile, vars: Readonly<Record<string, string | number>>): string {
+  return file.text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = vars[key];
+    if (value === undefined) throw new Error(`${file.name}: no value for {{${key}}}`);
+    if (typeof value === 'number' ? !Number.isInteger(value) : !/^[a-z_][a-z0-9_]*$/.test(value)) {
+      throw new Error(`${file.name}: {{${key}}} must be an integer or identifier`);
+    }
+    return String(value);
+  });
+}

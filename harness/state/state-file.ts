@@ -1,0 +1,93 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { NodeRole, ProviderName } from '../config/config-types.ts';
+import { type Endpoint, formatDsn, parseDsn } from '../config/dsn.ts';
+import { ShardmoveError } from '../errors.ts';
+import type { NodeAccess, NodesHandle } from '../provision/provider.ts';
+import { readPgpass, writePgpass } from './pgpass.ts';
+
+/** What `up --keep` leaves for later commands: where the nodes are, never a password. */
+export interface TopologyState {
+  readonly version: 1;
+  readonly runId: string;
+  readonly provider: ProviderName;
+  readonly createdAt: string;
+  readonly handle: NodesHandle;
+  readonly nodes: Record<NodeRole, { uri: string; peerHost: string; peerPort: number }>;
+  readonly proxyDatabase: string;
+  readonly pgpass: string;
+  readonly facts: Record<string, string>;
+  readonly settings: Record<NodeRole, Record<string, string>>;
+}
+
+export function statePaths(stateDir: string): {
+  dir: string;
+  file: string;
+  pgpass: (runId: string) => string;
+} {
+  const dir = resolve(stateDir);
+  return { dir, file: join(dir, 'state.json'), pgpass: (runId) => join(dir, `${runId}.pgpass`) };
+}
+
+export async function readState(stateDir: string): Promise<TopologyState | undefined> {
+  const text = await readFile(statePaths(stateDir).file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const state = JSON.parse(text) as TopologyState;
+    if (state.version !== 1) throw new Error(`unknown version ${String(state.version)}`);
+    return state;
+  } catch (error) {
+    throw new ShardmoveError(
+      `state file ${statePaths(stateDir).file} is unreadable: ${(error as Error).message}`,
+      {
+        hint: 'remove it, then sweep leftovers with `shardmove down --all`',
+      },
+    );
+  }
+}
+
+export async function writeState(
+  stateDir: string,
+  state: Omit<TopologyState, 'pgpass' | 'version'>,
+  nodes: Readonly<Record<NodeRole, NodeAccess>>,
+): Promise<TopologyState> {
+  const paths = statePaths(stateDir);
+  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  const pgpass = paths.pgpass(state.runId);
+  await writePgpass(
+    pgpass,
+    Object.values(nodes).map((n) => n.endpoint),
+  );
+  const full: TopologyState = { version: 1, ...state, pgpass };
+  await writeFile(paths.file, `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 });
+  return full;
+}
+
+export async function removeState(stateDir: string, state: TopologyState): Promise<void> {
+  await rm(state.pgpass, { force: true });
+  await rm(statePaths(stateDir).file, { force: true });
+}
+
+/** Endpoints of a kept topology, with passwords looked up in its pgpass file. */
+export async function stateEndpoints(state: TopologyState): Promise<Record<NodeRole, NodeAccess>> {
+  const entries = await Promise.all(
+    (Object.keys(state.nodes) as NodeRole[]).map(async (role): Promise<[NodeRole, NodeAccess]> => {
+      const node = state.nodes[role];
+      const parsed = parseDsn(node.uri, `state ${role}`);
+      const endpoint: Endpoint = { ...parsed, password: await readPgpass(state.pgpass, parsed) };
+      return [role, { role, endpoint, peerHost: node.peerHost, peerPort: node.peerPort }];
+    }),
+  );
+  return Object.fromEntries(entries) as Record<NodeRole, NodeAccess>;
+}
+
+export function nodeUris(
+  nodes: Readonly<Record<NodeRole, NodeAccess>>,
+  proxyDatabase: string,
+): Record<NodeRole, string> {
+  return {
+    proxy: formatDsn(nodes.proxy.endpoint, proxyDatabase),
+    old: formatDsn(nodes.old.endpoint),
+    new: formatDsn(nodes.new.endpoint),
+  };
+}

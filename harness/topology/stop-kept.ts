@@ -1,0 +1,45 @@
+import type { NodeRole } from '../config/config-types.ts';
+import type { Endpoint } from '../config/dsn.ts';
+import { sweepContainers } from '../provision/containers-sweep.ts';
+import { dockerReachable } from '../provision/docker-engine.ts';
+import { dropRunDatabases } from '../provision/external-provider.ts';
+import { localRunDirs, sweepLocalRun } from '../provision/local-sweep.ts';
+import type { NodesHandle } from '../provision/provider.ts';
+
+/** Removes what a kept topology's provider created, from its handle alone. */
+export async function stopByHandle(
+  handle: NodesHandle,
+  endpoints: () => Promise<Record<NodeRole, Endpoint>>,
+  connectTimeoutMillis: number,
+): Promise<string> {
+  switch (handle.provider) {
+    case 'local': {
+      const { stopped } = await sweepLocalRun(handle.baseDir);
+      return `stopped ${stopped} local PostgreSQL instance(s) and removed ${handle.baseDir}`;
+    }
+    case 'containers': {
+      const { containers, networks } = await sweepContainers({ runId: handle.runId });
+      return `removed ${containers} container(s) and ${networks} network(s)`;
+    }
+    case 'external': {
+      const dropped = await dropRunDatabases(await endpoints(), handle.runId, connectTimeoutMillis);
+      return `dropped ${dropped.length} database(s) this run created on the external hosts`;
+    }
+  }
+}
+
+/** Everything shardmove ever labelled on this machine: containers, networks, local instances. */
+export async function sweepEverything(): Promise<string[]> {
+  const report: string[] = [];
+  if (await dockerReachable()) {
+    const { containers, networks } = await sweepContainers('all');
+    report.push(
+      `removed ${containers} container(s) and ${networks} network(s) labelled dev.shardmove.managed`,
+    );
+  } else report.push('no Docker engine reachable: no containers to sweep');
+  const dirs = await localRunDirs();
+  let stopped = 0;
+  for (const dir of dirs) stopped += (await sweepLocalRun(dir)).stopped;
+  report.push(`stopped ${stopped} local PostgreSQL instance(s), removed ${dirs.length} run directorie(s)`);
+  return report;
+}
