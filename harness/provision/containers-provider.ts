@@ -67,7 +67,12 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
   const sweep = async () => {
     await sweepContainers({ runId });
   };
-  const unregister = registerCleanup(`containers of ${runId}`, sweep);
+  // On an interrupt a create may still be in flight at the engine: sweep, then once more.
+  const unregister = registerCleanup(`containers of ${runId}`, async () => {
+    await sweep();
+    await new Promise((r) => setTimeout(r, 1500));
+    await sweep();
+  });
   try {
     const client = await tc.getContainerRuntimeClient();
     const networkName = `shardmove-${runId}`;

@@ -31,7 +31,7 @@ async function nodeFacts(endpoint: Endpoint, role: NodeRole, config: ShardmoveCo
       const { rows } = await c.query<{ v: string; wal: string; su: boolean; exts: string[] }>(
         `select current_setting('server_version_num') v, current_setting('wal_level') wal,
               (select rolsuper from pg_roles where rolname = current_user) su,
-              array(select name from pg_available_extensions) exts`,
+              array(select name::text from pg_available_extensions) exts`,
       );
       const row = rows[0];
       if (!row) throw new ShardmoveError(`${role}: no answer to the version query`);

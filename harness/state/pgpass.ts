@@ -3,7 +3,7 @@ import type { Endpoint } from '../config/dsn.ts';
 import { Secret } from '../secret.ts';
 
 /** libpq's pgpass escaping: backslash and colon are escaped with a backslash. */
-const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+const escapeField = (s: string) => s.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
 
 function splitLine(line: string): string[] {
   const fields: string[] = [];
@@ -24,7 +24,7 @@ function splitLine(line: string): string[] {
 export async function writePgpass(path: string, endpoints: readonly Endpoint[]): Promise<void> {
   const lines = endpoints
     .filter((e) => e.password !== undefined)
-    .map((e) => [e.host, String(e.port), '*', e.user, e.password?.reveal() ?? ''].map(escape).join(':'));
+    .map((e) => [e.host, String(e.port), '*', e.user, e.password?.reveal() ?? ''].map(escapeField).join(':'));
   await writeFile(path, `${[...new Set(lines)].join('\n')}\n`, { mode: 0o600 });
 }
 

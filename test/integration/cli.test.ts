@@ -1,0 +1,101 @@
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exec, runCli } from '../support/cli.ts';
+import { leftovers } from '../support/leftovers.ts';
+import { testProviders } from '../support/providers.ts';
+
+let stateDir: string;
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'shardmove-test-state-'));
+});
+afterAll(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe.each(testProviders())('shardmove up --keep / down on the %s provider', (provider) => {
+  it('prints libpq URIs and a pgpass file that psql and pgbench use as is, and down leaves nothing', async () => {
+    const before = await leftovers();
+    const up = await runCli(['up', '--provider', provider, '--keep', '--json', '--state-dir', stateDir]);
+    expect(up.stderr).not.toMatch(/error/i);
+    expect(up.code).toBe(0);
+    const info = JSON.parse(up.stdout) as Record<string, string>;
+    expect(Object.keys(info)).toEqual(['provider', 'proxy', 'old', 'new', 'pgpass']);
+    expect(info.provider).toBe(provider);
+    for (const role of ['proxy', 'old', 'new']) {
+      expect(info[role]).toMatch(/^postgresql:\/\/digoal@127\.0\.0\.1:\d+\/\w+$/);
+    }
+    expect((await stat(info.pgpass as string)).mode & 0o777).toBe(0o600);
+
+    const env = { ...process.env, PGPASSFILE: info.pgpass };
+    const psql = await exec('psql', [info.proxy as string, '-Atc', 'select * from query_pk(23)'], { env });
+    expect(psql.stdout.trim()).toBe('||');
+    // The seed's workload, as the article runs it: pgbench -M prepared against the proxy.
+    const script = join(stateDir, 'insert_log.sql');
+    await writeFile(script, '\\set id random(1, 32000000)\nselect insert_log(:id);\n');
+    const bench = await exec(
+      'pgbench',
+      ['-n', '-M', 'prepared', '-c', '2', '-t', '50', '-f', script, info.proxy as string],
+      {
+        env,
+      },
+    );
+    expect(bench.stdout).toMatch(/number of transactions actually processed: 100\/100/);
+    const logged = await exec(
+      'psql',
+      [
+        info.proxy as string,
+        '-Atc',
+        'select sum(n) from dy($$select count(*) from digoal.login_log$$) as t(n bigint)',
+      ],
+      { env },
+    );
+    expect(logged.stdout.trim()).toBe('100');
+    await rm(script);
+
+    const down = await runCli(['down', '--state-dir', stateDir]);
+    expect(down.code).toBe(0);
+    expect(await readdir(stateDir)).toEqual([]);
+    expect(await leftovers()).toEqual(before);
+  });
+});
+
+describe('bad input', () => {
+  it('rejects a bad flag or config value with one clear message and touches nothing', async () => {
+    const before = await leftovers();
+    const notPowerOfTwo = await runCli([
+      'up',
+      '--provider',
+      'local',
+      '--partitions',
+      '12',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(notPowerOfTwo.code).toBe(1);
+    expect(notPowerOfTwo.stderr.trim()).toBe(
+      "shardmove up: 'topology.partitions' must be a power of two (PL/Proxy routes by hash & (n-1)), got 12",
+    );
+    const unknownFlag = await runCli(['up', '--provder', 'local']);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toMatch(/^shardmove up: Unknown option '--provder'/);
+    const unknownCommand = await runCli(['upp']);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toMatch(/^shardmove: unknown command 'upp'/);
+    expect(await leftovers()).toEqual(before);
+    expect(await readdir(stateDir)).toEqual([]);
+  });
+
+  it('refuses a second up --keep while one is kept', async () => {
+    const first = await runCli(['up', '--provider', 'local', '--keep', '--state-dir', stateDir]);
+    expect(first.code).toBe(0);
+    try {
+      const second = await runCli(['up', '--provider', 'local', '--keep', '--state-dir', stateDir]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/a kept topology is already running \(run sm-[\w-]+, local\)/);
+    } finally {
+      expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
+    }
+  });
+});

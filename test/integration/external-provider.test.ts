@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeRole } from '../../harness/config/config-types.ts';
+import { DestructiveActionRefused } from '../../harness/errors.ts';
+import { ignoreEvents } from '../../harness/events.ts';
+import { localProvider } from '../../harness/provision/local-provider.ts';
+import type { StartedNodes } from '../../harness/provision/provider.ts';
+import { newRunId } from '../../harness/provision/run-id.ts';
+import { startTopology } from '../../harness/topology/start-topology.ts';
+import { testConfig } from '../support/config.ts';
+import { query } from '../support/sql.ts';
+
+/** Bare local PostgreSQL nodes stand in for real staging hosts. */
+describe('the external provider pointed at local hosts', () => {
+  let hosts: StartedNodes;
+  const uri = (role: NodeRole) => {
+    const e = hosts.nodes[role].endpoint;
+    return `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/postgres`;
+  };
+  const externalConfig = (flags: Record<string, unknown> = {}) =>
+    testConfig('external', { external: { proxy: uri('proxy'), old: uri('old'), new: uri('new') }, ...flags });
+  const databases = async (role: NodeRole) =>
+    (
+      await query<{ datname: string }>(
+        hosts.nodes[role].endpoint,
+        'postgres',
+        'select datname from pg_database order by 1',
+      )
+    ).map((r) => r.datname);
+
+  beforeAll(async () => {
+    hosts = await localProvider.start({
+      config: await testConfig('local'),
+      runId: newRunId(),
+      events: ignoreEvents,
+    });
+  });
+
+  afterAll(async () => {
+    await hosts?.stop();
+  });
+
+  it('installs the topology on existing hosts and routes through it', async () => {
+    await using topology = await startTopology({ config: await externalConfig(), events: ignoreEvents });
+    const rows = await query<{ db: string }>(
+      topology.nodes.proxy.endpoint,
+      'proxy',
+      'select * from dy($$select current_database()::text$$) as t(db text)',
+    );
+    expect(rows).toHaveLength(32);
+    expect(await databases('old')).toContain('db23');
+  });
+
+  it('drops only what it created when stopped', async () => {
+    expect(await databases('old')).not.toContain('db23');
+    expect(await databases('old')).toEqual(['postgres', 'template0', 'template1']);
+  });
+
+  it('refuses, changing nothing, to overwrite a database it did not create', async () => {
+    await query(hosts.nodes.old.endpoint, 'postgres', 'create database db3');
+    await query(
+      hosts.nodes.old.endpoint,
+      'db3',
+      'create table precious (x int); insert into precious values (42)',
+    );
+    const attempt = startTopology({ config: await externalConfig(), events: ignoreEvents });
+    await expect(attempt).rejects.toThrow(DestructiveActionRefused);
+    await expect(attempt).rejects.toThrow(/old\/db3/);
+    expect(await databases('old')).toEqual(['db3', 'postgres', 'template0', 'template1']);
+    expect(await databases('proxy')).toEqual(['postgres', 'template0', 'template1']);
+    expect(await query(hosts.nodes.old.endpoint, 'db3', 'select x from precious')).toEqual([{ x: 42 }]);
+  });
+
+  it('overwrites it with --allow-destructive', async () => {
+    await using topology = await startTopology({
+      config: await externalConfig({ allowDestructive: true }),
+      events: ignoreEvents,
+    });
+    const tables = await query(
+      topology.nodes.old.endpoint,
+      'db3',
+      `select 1 from pg_tables where tablename = 'precious'`,
+    );
+    expect(tables).toEqual([]);
+  });
+
+  it('refuses hosts that are not a shardmove topology, saying why', async () => {
+    const config = await testConfig('external', {
+      external: { proxy: uri('proxy'), old: uri('old'), new: uri('new').replace(/:[^:@]*@/, ':wrong@') },
+    });
+    await expect(startTopology({ config, events: ignoreEvents })).rejects.toThrow(
+      /new \(digoal@127\.0\.0\.1:\d+\/postgres\): password authentication failed/,
+    );
+    const unreachable = await testConfig('external', {
+      external: { proxy: uri('proxy'), old: 'postgresql://digoal@127.0.0.1:1/postgres', new: uri('new') },
+    });
+    await expect(startTopology({ config: unreachable, events: ignoreEvents })).rejects.toThrow(
+      /cannot connect to old .*connection refused/,
+    );
+  });
+});

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topologyLayout } from '../../harness/config/topology-layout.ts';
+import { ignoreEvents } from '../../harness/events.ts';
+import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { testConfig } from '../support/config.ts';
+import { testProviders } from '../support/providers.ts';
+import { query } from '../support/sql.ts';
+
+describe.each(testProviders())('the seed topology on the %s provider', (provider) => {
+  let topology: StartedTopology;
+  const proxy = () => topology.nodes.proxy.endpoint;
+  const proxyDb = () => topology.config.topology.proxyDatabase;
+
+  beforeAll(async () => {
+    topology = await startTopology({ config: await testConfig(provider), events: ignoreEvents });
+    // The routing check needs userinfo rows for ids 0..63. Each shard inserts its own,
+    // recognising itself by application_name, through the proxy's run-on-all dy_ddl.
+    await query(
+      proxy(),
+      proxyDb(),
+      `select dy_ddl($$insert into digoal.userinfo (userid)
+                       select id from generate_series(0, 63) id
+                        where id & 31 = current_setting('application_name')::int$$)`,
+    );
+  });
+
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('routes query_pk(id) for ids 0..63 to two rows per dbid, the seed pairs N and N+32', async () => {
+    const rows = await query<{ dbid: number; userid: number }>(
+      proxy(),
+      proxyDb(),
+      'select (query_pk(id)).* from generate_series(0, 63) id',
+    );
+    expect(rows).toHaveLength(64);
+    const byDbid = new Map<number, number[]>();
+    for (const r of rows)
+      byDbid.set(
+        r.dbid,
+        [...(byDbid.get(r.dbid) ?? []), r.userid].sort((a, b) => a - b),
+      );
+    expect(byDbid.size).toBe(32);
+    for (let n = 0; n < 32; n++) expect(byDbid.get(n)).toEqual([n, n + 32]);
+  });
+
+  it('runs dy on all 32 partitions, each reaching dbN with application_name N on the right cluster', async () => {
+    const rows = await query<{ app: string; db: string; cluster: string }>(
+      proxy(),
+      proxyDb(),
+      `select * from dy($$select current_setting('application_name'), current_database()::text,
+                                current_setting('cluster_name')$$) as t(app text, db text, cluster text)`,
+    );
+    expect(rows).toHaveLength(32);
+    const layout = topologyLayout(topology.config.topology);
+    for (const r of rows) {
+      const n = Number(r.app);
+      expect(r.db).toBe(`db${n}`);
+      expect(r.cluster).toBe(`shardmove-${topology.runId}-${layout.backendOf(n)}`);
+    }
+    expect(new Set(rows.map((r) => Number(r.app)))).toEqual(new Set(Array.from({ length: 32 }, (_, i) => i)));
+  });
+
+  it("defines rds_pg_cluster with the seed's options and p0..p31 in order", async () => {
+    const [server] = await query<{ options: string[] }>(
+      proxy(),
+      proxyDb(),
+      `select srvoptions as options from pg_foreign_server where srvname = 'rds_pg_cluster'`,
+    );
+    expect(server?.options.slice(0, 2)).toEqual(['connection_lifetime=1800', 'disable_binary=0']);
+    const partitions = server?.options.slice(2) ?? [];
+    expect(partitions).toHaveLength(32);
+    const layout = topologyLayout(topology.config.topology);
+    partitions.forEach((option, n) => {
+      const node = topology.nodes[layout.backendOf(n)];
+      expect(option).toBe(
+        `p${n}=host=${node.peerHost} port=${node.peerPort} dbname=db${n} user=digoal ` +
+          `keepalives_idle=30 keepalives_interval=10 keepalives_count=10 application_name=${n}`,
+      );
+    });
+    expect(layout.byBackend.old).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  });
+
+  it('answers every proxy function, and writes land on the shard that owns the id', async () => {
+    const rows = await query<Record<string, unknown>>(
+      proxy(),
+      proxyDb(),
+      `select (select row_to_json(q) from query_pk(23) q) as query_pk,
+              (select row_to_json(q) from query_smalltbl(1) q) as query_smalltbl,
+              (select row_to_json(q) from query_insert(55) q) as query_insert,
+              (select row_to_json(q) from query_update_insert(55) q) as query_update_insert,
+              (select count(*) from insert_log(23)) as insert_log,
+              (select count(*) from update_pk(23)) as update_pk,
+              (select count(*) from dy_ddl('select 1')) as dy_ddl`,
+    );
+    expect(rows[0]?.query_pk).toEqual({ dbid: 23, userid: 23, info: null });
+    expect(rows[0]?.query_insert).toEqual({ dbid: 23, userid: 55, info: null });
+    expect(rows[0]?.query_update_insert).toEqual({ dbid: 23, userid: 55, info: null });
+    expect(rows[0]?.query_smalltbl).toEqual({ userid: null, info: null });
+    expect(rows[0]?.dy_ddl).toBe('32');
+    const logged = await query<{ userid: number; db_user: string }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      'select userid, db_user from digoal.login_log order by userid',
+    );
+    expect(logged).toEqual([
+      { userid: 23, db_user: 'digoal' },
+      { userid: 55, db_user: 'digoal' },
+      { userid: 55, db_user: 'digoal' },
+    ]);
+  });
+
+  it('records the non-default server settings the topology needs', () => {
+    expect(topology.settings.old.wal_level).toBe('logical');
+    expect(topology.settings.new.wal_level).toBe('logical');
+    expect(Number(topology.settings.proxy.max_connections)).toBeGreaterThanOrEqual(80);
+    expect(topology.settings.proxy.cluster_name).toBe(`shardmove-${topology.runId}-proxy`);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../harness/config/load-config.ts';
+import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
+import { ConfigError } from '../../harness/errors.ts';
+
+async function configError(inputs: Parameters<typeof loadConfig>[0]): Promise<ConfigError> {
+  try {
+    await loadConfig(inputs);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config layering and validation', () => {
+  it('gives the seed by default: 32 partitions, db23 moves, the seed split', async () => {
+    const { config, scenario } = await loadConfig({});
+    expect(scenario.name).toBe('seed-db23');
+    expect(config.topology.partitions).toBe(32);
+    expect(config.topology.movePartition).toBe(23);
+    expect(config.provider).toBe('auto');
+    expect(seedOldPartitions(32)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  });
+
+  it('layers flags over the environment over the scenario', async () => {
+    const { config } = await loadConfig({
+      env: { SHARDMOVE_PROVIDER: 'containers' },
+      flags: { provider: 'local', topology: { partitions: 16, movePartition: 11 } },
+    });
+    expect(config.provider).toBe('local');
+    expect(config.topology.partitions).toBe(16);
+    expect(config.topology.clusterName).toBe('rds_pg_cluster');
+  });
+
+  it('rejects an unknown key, naming it and suggesting the near miss', async () => {
+    const error = await configError({ flags: { topology: { partitons: 32 } } });
+    expect(error.message).toBe(
+      "unknown key 'topology.partitons' in command-line flags (did you mean 'topology.partitions'?)",
+    );
+  });
+
+  it('rejects a partition count that is not a power of two', async () => {
+    const error = await configError({ flags: { topology: { partitions: 24 } } });
+    expect(error.message).toMatch(/'topology.partitions' must be a power of two .* got 24/);
+  });
+
+  it('rejects a partition out of range and one already on the destination', async () => {
+    expect((await configError({ flags: { topology: { movePartition: 40 } } })).message).toMatch(
+      /movePartition' 40 is out of range: partitions are 0..31/,
+    );
+    expect((await configError({ flags: { topology: { movePartition: 8 } } })).message).toMatch(
+      /partition 8 is already on the destination cluster 'new'/,
+    );
+  });
+
+  it('rejects a malformed DSN for the external provider, without echoing its password', async () => {
+    const error = await configError({
+      flags: {
+        provider: 'external',
+        external: { proxy: 'postgres://u:secret@host:99999/db', old: 'postgres://u@h/db', new: 'nonsense' },
+      },
+    });
+    expect(error.message).toMatch(/^external.proxy: malformed connection URI/);
+    expect(error.message).not.toContain('secret');
+    const scheme = await configError({
+      flags: {
+        provider: 'external',
+        external: { proxy: 'mysql://u@h/db', old: 'postgres://u@h/db', new: 'postgres://u@h/db' },
+      },
+    });
+    expect(scheme.message).toBe(
+      'external.proxy: connection URI must start with postgres:// or postgresql://, got mysql://',
+    );
+  });
+
+  it('requires the three URIs for the external provider', async () => {
+    const error = await configError({ flags: { provider: 'external' } });
+    expect(error.message).toMatch(/provider 'external' needs the proxy, old and new connection URIs/);
+  });
+
+  it('rejects wrong types, unknown providers and unknown scenarios', async () => {
+    expect((await configError({ flags: { load: { clients: 'many' } } })).message).toMatch(
+      /'load.clients' in command-line flags must be an integer/,
+    );
+    expect((await configError({ flags: { provider: 'kubernetes' } })).message).toMatch(
+      /'provider' .* must be one of auto, containers, local, external/,
+    );
+    const unknown = await configError({ scenario: 'no-such-scenario' });
+    expect(unknown.message).toBe("unknown scenario 'no-such-scenario'");
+    expect(unknown.hint).toContain('seed-db23');
+  });
+
+  it('rejects identifiers that would need quoting in SQL', async () => {
+    const error = await configError({ flags: { topology: { proxyDatabase: 'proxy"; drop table x; --' } } });
+    expect(error.message).toMatch(/'topology.proxyDatabase' .* must be a lower-case SQL identifier/);
+  });
+});

@@ -1,0 +1,49 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { formatConninfo, formatDsn, parseDsn, redactDsn } from '../../harness/config/dsn.ts';
+import { Secret } from '../../harness/secret.ts';
+import { readPgpass, writePgpass } from '../../harness/state/pgpass.ts';
+
+describe('credentials never leak', () => {
+  it('a Secret prints as [redacted] in JSON, strings, inspect and spreads', () => {
+    const secret = new Secret('hunter2');
+    const holder = { password: secret };
+    expect(JSON.stringify(holder)).toBe('{"password":"[redacted]"}');
+    expect(`${secret}`).toBe('[redacted]');
+    expect(inspect(holder)).not.toContain('hunter2');
+    expect(Object.keys({ ...secret })).toEqual([]);
+    expect(secret.reveal()).toBe('hunter2');
+  });
+
+  it('parses a URI and formats it back without the password', () => {
+    const endpoint = parseDsn('postgresql://digoal:p%40ss@127.0.0.1:5433/proxy', 'test');
+    expect(endpoint).toMatchObject({ host: '127.0.0.1', port: 5433, user: 'digoal', database: 'proxy' });
+    expect(endpoint.password?.reveal()).toBe('p@ss');
+    expect(formatDsn(endpoint)).toBe('postgresql://digoal@127.0.0.1:5433/proxy');
+    expect(redactDsn('postgres://u:topsecret@h/db')).toBe('postgres://u:[redacted]@h/db');
+  });
+
+  it('writes a mode-0600 pgpass file that libpq escaping reads back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shardmove-unit-'));
+    const path = join(dir, 'x.pgpass');
+    const endpoint = { host: '127.0.0.1', port: 5433, user: 'digoal', database: 'proxy' };
+    await writePgpass(path, [{ ...endpoint, password: new Secret('a:b\\c') }]);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, 'utf8')).toBe('127.0.0.1:5433:*:digoal:a\\:b\\\\c\n');
+    expect((await readPgpass(path, endpoint))?.reveal()).toBe('a:b\\c');
+    expect(await readPgpass(path, { ...endpoint, port: 1 })).toBeUndefined();
+  });
+
+  it('quotes libpq connstring values that need it', () => {
+    expect(
+      formatConninfo([
+        ['host', 'old'],
+        ['options', '-c default_transaction_read_only=true'],
+        ['x', "it's"],
+      ]),
+    ).toBe("host=old options='-c default_transaction_read_only=true' x='it\\'s'");
+  });
+});
