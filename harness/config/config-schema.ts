@@ -1,4 +1,4 @@
-import { providerNames } from './config-types.ts';
+import { containerNetworks, providerNames } from './config-types.ts';
 
 /**
  * The shape of a config layer, used to reject unknown keys and wrong types with a message
@@ -61,6 +61,7 @@ const settingsMap: LeafCheck = (v) => {
 export const configShape: ObjectShape = {
   fields: {
     provider: oneOf(providerNames),
+    containers: { fields: { network: oneOf(containerNetworks) } },
     topology: {
       fields: {
         partitions: integer(4, 1024),

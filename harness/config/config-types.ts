@@ -28,8 +28,17 @@ export interface ExternalTargets {
   new: string;
 }
 
+export const containerNetworks = ['pod', 'bridge'] as const;
+export type ContainerNetwork = (typeof containerNetworks)[number];
+
 export interface ShardmoveConfig {
   provider: ProviderChoice;
+  /**
+   * pod: the three containers share one network namespace (the proxy's), reached by their
+   * aliases on distinct ports, so proxy-to-backend traffic stays on loopback as in the
+   * local provider. bridge: one address per container, traffic over the Docker bridge.
+   */
+  containers: { network: ContainerNetwork };
   topology: TopologyConfig;
   /** Non-default server settings, per node kind, on top of those the topology needs. */
   server: { proxy: ServerSettings; backend: ServerSettings };

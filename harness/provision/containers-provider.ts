@@ -24,6 +24,7 @@ import { serverSettings, settingsAsFlags } from './server-settings.ts';
 
 const setupFix = 'bash scripts/setup.sh';
 const passwordPath = '/run/shardmove/password';
+const podPorts: Readonly<Record<NodeRole, number>> = { proxy: 5432, old: 5433, new: 5434 };
 
 async function preflight(): Promise<PreflightResult> {
   if (!(await dockerReachable())) {
@@ -83,33 +84,30 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     });
     const password = newPassword();
     const user = config.topology.role;
+    const pod = config.containers.network === 'pod';
+    // In a pod every node listens on its own port of the shared namespace.
+    const portOf = (role: NodeRole) => (pod ? podPorts[role] : 5432);
 
-    const startOne = async (role: NodeRole): Promise<NodeAccess> => {
-      const container = await loopbackOnlyContainer(tc, image)
+    const container = (role: NodeRole) =>
+      nodeContainer(tc, image)
         .withName(`shardmove-${runId}-${role}`)
         .withLabels(labelsFor(runId, role))
-        .withNetworkMode(networkName)
-        .withNetworkAliases(role)
-        .withExposedPorts(5432)
         .withEnvironment({ SHARDMOVE_USER: user, SHARDMOVE_PASSWORD_FILE: passwordPath })
         .withCopyContentToContainer([
           { content: `${password.reveal()}\n`, target: passwordPath, mode: 0o444 },
         ])
         .withCommand([
           '-c',
+          `port=${portOf(role)}`,
+          '-c',
           `cluster_name=shardmove-${runId}-${role}`,
           ...settingsAsFlags(serverSettings(role, config)),
         ])
         .withWaitStrategy(tc.Wait.forLogMessage(/database system is ready to accept connections/))
-        .withStartupTimeout(config.startupTimeoutSeconds * 1000)
-        .start();
-      const endpoint = {
-        host: container.getHost(),
-        port: container.getMappedPort(5432),
-        user,
-        password,
-        database: 'postgres',
-      };
+        .withStartupTimeout(config.startupTimeoutSeconds * 1000);
+
+    const access = async (role: NodeRole, host: string, mappedPort: number): Promise<NodeAccess> => {
+      const endpoint = { host, port: mappedPort, user, password, database: 'postgres' };
       await waitUntilReady(
         endpoint,
         'postgres',
@@ -119,10 +117,37 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         },
         role,
       );
-      return { role, endpoint, peerHost: role, peerPort: 5432 };
+      return { role, endpoint, peerHost: role, peerPort: portOf(role) };
     };
 
-    const started = await Promise.all(nodeRoles.map(startOne));
+    let started: NodeAccess[];
+    if (pod) {
+      // The proxy owns the namespace: it carries all three aliases and publishes all three ports.
+      const proxy = await container('proxy')
+        .withNetworkMode(networkName)
+        .withNetworkAliases(...nodeRoles)
+        .withExposedPorts(...nodeRoles.map((r) => podPorts[r]))
+        .start();
+      await Promise.all(
+        (['old', 'new'] as const).map((role) =>
+          container(role).withNetworkMode(`container:${proxy.getId()}`).start(),
+        ),
+      );
+      started = await Promise.all(
+        nodeRoles.map((role) => access(role, proxy.getHost(), proxy.getMappedPort(podPorts[role]))),
+      );
+    } else {
+      started = await Promise.all(
+        nodeRoles.map(async (role) => {
+          const c = await container(role)
+            .withNetworkMode(networkName)
+            .withNetworkAliases(role)
+            .withExposedPorts(5432)
+            .start();
+          return access(role, c.getHost(), c.getMappedPort(5432));
+        }),
+      );
+    }
     const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
     let stopped = false;
     const stop = async () => {
@@ -136,7 +161,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       runId,
       nodes,
       handle: { provider: 'containers', runId },
-      facts: { image, network: networkName },
+      facts: { image, network: networkName, networkMode: config.containers.network },
       stop,
       [Symbol.asyncDispose]: stop,
     };
@@ -151,17 +176,14 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
  * Publishes ports on 127.0.0.1 only: the harness is the only client, and a database with a
  * test password has no business listening on every interface of the machine.
  */
-function loopbackOnlyContainer(tc: Testcontainers, image: string) {
-  class LoopbackOnlyContainer extends tc.GenericContainer {
+function nodeContainer(tc: Testcontainers, image: string) {
+  class NodeContainer extends tc.GenericContainer {
     protected override async beforeContainerCreated(): Promise<void> {
-      for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<
-        Array<{ HostIp?: string }>
-      >) {
-        for (const binding of bindings) binding.HostIp = '127.0.0.1';
-      }
+      const bindings = Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>;
+      for (const binding of bindings.flat()) binding.HostIp = '127.0.0.1';
     }
   }
-  return new LoopbackOnlyContainer(image);
+  return new NodeContainer(image);
 }
 
 export const containersProvider: Provider = { name: 'containers', preflight, start };

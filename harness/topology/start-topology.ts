@@ -4,6 +4,7 @@ import type { NodeAccess, NodesHandle, StartedNodes } from '../provision/provide
 import { chooseProvider } from '../provision/providers.ts';
 import { newRunId } from '../provision/run-id.ts';
 import { installSchema } from '../schema/install-schema.ts';
+import { checkRouting } from './check-routing.ts';
 import { recordSettings } from './recorded-settings.ts';
 
 /** Nodes provisioned and the seed's schema installed: what every later phase starts from. */
@@ -37,6 +38,7 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
     await step(events, 'install schema', () =>
       installSchema(started.nodes, { config, runId, events, primaryKeys: options.primaryKeys ?? true }),
     );
+    await step(events, 'check routing', () => checkRouting(started.nodes.proxy, config));
     const settings = await step(events, 'record settings', () =>
       recordSettings(started.nodes, config.connectTimeoutMillis),
     );

@@ -118,3 +118,21 @@ describe.each(testProviders())('the seed topology on the %s provider', (provider
     expect(topology.settings.proxy.cluster_name).toBe(`shardmove-${topology.runId}-proxy`);
   });
 });
+
+describe.runIf(testProviders().includes('containers'))(
+  'containers with one address per node (network: bridge)',
+  () => {
+    it('routes every partition through Docker network aliases', async () => {
+      const config = await testConfig('containers', { containers: { network: 'bridge' } });
+      await using topology = await startTopology({ config, events: ignoreEvents });
+      expect(topology.nodes.old.peerHost).toBe('old');
+      expect(topology.nodes.old.peerPort).toBe(5432);
+      const rows = await query<{ db: string }>(
+        topology.nodes.proxy.endpoint,
+        'proxy',
+        'select * from dy($$select current_database()::text$$) as t(db text)',
+      );
+      expect(rows).toHaveLength(32);
+    });
+  },
+);

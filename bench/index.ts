@@ -1,0 +1,21 @@
+import { parseArgs } from 'node:util';
+import { providerTpsBench } from './provider-tps.ts';
+
+/**
+ * `npm run bench [-- --only NAME] [--quick]`: every benchmark prints its figures and a ratio
+ * against a reference measured in the same run. Benchmarks never fail the build; goals are
+ * reported as met or not.
+ */
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, quick: { type: 'boolean' } },
+});
+const quick = values.quick === true;
+const benches: Record<string, () => Promise<void>> = {
+  'provider-tps': () =>
+    providerTpsBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
+};
+for (const [name, bench] of Object.entries(benches)) {
+  if (values.only && values.only !== name) continue;
+  console.log(`\n== ${name}`);
+  await bench();
+}

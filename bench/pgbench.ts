@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { formatDsn } from '../harness/config/dsn.ts';
+import type { NodeAccess } from '../harness/provision/provider.ts';
+import { writePgpass } from '../harness/state/pgpass.ts';
+
+const run = promisify(execFile);
+
+export interface PgbenchRun {
+  clients: number;
+  threads: number;
+  durationSeconds: number;
+  /** A pgbench script; the seed's is `select insert_log(:id)` with a random id. */
+  script: string;
+}
+
+export const insertLogScript = '\\set id random(1, 32000000)\nselect insert_log(:id);\n';
+
+export interface PgbenchResult {
+  /** Median of the per-second TPS over the second half of the run: the steady state. */
+  steadyTps: number;
+  /** pgbench's own figure for the whole run, warm-up included. */
+  overallTps: number;
+  perSecond: number[];
+}
+
+/**
+ * Runs pgbench -M prepared -P 1 against the proxy. Each new client makes its proxy backend
+ * open a connection to every partition it touches (32 SCRAM handshakes), so the first
+ * seconds measure connection set-up; the steady state is what compares providers.
+ */
+export async function pgbench(
+  proxy: NodeAccess,
+  database: string,
+  options: PgbenchRun,
+): Promise<PgbenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'shardmove-bench-'));
+  try {
+    const pgpass = join(dir, 'pgpass');
+    const script = join(dir, 'script.sql');
+    await writePgpass(pgpass, [proxy.endpoint]);
+    await writeFile(script, options.script);
+    const { stdout, stderr } = await run(
+      'pgbench',
+      [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        String(options.clients),
+        '-j',
+        String(options.threads),
+        '-T',
+        String(options.durationSeconds),
+        '-P',
+        '1',
+        '-f',
+        script,
+        formatDsn(proxy.endpoint, database),
+      ],
+      { env: { ...process.env, PGPASSFILE: pgpass }, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const match =
+      /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(
+        stdout,
+      );
+    if (!match?.[1]) throw new Error(`pgbench printed no TPS:\n${stdout}`);
+    const perSecond = [...stderr.matchAll(/^progress: [\d.]+ s, ([\d.]+) tps/gm)].map((m) => Number(m[1]));
+    return {
+      steadyTps: median(perSecond.slice(Math.floor(perSecond.length / 2))),
+      overallTps: Number(match[1]),
+      perSecond,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
