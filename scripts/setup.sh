@@ -13,12 +13,15 @@ if [ "${SHARDMOVE_SKIP_DOCKER:-}" != 1 ]; then
   bash "$root/scripts/build-image.sh"
 fi
 
-# npm ci only when package-lock.json changed since the last install.
+# Install only when package-lock.json changed since the last install. `npm install`, not
+# `npm ci`: the registry these machines reach lists only linux builds of optional
+# platform packages (biome's), so the lock file lacks the others and `npm ci` refuses it;
+# `npm install` installs exactly the locked versions all the same.
 stamp="$root/node_modules/.shardmove-lock-sha"
 want=$(sha256sum "$root/package-lock.json" | cut -c1-64)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "npm: installing packages (canvas builds from source, about 30 s)"
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$root" && npm install --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
 else
   log "npm: packages current"
