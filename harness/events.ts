@@ -5,7 +5,15 @@
 export type HarnessEvent =
   | { type: 'step-start'; step: string; detail?: string }
   | { type: 'step-end'; step: string; durationMillis: number; outcome: 'ok' | 'failed'; error?: string }
-  | { type: 'progress'; step: string; done: number; total: number; unit: string }
+  | {
+      type: 'progress';
+      step: string;
+      done: number;
+      total: number;
+      unit: string;
+      ratePerSecond?: number;
+      etaSeconds?: number;
+    }
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string };
 

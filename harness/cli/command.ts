@@ -37,3 +37,24 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --move-partition N       the partition to move (default: 23)
   --state-dir DIR          where up --keep writes its state (default: .shardmove)
   --allow-destructive      allow dropping databases shardmove did not create`;
+
+/** Flags of the seeding step (up, seed). */
+export const seedOptions = {
+  profile: { type: 'string' },
+  data: { type: 'string' },
+  'faker-seed': { type: 'string' },
+  'moved-userinfo-rows': { type: 'string' },
+  'moved-tbl-small-rows': { type: 'string' },
+  'others-userinfo-rows': { type: 'string' },
+  'others-tbl-small-rows': { type: 'string' },
+  'parallel-shards': { type: 'string' },
+  truncate: { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+export const seedOptionsHelp = `  --profile full|default|ci|none   data volume (default: default; none: no data)
+  --data faker|seed        faker: realistic deterministic values; seed: the article's NULLs
+  --faker-seed N           seed of the faker values (same seed, same rows)
+  --moved-userinfo-rows N, --moved-tbl-small-rows N, --others-userinfo-rows N,
+  --others-tbl-small-rows N        override one size of the profile (session = userinfo)
+  --parallel-shards N      shards loaded at once (default: 4)
+  --truncate               reseed a topology that already holds rows`;

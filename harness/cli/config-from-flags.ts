@@ -23,6 +23,21 @@ export function configFromFlags(values: Record<string, string | boolean | undefi
         movePartition: integerFlag(values['move-partition'], 'move-partition'),
       },
       stateDir: str('state-dir'),
+      seeding: {
+        profile: str('profile'),
+        data: str('data'),
+        fakerSeed: integerFlag(values['faker-seed'], 'faker-seed'),
+        moved: {
+          userinfoRows: integerFlag(values['moved-userinfo-rows'], 'moved-userinfo-rows'),
+          tblSmallRows: integerFlag(values['moved-tbl-small-rows'], 'moved-tbl-small-rows'),
+        },
+        others: {
+          userinfoRows: integerFlag(values['others-userinfo-rows'], 'others-userinfo-rows'),
+          tblSmallRows: integerFlag(values['others-tbl-small-rows'], 'others-tbl-small-rows'),
+        },
+        parallelShards: integerFlag(values['parallel-shards'], 'parallel-shards'),
+        truncate: values.truncate === true ? true : undefined,
+      },
       allowDestructive: values['allow-destructive'] === true ? true : undefined,
     },
   });

@@ -3,11 +3,12 @@ import { ShardmoveError } from '../errors.ts';
 import type { Command } from './command.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
+import { seedCommand } from './commands/seed.ts';
 import { upCommand } from './commands/up.ts';
 import { createReporter } from './reporter.ts';
 import { installSignalHandlers } from './signals.ts';
 
-const commands: readonly Command[] = [upCommand, downCommand, doctorCommand];
+const commands: readonly Command[] = [upCommand, seedCommand, downCommand, doctorCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,4 +1,4 @@
-import { containerNetworks, providerNames } from './config-types.ts';
+import { containerNetworks, providerNames, seedDataModes, seedProfiles } from './config-types.ts';
 
 /**
  * The shape of a config layer, used to reject unknown keys and wrong types with a message
@@ -74,6 +74,23 @@ export const configShape: ObjectShape = {
       },
     },
     server: { fields: { proxy: settingsMap, backend: settingsMap } },
+    seeding: {
+      fields: {
+        profile: oneOf(seedProfiles),
+        data: oneOf(seedDataModes),
+        fakerSeed: integer(0, 2 ** 31 - 1),
+        moved: {
+          optional: true,
+          fields: { userinfoRows: integer(0, 1_000_001), tblSmallRows: integer(0, 10_000_000) },
+        },
+        others: {
+          optional: true,
+          fields: { userinfoRows: integer(0, 1_000_001), tblSmallRows: integer(0, 10_000_000) },
+        },
+        parallelShards: integer(1, 64),
+        truncate: boolean,
+      },
+    },
     load: { fields: { clients: integer(1, 1000) } },
     external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
     allowDestructive: boolean,

@@ -31,6 +31,29 @@ export interface ExternalTargets {
 export const containerNetworks = ['pod', 'bridge'] as const;
 export type ContainerNetwork = (typeof containerNetworks)[number];
 
+export const seedProfiles = ['full', 'default', 'ci', 'none'] as const;
+export const seedDataModes = ['faker', 'seed'] as const;
+export type SeedData = (typeof seedDataModes)[number];
+
+export interface SeedSizes {
+  userinfoRows?: number;
+  tblSmallRows?: number;
+}
+
+export interface SeedConfig {
+  /** full: 32 x (1M+1M+500k); default: the moved shard full, others 100k/100k/50k; ci: 100k/100k/50k and 10k/10k/5k. */
+  profile: (typeof seedProfiles)[number];
+  /** seed: the article's rows (info, last_login NULL); faker: realistic, deterministic values. */
+  data: SeedData;
+  fakerSeed: number;
+  /** Per-size overrides of the profile, for the moved shard and for the others. */
+  moved: SeedSizes | undefined;
+  others: SeedSizes | undefined;
+  parallelShards: number;
+  /** Reseed a topology that already holds rows (otherwise seeding says so and stops). */
+  truncate: boolean;
+}
+
 export interface ShardmoveConfig {
   provider: ProviderChoice;
   /**
@@ -42,6 +65,7 @@ export interface ShardmoveConfig {
   topology: TopologyConfig;
   /** Non-default server settings, per node kind, on top of those the topology needs. */
   server: { proxy: ServerSettings; backend: ServerSettings };
+  seeding: SeedConfig;
   load: { clients: number };
   external: ExternalTargets | undefined;
   allowDestructive: boolean;

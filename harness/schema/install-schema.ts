@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { BackendName, NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
 import { withClient } from '../db/connect.ts';
@@ -8,7 +7,7 @@ import type { NodeAccess } from '../provision/provider.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { partitionConnstring } from './cluster-connstrings.ts';
 import { createOwnedDatabase, databaseStates, dropDatabase } from './ownership.ts';
-import { renderSql, sqlFiles } from './sql-files.ts';
+import { renderSql, runSqlFolder, sqlFiles } from './sql-files.ts';
 
 export interface InstallOptions {
   readonly config: ShardmoveConfig;
@@ -50,14 +49,6 @@ async function planDatabases(nodes: Nodes, config: ShardmoveConfig): Promise<Rec
   return wanted;
 }
 
-async function runFiles(
-  client: pg.Client,
-  folder: string,
-  vars: Record<string, string | number>,
-): Promise<void> {
-  for (const file of await sqlFiles(folder)) await client.query(renderSql(file, vars));
-}
-
 async function recreate(node: NodeAccess, name: string, options: InstallOptions): Promise<void> {
   await withClient(
     node.endpoint,
@@ -87,8 +78,8 @@ async function installShards(
       db,
       options.config,
       async (c) => {
-        await runFiles(c, 'data-node', { shard: partition });
-        if (options.primaryKeys) await runFiles(c, 'data-node-keys', { shard: partition });
+        await runSqlFolder(c, 'data-node', { shard: partition });
+        if (options.primaryKeys) await runSqlFolder(c, 'data-node-keys', { shard: partition });
       },
       `${backend}/${db}`,
     );

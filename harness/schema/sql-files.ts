@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
 
 export const sqlRoot = fileURLToPath(new URL('../../fixtures/sql/', import.meta.url));
 
@@ -31,4 +32,13 @@ export function renderSql(file: SqlFile, vars: Readonly<Record<string, string | 
     }
     return String(value);
   });
+}
+
+/** Runs every numbered file of a folder, in order, on one connection. */
+export async function runSqlFolder(
+  client: pg.Client,
+  folder: string,
+  vars: Record<string, string | number>,
+): Promise<void> {
+  for (const file of await sqlFiles(folder)) await client.query(renderSql(file, vars));
 }

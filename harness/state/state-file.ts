@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { NodeRole, ProviderName } from '../config/config-types.ts';
+import type { NodeRole, ProviderName, TopologyConfig } from '../config/config-types.ts';
 import { type Endpoint, formatDsn, parseDsn } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
 import type { NodeAccess, NodesHandle } from '../provision/provider.ts';
@@ -15,6 +15,8 @@ export interface TopologyState {
   readonly handle: NodesHandle;
   readonly nodes: Record<NodeRole, { uri: string; peerHost: string; peerPort: number }>;
   readonly proxyDatabase: string;
+  /** The topology as provisioned: later commands take partitions and layout from here. */
+  readonly topology: TopologyConfig;
   readonly pgpass: string;
   readonly facts: Record<string, string>;
   readonly settings: Record<NodeRole, Record<string, string>>;

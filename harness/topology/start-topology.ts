@@ -4,6 +4,7 @@ import type { NodeAccess, NodesHandle, StartedNodes } from '../provision/provide
 import { chooseProvider } from '../provision/providers.ts';
 import { newRunId } from '../provision/run-id.ts';
 import { installSchema } from '../schema/install-schema.ts';
+import { type SeedOutcome, seedTopology } from '../seed/seed-topology.ts';
 import { checkRouting } from './check-routing.ts';
 import { recordSettings } from './recorded-settings.ts';
 
@@ -16,6 +17,7 @@ export interface StartedTopology extends AsyncDisposable {
   readonly facts: Readonly<Record<string, string>>;
   readonly settings: Readonly<Record<NodeRole, Record<string, string>>>;
   readonly config: ShardmoveConfig;
+  readonly seeding: SeedOutcome;
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,6 @@ export interface StartTopologyOptions {
   readonly config: ShardmoveConfig;
   readonly events: EventSink;
   readonly runId?: string;
-  readonly primaryKeys?: boolean;
 }
 
 export async function startTopology(options: StartTopologyOptions): Promise<StartedTopology> {
@@ -36,9 +37,16 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
   );
   try {
     await step(events, 'install schema', () =>
-      installSchema(started.nodes, { config, runId, events, primaryKeys: options.primaryKeys ?? true }),
+      // Seeding adds the primary keys after its bulk load; an unseeded topology gets them now.
+      installSchema(started.nodes, { config, runId, events, primaryKeys: config.seeding.profile === 'none' }),
     );
     await step(events, 'check routing', () => checkRouting(started.nodes.proxy, config));
+    const seeding = await step(
+      events,
+      'seed',
+      () => seedTopology(started.nodes, config, events),
+      seedDetail(config),
+    );
     const settings = await step(events, 'record settings', () =>
       recordSettings(started.nodes, config.connectTimeoutMillis),
     );
@@ -50,6 +58,7 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
       facts: started.facts,
       settings,
       config,
+      seeding,
       stop: () => started.stop(),
       [Symbol.asyncDispose]: () => started.stop(),
     };
@@ -57,4 +66,8 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
     await started.stop();
     throw error;
   }
+}
+
+export function seedDetail(config: ShardmoveConfig): string {
+  return `profile ${config.seeding.profile}, ${config.seeding.data} data`;
 }

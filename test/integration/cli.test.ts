@@ -17,7 +17,17 @@ afterAll(async () => {
 describe.each(testProviders())('shardmove up --keep / down on the %s provider', (provider) => {
   it('prints libpq URIs and a pgpass file that psql and pgbench use as is, and down leaves nothing', async () => {
     const before = await leftovers();
-    const up = await runCli(['up', '--provider', provider, '--keep', '--json', '--state-dir', stateDir]);
+    const up = await runCli([
+      'up',
+      '--provider',
+      provider,
+      '--profile',
+      'ci',
+      '--keep',
+      '--json',
+      '--state-dir',
+      stateDir,
+    ]);
     expect(up.stderr).not.toMatch(/error/i);
     expect(up.code).toBe(0);
     const info = JSON.parse(up.stdout) as Record<string, string>;
@@ -29,8 +39,10 @@ describe.each(testProviders())('shardmove up --keep / down on the %s provider', 
     expect((await stat(info.pgpass as string)).mode & 0o777).toBe(0o600);
 
     const env = { ...process.env, PGPASSFILE: info.pgpass };
-    const psql = await exec('psql', [info.proxy as string, '-Atc', 'select * from query_pk(23)'], { env });
-    expect(psql.stdout.trim()).toBe('||');
+    const psql = await exec('psql', [info.proxy as string, '-Atc', 'select dbid, userid from query_pk(23)'], {
+      env,
+    });
+    expect(psql.stdout.trim()).toBe('23|23');
     // The seed's workload, as the article runs it: pgbench -M prepared against the proxy.
     const script = join(stateDir, 'insert_log.sql');
     await writeFile(script, '\\set id random(1, 32000000)\nselect insert_log(:id);\n');
@@ -88,10 +100,28 @@ describe('bad input', () => {
   });
 
   it('refuses a second up --keep while one is kept', async () => {
-    const first = await runCli(['up', '--provider', 'local', '--keep', '--state-dir', stateDir]);
+    const first = await runCli([
+      'up',
+      '--provider',
+      'local',
+      '--profile',
+      'none',
+      '--keep',
+      '--state-dir',
+      stateDir,
+    ]);
     expect(first.code).toBe(0);
     try {
-      const second = await runCli(['up', '--provider', 'local', '--keep', '--state-dir', stateDir]);
+      const second = await runCli([
+        'up',
+        '--provider',
+        'local',
+        '--profile',
+        'none',
+        '--keep',
+        '--state-dir',
+        stateDir,
+      ]);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/a kept topology is already running \(run sm-[\w-]+, local\)/);
     } finally {

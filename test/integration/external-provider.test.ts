@@ -17,7 +17,11 @@ describe('the external provider pointed at local hosts', () => {
     return `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/postgres`;
   };
   const externalConfig = (flags: Record<string, unknown> = {}) =>
-    testConfig('external', { external: { proxy: uri('proxy'), old: uri('old'), new: uri('new') }, ...flags });
+    testConfig('external', {
+      external: { proxy: uri('proxy'), old: uri('old'), new: uri('new') },
+      seeding: { profile: 'none' },
+      ...flags,
+    });
   const databases = async (role: NodeRole) =>
     (
       await query<{ datname: string }>(

@@ -14,15 +14,24 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-const phases = ['choose provider', 'provision', 'install schema'];
+const phases = ['choose provider', 'provision', 'install schema', 'seed'];
 
 describe.each(testProviders())('Ctrl-C during `up` on the %s provider', (provider) => {
   it.each(phases)('SIGINT after "%s" started leaves no container, process or temp dir', async (phase) => {
     const before = await leftovers();
-    const { child, done } = startCli(['up', '--provider', provider, '--keep', '--state-dir', stateDir]);
+    const { child, done } = startCli([
+      'up',
+      '--provider',
+      provider,
+      '--profile',
+      'ci',
+      '--keep',
+      '--state-dir',
+      stateDir,
+    ]);
     let sent = false;
     child.stderr?.on('data', (d: Buffer) => {
-      if (!sent && d.toString().includes(`${phase}: started`)) {
+      if (!sent && new RegExp(`\\] ${phase}( \\(.*\\))?: started`).test(d.toString())) {
         sent = true;
         // A random moment inside the phase, not just its first instant.
         setTimeout(() => child.kill('SIGINT'), Math.floor(Math.random() * 400));

@@ -12,7 +12,10 @@ describe.each(testProviders())('the seed topology on the %s provider', (provider
   const proxyDb = () => topology.config.topology.proxyDatabase;
 
   beforeAll(async () => {
-    topology = await startTopology({ config: await testConfig(provider), events: ignoreEvents });
+    topology = await startTopology({
+      config: await testConfig(provider, { seeding: { profile: 'none' } }),
+      events: ignoreEvents,
+    });
     // The routing check needs userinfo rows for ids 0..63. Each shard inserts its own,
     // recognising itself by application_name, through the proxy's run-on-all dy_ddl.
     await query(
@@ -123,7 +126,10 @@ describe.runIf(testProviders().includes('containers'))(
   'containers with one address per node (network: bridge)',
   () => {
     it('routes every partition through Docker network aliases', async () => {
-      const config = await testConfig('containers', { containers: { network: 'bridge' } });
+      const config = await testConfig('containers', {
+        containers: { network: 'bridge' },
+        seeding: { profile: 'none' },
+      });
       await using topology = await startTopology({ config, events: ignoreEvents });
       expect(topology.nodes.old.peerHost).toBe('old');
       expect(topology.nodes.old.peerPort).toBe(5432);

@@ -1,7 +1,7 @@
 import { ShardmoveError } from '../../errors.ts';
 import { nodeUris, readState, writeState } from '../../state/state-file.ts';
 import { startTopology } from '../../topology/start-topology.ts';
-import { type Command, configOptions, configOptionsHelp } from '../command.ts';
+import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 
 export const upCommand: Command = {
@@ -10,14 +10,16 @@ export const upCommand: Command = {
   usage: `shardmove up [--keep] [--json] [options]
 
 Provisions the proxy and the two backend clusters, installs schema digoal on every shard,
-PL/Proxy and the cluster on the proxy, and checks that they answer. Without --keep it
-tears everything down again (a smoke test); with --keep it leaves them running and
-writes the connection info to the state file for later commands.
+PL/Proxy and the cluster on the proxy, checks that every partition routes to its shard,
+and seeds the data (--profile none skips it). Without --keep it tears everything down
+again (a smoke test); with --keep it leaves them running and writes the connection info
+to the state file for later commands.
 
   --keep                   leave the topology running (stop it with shardmove down)
   --json                   print {"provider","proxy","old","new","pgpass"} on stdout
-${configOptionsHelp}`,
-  options: { ...configOptions, keep: { type: 'boolean' }, json: { type: 'boolean' } },
+${configOptionsHelp}
+${seedOptionsHelp}`,
+  options: { ...configOptions, ...seedOptions, keep: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values, reporter, out }) {
     const { config } = await configFromFlags(values);
     const keep = values.keep === true;
@@ -49,6 +51,7 @@ ${configOptionsHelp}`,
             handle: topology.handle,
             nodes: { proxy: node('proxy'), old: node('old'), new: node('new') },
             proxyDatabase: config.topology.proxyDatabase,
+            topology: config.topology,
             facts: { ...topology.facts },
             settings: topology.settings,
           },
