@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { providerTpsBench } from './provider-tps.ts';
+import { seedFullMemoryBench, seedingBench } from './seeding.ts';
 
 /**
  * `npm run bench [-- --only NAME] [--quick]`: every benchmark prints its figures and a ratio
@@ -13,6 +14,8 @@ const quick = values.quick === true;
 const benches: Record<string, () => Promise<void>> = {
   'provider-tps': () =>
     providerTpsBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
+  seeding: () => seedingBench({ rounds: quick ? 1 : 3 }),
+  'seed-full-memory': () => seedFullMemoryBench(),
 };
 for (const [name, bench] of Object.entries(benches)) {
   if (values.only && values.only !== name) continue;

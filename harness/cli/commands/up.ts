@@ -3,6 +3,7 @@ import { nodeUris, readState, writeState } from '../../state/state-file.ts';
 import { startTopology } from '../../topology/start-topology.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
+import { formatRows, peakRssMiB } from '../format.ts';
 
 export const upCommand: Command = {
   name: 'up',
@@ -68,6 +69,10 @@ ${seedOptionsHelp}`,
       out(JSON.stringify({ provider: topology.provider, ...uris, pgpass: pgpass ?? null }));
     } else {
       out(`provider  ${topology.provider} (run ${topology.runId})`);
+      if (topology.seeding.status === 'seeded') {
+        const { rows, durationMillis, rowsPerSecond } = topology.seeding;
+        out(`seeded    ${formatRows(rows)} rows in ${(durationMillis / 1000).toFixed(1)} s (${formatRows(rowsPerSecond)} rows/s), peak memory ${peakRssMiB()} MiB`);
+      }
       for (const role of ['proxy', 'old', 'new'] as const) out(`${role.padEnd(9)} ${uris[role]}`);
       if (pgpass) {
         out(`pgpass    ${pgpass}`);
