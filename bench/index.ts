@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
 import { providerTpsBench } from './provider-tps.ts';
 import { seedFullMemoryBench, seedingBench } from './seeding.ts';
 
@@ -15,6 +16,8 @@ const benches: Record<string, () => Promise<void>> = {
   'provider-tps': () =>
     providerTpsBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
   seeding: () => seedingBench({ rounds: quick ? 1 : 3 }),
+  'load-vs-pgbench': () =>
+    loadVsPgbenchBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
   'seed-full-memory': () => seedFullMemoryBench(),
 };
 for (const [name, bench] of Object.entries(benches)) {

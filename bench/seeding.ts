@@ -36,9 +36,16 @@ export async function seedingBench(options: { rounds: number }): Promise<void> {
       return totalRows / ((performance.now() - started) / 1000);
     };
     const faker = () =>
-      copyShard(client, { shard, userinfoRows, tblSmallRows }, {
-        data: 'faker', fakerSeed: config.seeding.fakerSeed, partitions: 32, onRows: () => {},
-      });
+      copyShard(
+        client,
+        { shard, userinfoRows, tblSmallRows },
+        {
+          data: 'faker',
+          fakerSeed: config.seeding.fakerSeed,
+          partitions: 32,
+          onRows: () => {},
+        },
+      );
     // Server-side rows of comparable width: info is two md5s (64 characters) against faker's ~80.
     const generateSeries = () =>
       client.query(`insert into digoal.userinfo select 23, 23 + i * 32, md5(i::text) || md5((i + 1)::text) from generate_series(0, ${userinfoRows - 1}) i;
@@ -46,20 +53,32 @@ export async function seedingBench(options: { rounds: number }): Promise<void> {
                     insert into digoal.tbl_small select i, md5(i::text) || md5((i + 1)::text) from generate_series(1, ${tblSmallRows}) i`);
     const fakerRates: number[] = [];
     const seriesRates: number[] = [];
-    console.log(`seeding: db23 userinfo ${userinfoRows} + session ${userinfoRows} + tbl_small ${tblSmallRows} rows, provider ${topology.provider}`);
+    console.log(
+      `seeding: db23 userinfo ${userinfoRows} + session ${userinfoRows} + tbl_small ${tblSmallRows} rows, provider ${topology.provider}`,
+    );
     for (let round = 1; round <= options.rounds; round++) {
       fakerRates.push(await timed(faker));
       seriesRates.push(await timed(generateSeries));
-      console.log(`  round ${round}: faker COPY ${Math.round(fakerRates.at(-1) ?? 0)} rows/s, generate_series ${Math.round(seriesRates.at(-1) ?? 0)} rows/s`);
+      console.log(
+        `  round ${round}: faker COPY ${Math.round(fakerRates.at(-1) ?? 0)} rows/s, generate_series ${Math.round(seriesRates.at(-1) ?? 0)} rows/s`,
+      );
     }
-    const [width] = (await client.query<{ info: number }>('select avg(length(info))::int info from digoal.userinfo')).rows;
+    const [width] = (
+      await client.query<{ info: number }>('select avg(length(info))::int info from digoal.userinfo')
+    ).rows;
     await reset();
     await faker();
-    const [fakerWidth] = (await client.query<{ info: number }>('select avg(length(info))::int info from digoal.userinfo')).rows;
+    const [fakerWidth] = (
+      await client.query<{ info: number }>('select avg(length(info))::int info from digoal.userinfo')
+    ).rows;
     const ratio = median(fakerRates) / median(seriesRates);
     console.log(`  average info length: faker ${fakerWidth?.info}, generate_series ${width?.info}`);
-    console.log(`  median faker COPY ${Math.round(median(fakerRates))} rows/s, generate_series ${Math.round(median(seriesRates))} rows/s`);
-    console.log(`  ratio faker/generate_series ${ratio.toFixed(3)} (goal >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    console.log(
+      `  median faker COPY ${Math.round(median(fakerRates))} rows/s, generate_series ${Math.round(median(seriesRates))} rows/s`,
+    );
+    console.log(
+      `  ratio faker/generate_series ${ratio.toFixed(3)} (goal >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`,
+    );
   } finally {
     await client.end();
   }

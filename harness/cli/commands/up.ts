@@ -71,7 +71,9 @@ ${seedOptionsHelp}`,
       out(`provider  ${topology.provider} (run ${topology.runId})`);
       if (topology.seeding.status === 'seeded') {
         const { rows, durationMillis, rowsPerSecond } = topology.seeding;
-        out(`seeded    ${formatRows(rows)} rows in ${(durationMillis / 1000).toFixed(1)} s (${formatRows(rowsPerSecond)} rows/s), peak memory ${peakRssMiB()} MiB`);
+        out(
+          `seeded    ${formatRows(rows)} rows in ${(durationMillis / 1000).toFixed(1)} s (${formatRows(rowsPerSecond)} rows/s), peak memory ${peakRssMiB()} MiB`,
+        );
       }
       for (const role of ['proxy', 'old', 'new'] as const) out(`${role.padEnd(9)} ${uris[role]}`);
       if (pgpass) {

@@ -1,0 +1,34 @@
+import type { LoadGroup } from './scripts.ts';
+
+/** Everything a thread of the generator needs; plain data, so it crosses to a worker. */
+export interface EngineSpec {
+  readonly target: {
+    host: string;
+    port: number;
+    user: string;
+    database: string;
+    password: string | undefined;
+  };
+  readonly groups: readonly LoadGroup[];
+  /** Which clients of each group this thread runs: [group index, client index] pairs. */
+  readonly clients: ReadonlyArray<readonly [number, number]>;
+  readonly partitions: number;
+  readonly durationSeconds: number | undefined;
+  readonly transactionsPerClient: number | undefined;
+  /** Open loop: transactions per second over all clients (pgbench -R). */
+  readonly ratePerSecond: number | undefined;
+  readonly latencyLimitMillis: number | undefined;
+  readonly callTimeoutMillis: number;
+  readonly connectTimeoutMillis: number;
+  /** Epoch ms at which second 0 starts; shared by every thread. */
+  readonly startEpochMillis: number;
+  readonly totalClients: number;
+}
+
+export interface EngineHealth {
+  /** Event-loop delay, ms. */
+  eventLoopDelayP99Millis: number;
+  eventLoopDelayMaxMillis: number;
+  /** Share of time the loop was busy, 0..1. */
+  eventLoopUtilization: number;
+}

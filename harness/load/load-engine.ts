@@ -1,0 +1,71 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import * as hdr from 'hdr-histogram-js';
+import { ClientLoop } from './client-loop.ts';
+import type { EngineHealth, EngineSpec } from './engine-types.ts';
+import type { WriteLedger } from './ledger.ts';
+import { Recorder } from './recorder.ts';
+import type { SecondSample } from './samples.ts';
+
+export interface EngineReport {
+  samples: SecondSample[];
+  histograms: Record<string, string>;
+  ledger: WriteLedger;
+  health: EngineHealth;
+}
+
+/**
+ * Runs this thread's share of the clients. Every second it hands over the samples of the
+ * seconds that have ended; at the end, the rest, the encoded histograms, the ledger and
+ * how busy its event loop was (to tell a generator-limited run).
+ */
+export async function runEngine(
+  spec: EngineSpec,
+  onSamples: (samples: SecondSample[], health: EngineHealth) => void,
+  stopSignal: { stopped: boolean },
+) {
+  const recorder = new Recorder(spec.startEpochMillis, spec.partitions);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  // Health is measured from the end of the first second: thread start-up and the initial
+  // connection storm say nothing about whether the generator keeps up.
+  let eluStart = performance.eventLoopUtilization();
+  let warm = false;
+  const health = (): EngineHealth => ({
+    eventLoopDelayP99Millis: delay.percentile(99) / 1e6,
+    eventLoopDelayMaxMillis: delay.max / 1e6,
+    eventLoopUtilization: performance.eventLoopUtilization(eluStart).utilization,
+  });
+  const loops = spec.clients.map(([g]) => {
+    const group = spec.groups[g];
+    if (!group) throw new Error(`no load group ${g}`);
+    return new ClientLoop(spec, group, recorder);
+  });
+  const currentSecond = () =>
+    Math.floor((performance.timeOrigin + performance.now() - spec.startEpochMillis) / 1000);
+  const ticker = setInterval(() => {
+    if (!warm && currentSecond() >= 1) {
+      warm = true;
+      delay.reset();
+      eluStart = performance.eventLoopUtilization();
+    }
+    if (stopSignal.stopped) for (const l of loops) l.stop();
+    const samples = recorder.drain(currentSecond());
+    if (samples.length) onSamples(samples, health());
+  }, 200);
+  try {
+    await Promise.all(loops.map((l) => l.run()));
+  } finally {
+    clearInterval(ticker);
+    delay.disable();
+  }
+  const histograms = Object.fromEntries(
+    [...recorder.histograms].map(([key, h]) => [key, hdr.encodeIntoCompressedBase64(h)]),
+  );
+  const report: EngineReport = {
+    samples: recorder.drain(Number.POSITIVE_INFINITY),
+    histograms,
+    ledger: recorder.ledger,
+    health: health(),
+  };
+  return report;
+}

@@ -1,0 +1,117 @@
+import * as hdr from 'hdr-histogram-js';
+import type { CallFailure } from './error-class.ts';
+import { emptyLedger, type WriteLedger } from './ledger.ts';
+import { addValue } from './moments.ts';
+import { emptyCounts, emptySecond, type SecondSample } from './samples.ts';
+import { type ScriptName, scriptCatalog } from './scripts.ts';
+
+/** Latencies in microseconds, 1 µs to 1 hour, 3 significant digits. */
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** Collects one thread's outcomes into per-second samples, histograms and the write ledger. */
+export class Recorder {
+  private readonly seconds = new Map<number, SecondSample>();
+  readonly histograms = new Map<string, hdr.Histogram>();
+  readonly ledger: WriteLedger;
+
+  constructor(
+    private readonly startEpochMillis: number,
+    private readonly partitions: number,
+  ) {
+    this.ledger = emptyLedger(partitions);
+  }
+
+  private bucket(t: number): SecondSample {
+    const second = Math.max(0, Math.floor((t - this.startEpochMillis) / 1000));
+    let sample = this.seconds.get(second);
+    if (!sample) {
+      sample = emptySecond(second, this.partitions);
+      this.seconds.set(second, sample);
+    }
+    return sample;
+  }
+
+  private histogram(key: string): hdr.Histogram {
+    let h = this.histograms.get(key);
+    if (!h) {
+      h = newHistogram();
+      this.histograms.set(key, h);
+    }
+    return h;
+  }
+
+  private partitionOf(id: number): number {
+    return id & (this.partitions - 1);
+  }
+
+  ok(script: ScriptName, id: number, t: number, from: number): void {
+    const micros = Math.max(1, Math.round((t - from) * 1000));
+    const sample = this.bucket(t);
+    const partition = this.partitionOf(id);
+    const p = sample.partitions[partition];
+    if (p) {
+      p.ok++;
+      addValue(p.latency, micros);
+    }
+    sample.scripts[script] ??= emptyCounts();
+    sample.scripts[script].ok++;
+    addValue(sample.scripts[script].latency, micros);
+    this.histogram(`script:${script}`).recordValue(micros);
+    this.histogram(`partition:${partition}`).recordValue(micros);
+    if (scriptCatalog[script].writes) {
+      const entry = this.ledger[partition];
+      entry?.ackedIds.push(id);
+      entry?.ackedAt.push(t);
+    }
+  }
+
+  failed(script: ScriptName, id: number, t: number, failure: CallFailure): void {
+    const sample = this.bucket(t);
+    const partition = this.partitionOf(id);
+    const p = sample.partitions[partition];
+    sample.scripts[script] ??= emptyCounts();
+    const s = sample.scripts[script];
+    if (failure.indeterminate) {
+      if (p) p.indeterminate++;
+      s.indeterminate++;
+      if (scriptCatalog[script].writes) {
+        this.ledger[partition]?.indeterminateIds.push(id);
+        this.ledger[partition]?.indeterminateAt.push(t);
+      }
+    } else {
+      if (p) p.failed[failure.errorClass]++;
+      s.failed[failure.errorClass]++;
+    }
+    if (failure.errorClass === 'read_only') this.ledger[partition]?.rejectedAt.push(t);
+  }
+
+  lag(t: number, micros: number): void {
+    addValue(this.bucket(t).lag, micros);
+  }
+
+  skipped(t: number): void {
+    this.bucket(t).skipped++;
+  }
+
+  reconnected(t: number): void {
+    this.bucket(t).reconnects++;
+  }
+
+  /** Removes and returns the samples of seconds that have ended. */
+  drain(beforeSecond: number): SecondSample[] {
+    const out: SecondSample[] = [];
+    for (const [second, sample] of this.seconds) {
+      if (second < beforeSecond) {
+        out.push(sample);
+        this.seconds.delete(second);
+      }
+    }
+    return out.sort((a, b) => a.second - b.second);
+  }
+}

@@ -1,0 +1,76 @@
+import { type ErrorClass, errorClasses } from './error-class.ts';
+import { emptyMoments, type Moments, mergeMoments } from './moments.ts';
+
+export interface OutcomeCounts {
+  ok: number;
+  failed: Record<ErrorClass, number>;
+  indeterminate: number;
+  /** Latency of successful calls, microseconds. */
+  latency: Moments;
+}
+
+/** One second of the run, on the run's clock (second 0 starts at the run's start). */
+export interface SecondSample {
+  second: number;
+  /** Indexed by partition (id & (partitions-1)). */
+  partitions: OutcomeCounts[];
+  scripts: Record<string, OutcomeCounts>;
+  /** Open loop only: start delay behind the Poisson schedule, microseconds. */
+  lag: Moments;
+  skipped: number;
+  reconnects: number;
+}
+
+export function emptyCounts(): OutcomeCounts {
+  return {
+    ok: 0,
+    failed: Object.fromEntries(errorClasses.map((c) => [c, 0])) as Record<ErrorClass, number>,
+    indeterminate: 0,
+    latency: emptyMoments(),
+  };
+}
+
+export function emptySecond(second: number, partitions: number): SecondSample {
+  return {
+    second,
+    partitions: Array.from({ length: partitions }, emptyCounts),
+    scripts: {},
+    lag: emptyMoments(),
+    skipped: 0,
+    reconnects: 0,
+  };
+}
+
+export function mergeCounts(into: OutcomeCounts, from: OutcomeCounts): void {
+  into.ok += from.ok;
+  for (const c of errorClasses) into.failed[c] += from.failed[c];
+  into.indeterminate += from.indeterminate;
+  mergeMoments(into.latency, from.latency);
+}
+
+export function mergeSecond(into: SecondSample, from: SecondSample): void {
+  from.partitions.forEach((p, i) => {
+    const target = into.partitions[i];
+    if (target) mergeCounts(target, p);
+  });
+  for (const [name, counts] of Object.entries(from.scripts)) {
+    into.scripts[name] ??= emptyCounts();
+    mergeCounts(into.scripts[name], counts);
+  }
+  mergeMoments(into.lag, from.lag);
+  into.skipped += from.skipped;
+  into.reconnects += from.reconnects;
+}
+
+/** Sum over a set of partitions (the moved one, or the others). */
+export function sumPartitions(sample: SecondSample, include: (partition: number) => boolean): OutcomeCounts {
+  const total = emptyCounts();
+  sample.partitions.forEach((p, i) => {
+    if (include(i)) mergeCounts(total, p);
+  });
+  return total;
+}
+
+export function failedTotal(c: OutcomeCounts): number {
+  return errorClasses.reduce((n, k) => n + c.failed[k], 0) + c.indeterminate;
+}

@@ -1,0 +1,199 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../harness/db/connect.ts';
+import { ignoreEvents } from '../../harness/events.ts';
+import { ackedCounts } from '../../harness/load/ledger.ts';
+import { startLoad } from '../../harness/load/run-load.ts';
+import { failedTotal, sumPartitions } from '../../harness/load/samples.ts';
+import type { LoadGroup } from '../../harness/load/scripts.ts';
+import { setPartitionTarget } from '../../harness/migrate/partition-target.ts';
+import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { runCli } from '../support/cli.ts';
+import { testConfig } from '../support/config.ts';
+import { testProviders } from '../support/providers.ts';
+import { query } from '../support/sql.ts';
+
+const provider = testProviders()[0] ?? 'local';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// pgbench 15's -P line, as printed by pgbench itself.
+const pgbenchProgress = /^progress: \d+\.\d s, \d+\.\d tps, lat \d+\.\d{3} ms stddev \d+\.\d{3}, \d+ failed$/;
+
+describe(`the load generator against a real topology (${provider})`, () => {
+  let topology: StartedTopology;
+  const proxyTarget = () => ({ ...topology.nodes.proxy.endpoint, database: 'proxy' });
+  const insertLog = (clients: number): LoadGroup[] => [
+    { name: 'w', clients, scripts: [{ name: 'insert_log', weight: 1 }] },
+  ];
+
+  beforeAll(async () => {
+    topology = await startTopology({
+      config: await testConfig(provider, { seeding: { profile: 'ci' } }),
+      events: ignoreEvents,
+    });
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it("prints progress in pgbench's -P format, as pgbench does for the same script", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'shardmove-test-load-'));
+    try {
+      const e = topology.nodes.proxy.endpoint;
+      const dsn = `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/proxy`;
+      const run = await runCli([
+        'load',
+        '-c',
+        '4',
+        '-T',
+        '3',
+        '-P',
+        '1',
+        '--target',
+        dsn,
+        '--state-dir',
+        stateDir,
+      ]);
+      expect(run.code).toBe(0);
+      const lines = run.stderr.split('\n').filter((l) => l.startsWith('progress:'));
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const line of lines) expect(line).toMatch(pgbenchProgress);
+      expect(run.stdout).toMatch(/^number of transactions actually processed: [1-9]\d*$/m);
+      expect(run.stdout).not.toContain(e.password?.reveal() ?? 'never');
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts per partition that sum to the total, and a ledger login_log agrees with', async () => {
+    const before = await query<{ n: string }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      'select count(*) n from digoal.login_log',
+    );
+    const result = await startLoad({
+      target: proxyTarget(),
+      partitions: 32,
+      groups: insertLog(4),
+      transactionsPerClient: 300,
+    }).done;
+    expect(result.totals.ok).toBe(1200);
+    const perPartition = result.seconds.reduce((n, s) => n + sumPartitions(s, () => true).ok, 0);
+    expect(perPartition).toBe(1200);
+    expect(result.ledger.reduce((n, p) => n + p.ackedIds.length, 0)).toBe(1200);
+    for (const [partition, p] of result.ledger.entries())
+      for (const id of p.ackedIds) expect(id & 31).toBe(partition);
+    const after = await query<{ n: string }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      'select count(*) n from digoal.login_log',
+    );
+    expect(Number(after[0]?.n) - Number(before[0]?.n)).toBe(result.ledger[23]?.ackedIds.length);
+    expect(result.latency.overall.count).toBe(1200);
+    expect(result.latency.overall.p99Millis).toBeGreaterThanOrEqual(result.latency.overall.p50Millis);
+  });
+
+  it('keeps every client running when p23 turns read-only: 25006 on p23 only, the other 31 keep succeeding', async () => {
+    const proxy = await connect(proxyTarget(), 'proxy', { connectTimeoutMillis: 10_000 });
+    try {
+      const run = startLoad({
+        target: proxyTarget(),
+        partitions: 32,
+        groups: insertLog(6),
+        durationSeconds: 6,
+      });
+      await sleep(2000);
+      await setPartitionTarget(proxy, 'rds_pg_cluster', 23, topology.nodes.old, true);
+      await sleep(2000);
+      await setPartitionTarget(proxy, 'rds_pg_cluster', 23, topology.nodes.old, false);
+      const result = await run.done;
+      const rejected = result.seconds.map((s) => s.partitions.map((p) => p.failed.read_only));
+      for (const perPartition of rejected) {
+        perPartition.forEach((n, partition) => {
+          if (partition !== 23) expect(n).toBe(0);
+        });
+      }
+      expect(result.totals.failed.read_only).toBeGreaterThan(0);
+      expect(result.seconds.reduce((n, s) => n + (s.partitions[23]?.failed.read_only ?? 0), 0)).toBe(
+        result.totals.failed.read_only,
+      );
+      expect(result.totals.failed.other + result.totals.failed.connection + result.totals.indeterminate).toBe(
+        0,
+      );
+      // Other partitions succeeded in every second; p23 accepted writes again after the unfreeze.
+      for (const s of result.seconds.slice(0, 6))
+        expect(sumPartitions(s, (p) => p !== 23).ok).toBeGreaterThan(0);
+      const lastRejection = Math.max(...(result.ledger[23]?.rejectedAt ?? []));
+      expect(result.ledger[23]?.ackedAt.some((t) => t > lastRejection)).toBe(true);
+    } finally {
+      await proxy.end();
+    }
+  });
+
+  it('survives its connections being killed mid-run: reconnects counted, clients go on', async () => {
+    const proxy = await connect(proxyTarget(), 'proxy', { connectTimeoutMillis: 10_000 });
+    try {
+      const run = startLoad({
+        target: proxyTarget(),
+        partitions: 32,
+        groups: insertLog(6),
+        durationSeconds: 5,
+      });
+      await sleep(2000);
+      const killed = await proxy.query<{ n: string }>(
+        `select count(pg_terminate_backend(pid)) n from pg_stat_activity where application_name = 'shardmove-load'`,
+      );
+      expect(Number(killed.rows[0]?.n)).toBe(6);
+      const result = await run.done;
+      expect(result.totals.reconnects).toBeGreaterThanOrEqual(6);
+      expect(result.totals.failed.other).toBe(0);
+      const after = result.seconds.slice(3, 5);
+      for (const s of after) expect(sumPartitions(s, () => true).ok).toBeGreaterThan(0);
+      // A write cut off mid-call is indeterminate, never counted as acknowledged.
+      const acked = result.ledger.reduce((n, p) => n + p.ackedIds.length, 0);
+      expect(acked).toBe(result.totals.ok);
+      expect(failedTotal(result.totals)).toBe(result.totals.failed.connection + result.totals.indeterminate);
+    } finally {
+      await proxy.end();
+    }
+  });
+
+  it("also survives the data node dropping the proxy's connections to db23", async () => {
+    const run = startLoad({
+      target: proxyTarget(),
+      partitions: 32,
+      groups: insertLog(6),
+      durationSeconds: 4,
+    });
+    await sleep(1500);
+    await query(
+      topology.nodes.old.endpoint,
+      'postgres',
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = 'db23'`,
+    );
+    const result = await run.done;
+    expect(result.totals.failed.other).toBe(0);
+    const last = result.seconds[3];
+    expect(last && last.partitions[23]?.ok).toBeGreaterThan(0);
+    const ledger23 = result.ledger[23];
+    expect(
+      ackedCounts(
+        ledger23 ?? { ackedIds: [], ackedAt: [], indeterminateIds: [], indeterminateAt: [], rejectedAt: [] },
+      ).size,
+    ).toBeGreaterThan(0);
+  });
+
+  it('runs open loop at a set rate with lag measured from the schedule', async () => {
+    const result = await startLoad({
+      target: proxyTarget(),
+      partitions: 32,
+      groups: insertLog(4),
+      durationSeconds: 3,
+      ratePerSecond: 200,
+    }).done;
+    expect(result.totals.ok).toBeGreaterThan(400);
+    expect(result.totals.ok).toBeLessThan(800);
+    expect(result.seconds.some((s) => s.lag.n > 0)).toBe(true);
+  });
+});
