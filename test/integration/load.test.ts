@@ -174,14 +174,10 @@ describe(`the load generator against a real topology (${provider})`, () => {
     );
     const result = await run.done;
     expect(result.totals.failed.other).toBe(0);
-    const last = result.seconds[3];
-    expect(last && last.partitions[23]?.ok).toBeGreaterThan(0);
+    // p23 accepts writes again once the proxy has reconnected to db23.
+    expect(result.seconds[3]?.partitions[23]?.ok).toBeGreaterThan(0);
     const ledger23 = result.ledger[23];
-    expect(
-      ackedCounts(
-        ledger23 ?? { ackedIds: [], ackedAt: [], indeterminateIds: [], indeterminateAt: [], rejectedAt: [] },
-      ).size,
-    ).toBeGreaterThan(0);
+    expect(ledger23 && ackedCounts(ledger23).size).toBeGreaterThan(0);
   });
 
   it('runs open loop at a set rate with lag measured from the schedule', async () => {
