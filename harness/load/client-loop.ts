@@ -1,10 +1,17 @@
-import pg from 'pg';
 import type { EngineSpec } from './engine-types.ts';
 import { classifyError } from './error-class.ts';
 import type { Recorder } from './recorder.ts';
 import { type LoadGroup, maxId, type ScriptName, scriptCatalog } from './scripts.ts';
+import { CallError, WireSession } from './wire-session.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class StoppedWhileConnecting extends Error {}
+
+/** 57P03: the server is starting up or shutting down; worth waiting for. */
+function isStartingUp(error: unknown): boolean {
+  return (error as { code?: string }).code === '57P03';
+}
 const now = () => performance.timeOrigin + performance.now();
 
 function picker(group: LoadGroup): () => ScriptName {
@@ -34,7 +41,7 @@ function idSource(group: LoadGroup, partitions: number): () => number {
  * start, as pgbench -R does.
  */
 export class ClientLoop {
-  private client: pg.Client | undefined;
+  private session: WireSession | undefined;
   private stopping = false;
 
   constructor(
@@ -47,27 +54,27 @@ export class ClientLoop {
     this.stopping = true;
   }
 
-  private async connect(): Promise<pg.Client> {
+  /** Called by the engine a few times a second: a call past its timeout loses its connection. */
+  checkTimeout(nowMillis: number): void {
+    const since = this.session?.inFlightSince ?? 0;
+    if (since > 0 && nowMillis - since > this.spec.callTimeoutMillis) {
+      this.session?.destroy(
+        new CallError(`call timed out after ${this.spec.callTimeoutMillis} ms`, 'ETIMEDOUT'),
+      );
+    }
+  }
+
+  private async connect(): Promise<WireSession> {
     let backoff = 50;
+    const scripts = this.group.scripts.map((s) => s.name);
     for (;;) {
-      const { target } = this.spec;
-      const client = new pg.Client({
-        host: target.host,
-        port: target.port,
-        user: target.user,
-        database: target.database,
-        ...(target.password === undefined ? {} : { password: target.password }),
-        connectionTimeoutMillis: this.spec.connectTimeoutMillis,
-        query_timeout: this.spec.callTimeoutMillis,
-        application_name: 'shardmove-load',
-      });
-      client.on('error', () => {});
       try {
-        await client.connect();
-        return client;
-      } catch {
-        await client.end().catch(() => {});
-        if (this.stopping || this.finished()) throw new Error('stopped');
+        return await WireSession.open(this.spec.target, scripts, this.spec.connectTimeoutMillis);
+      } catch (error) {
+        // Only a connection that cannot be had right now is retried; a wrong password, a
+        // missing database or a bug ends the run with its message instead of spinning.
+        if (!classifyError(error, false).connectionLost && !isStartingUp(error)) throw error;
+        if (this.stopping || this.finished()) throw new StoppedWhileConnecting();
         await sleep(backoff);
         backoff = Math.min(2000, backoff * 2);
       }
@@ -89,13 +96,20 @@ export class ClientLoop {
     let scheduled = now();
     let done = 0;
     try {
-      this.client = await this.connect();
-    } catch {
-      return;
+      this.session = await this.connect();
+    } catch (error) {
+      if (error instanceof StoppedWhileConnecting) return;
+      throw error;
     }
-    while (!this.stopping && !this.finished()) {
+    const endAt =
+      this.spec.durationSeconds === undefined
+        ? Number.POSITIVE_INFINITY
+        : this.spec.startEpochMillis + this.spec.durationSeconds * 1000;
+    // One clock read per call: the end of a call is the start of the next (closed loop).
+    let t = now();
+    while (!this.stopping && t < endAt) {
       if (this.spec.transactionsPerClient !== undefined && done >= this.spec.transactionsPerClient) break;
-      let start = now();
+      let start = t;
       if (perClientRate !== undefined) {
         scheduled += (-Math.log(1 - Math.random()) / perClientRate) * 1000;
         if (scheduled > start) {
@@ -105,6 +119,7 @@ export class ClientLoop {
         }
         if (this.spec.latencyLimitMillis !== undefined && start - scheduled > this.spec.latencyLimitMillis) {
           this.recorder.skipped(start);
+          t = start;
           done++;
           continue;
         }
@@ -114,23 +129,27 @@ export class ClientLoop {
       const id = nextId();
       const latencyFrom = perClientRate === undefined ? start : scheduled;
       try {
-        await this.client.query({ name: script, text: scriptCatalog[script].sql, values: [id] });
-        this.recorder.ok(script, id, now(), latencyFrom);
+        await this.session.call(script, id);
+        t = now();
+        this.recorder.ok(script, id, t, latencyFrom);
       } catch (error) {
         const failure = classifyError(error, true);
-        this.recorder.failed(script, id, now(), failure);
+        t = now();
+        this.recorder.failed(script, id, t, failure);
         if (failure.connectionLost) {
-          await this.client.end().catch(() => {});
+          this.session.destroy();
           try {
-            this.client = await this.connect();
-            this.recorder.reconnected(now());
-          } catch {
-            return;
+            this.session = await this.connect();
+            t = now();
+            this.recorder.reconnected(t);
+          } catch (reconnectError) {
+            if (reconnectError instanceof StoppedWhileConnecting) return;
+            throw reconnectError;
           }
         }
       }
       done++;
     }
-    await this.client?.end().catch(() => {});
+    this.session?.destroy();
   }
 }

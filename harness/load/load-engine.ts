@@ -49,6 +49,8 @@ export async function runEngine(
       eluStart = performance.eventLoopUtilization();
     }
     if (stopSignal.stopped) for (const l of loops) l.stop();
+    const nowMillis = performance.now();
+    for (const l of loops) l.checkTimeout(nowMillis);
     const samples = recorder.drain(currentSecond());
     if (samples.length) onSamples(samples, health());
   }, 200);

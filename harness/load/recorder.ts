@@ -27,14 +27,42 @@ export class Recorder {
     this.ledger = emptyLedger(partitions);
   }
 
+  private current: SecondSample | undefined;
+  private currentEnd = 0;
+
   private bucket(t: number): SecondSample {
+    // Nearly every call lands in the same second as the previous one.
+    if (this.current && t < this.currentEnd && t >= this.currentEnd - 1000) return this.current;
     const second = Math.max(0, Math.floor((t - this.startEpochMillis) / 1000));
     let sample = this.seconds.get(second);
     if (!sample) {
       sample = emptySecond(second, this.partitions);
       this.seconds.set(second, sample);
     }
+    this.current = sample;
+    this.currentEnd = this.startEpochMillis + (second + 1) * 1000;
     return sample;
+  }
+
+  private readonly byScript = new Map<string, hdr.Histogram>();
+  private readonly byPartition: Array<hdr.Histogram | undefined> = [];
+
+  private scriptHistogram(script: string): hdr.Histogram {
+    let h = this.byScript.get(script);
+    if (!h) {
+      h = this.histogram(`script:${script}`);
+      this.byScript.set(script, h);
+    }
+    return h;
+  }
+
+  private partitionHistogram(partition: number): hdr.Histogram {
+    let h = this.byPartition[partition];
+    if (!h) {
+      h = this.histogram(`partition:${partition}`);
+      this.byPartition[partition] = h;
+    }
+    return h;
   }
 
   private histogram(key: string): hdr.Histogram {
@@ -62,8 +90,8 @@ export class Recorder {
     sample.scripts[script] ??= emptyCounts();
     sample.scripts[script].ok++;
     addValue(sample.scripts[script].latency, micros);
-    this.histogram(`script:${script}`).recordValue(micros);
-    this.histogram(`partition:${partition}`).recordValue(micros);
+    this.scriptHistogram(script).recordValue(micros);
+    this.partitionHistogram(partition).recordValue(micros);
     if (scriptCatalog[script].writes) {
       const entry = this.ledger[partition];
       entry?.ackedIds.push(id);
@@ -106,6 +134,7 @@ export class Recorder {
   /** Removes and returns the samples of seconds that have ended. */
   drain(beforeSecond: number): SecondSample[] {
     const out: SecondSample[] = [];
+    if (this.current && this.current.second < beforeSecond) this.current = undefined;
     for (const [second, sample] of this.seconds) {
       if (second < beforeSecond) {
         out.push(sample);

@@ -1,0 +1,165 @@
+import type { Socket } from 'node:net';
+import pg from 'pg';
+import { type ScriptName, scriptCatalog } from './scripts.ts';
+
+export interface SessionTarget {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password: string | undefined;
+}
+
+/** A failed call: a server error (with its SQLSTATE) or the connection gone. */
+export class CallError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Bind (one binary int4 parameter, text results), Execute, Sync, for a named statement. */
+function callTemplate(statement: string): { buffer: Buffer; idOffset: number } {
+  const name = Buffer.from(`${statement}\0`);
+  const bindBody = Buffer.concat([
+    Buffer.from([0]), // unnamed portal
+    name,
+    Buffer.from([0, 1, 0, 1]), // one parameter format: binary
+    Buffer.from([0, 1, 0, 0, 0, 4, 0, 0, 0, 0]), // one parameter, 4 bytes, value patched per call
+    Buffer.from([0, 0]), // results in text
+  ]);
+  const bind = Buffer.alloc(5 + bindBody.length);
+  bind.write('B', 0);
+  bind.writeInt32BE(4 + bindBody.length, 1);
+  bindBody.copy(bind, 5);
+  const execute = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0]);
+  const sync = Buffer.from([0x53, 0, 0, 0, 4]);
+  const idOffset = 5 + 1 + name.length + 4 + 2 + 4;
+  return { buffer: Buffer.concat([bind, execute, sync]), idOffset };
+}
+
+/**
+ * One client connection for the load's hot path. node-postgres opens it (TLS, SCRAM) and
+ * prepares the scripts with PREPARE; after that each call is a single pre-built
+ * Bind/Execute/Sync write with the id patched in, and the reader only looks for
+ * ErrorResponse and ReadyForQuery. Per call this costs a fraction of a full client's CPU,
+ * which on a small machine is CPU the database under test gets back.
+ */
+export class WireSession {
+  private readonly templates = new Map<ScriptName, { buffer: Buffer; idOffset: number }>();
+  private pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private error: CallError | undefined;
+  private buffered: Buffer = Buffer.alloc(0);
+  private closed = false;
+  inFlightSince = 0;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly socket: Socket,
+    scripts: readonly ScriptName[],
+  ) {
+    for (const s of scripts) this.templates.set(s, callTemplate(`sm_${s}`));
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.fail(new CallError('connection closed', 'ECONNRESET')));
+    socket.on('error', () => {});
+  }
+
+  static async open(
+    target: SessionTarget,
+    scripts: readonly ScriptName[],
+    connectTimeoutMillis: number,
+  ): Promise<WireSession> {
+    const client = new pg.Client({
+      ...target,
+      ...(target.password === undefined ? { password: undefined } : {}),
+      connectionTimeoutMillis: connectTimeoutMillis,
+      application_name: 'shardmove-load',
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      for (const s of new Set(scripts)) {
+        await client.query(`prepare sm_${s} (int) as ${scriptCatalog[s].sql}`);
+      }
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+    return new WireSession(client, socket, scripts);
+  }
+
+  call(script: ScriptName, id: number): Promise<void> {
+    if (this.closed) return Promise.reject(new CallError('connection closed', 'ECONNRESET'));
+    const template = this.templates.get(script);
+    if (!template) return Promise.reject(new CallError(`script ${script} not prepared`, undefined));
+    // Only one call is ever in flight, and its write left long ago: the buffer can be reused.
+    template.buffer.writeInt32BE(id, template.idOffset);
+    this.inFlightSince = performance.now();
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(template.buffer);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    let data = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    let offset = 0;
+    while (data.length - offset >= 5) {
+      const type = data[offset];
+      const length = data.readInt32BE(offset + 1);
+      if (data.length - offset < 1 + length) break;
+      if (type === 0x45) this.error = parseError(data, offset + 5, offset + 1 + length);
+      else if (type === 0x5a) this.settle();
+      offset += 1 + length;
+    }
+    data = data.subarray(offset);
+    this.buffered = data.length ? Buffer.from(data) : Buffer.alloc(0);
+  }
+
+  private settle(): void {
+    const pending = this.pending;
+    const error = this.error;
+    this.pending = undefined;
+    this.error = undefined;
+    this.inFlightSince = 0;
+    if (!pending) return;
+    if (error) pending.reject(error);
+    else pending.resolve();
+  }
+
+  private fail(error: CallError): void {
+    this.closed = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    this.inFlightSince = 0;
+    pending?.reject(error);
+  }
+
+  /** Gives up on the connection (a call timed out, or the run is over). */
+  destroy(reason?: CallError): void {
+    if (reason) this.fail(reason);
+    this.closed = true;
+    this.socket.destroy();
+    void this.client.end().catch(() => {});
+  }
+}
+
+/** ErrorResponse fields: type byte, then a NUL-terminated string, until a zero byte. */
+function parseError(data: Buffer, start: number, end: number): CallError {
+  let code: string | undefined;
+  let message = 'server error';
+  let i = start;
+  while (i < end && data[i] !== 0) {
+    const field = data[i];
+    const stop = data.indexOf(0, i + 1);
+    const value = data.toString('utf8', i + 1, stop);
+    if (field === 0x43) code = value;
+    else if (field === 0x4d) message = value;
+    i = stop + 1;
+  }
+  return new CallError(message, code);
+}
