@@ -1,7 +1,7 @@
 import type { EngineSpec } from './engine-types.ts';
 import { classifyError } from './error-class.ts';
 import type { Recorder } from './recorder.ts';
-import { type LoadGroup, maxId, type ScriptName, scriptCatalog } from './scripts.ts';
+import { type LoadGroup, maxId, type ScriptName } from './scripts.ts';
 import { CallError, WireSession } from './wire-session.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
