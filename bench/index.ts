@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
 import { providerTpsBench } from './provider-tps.ts';
 import { seedFullMemoryBench, seedingBench } from './seeding.ts';
+import { snapshotRestoreBench } from './snapshot-restore.ts';
 
 /**
  * `npm run bench [-- --only NAME] [--quick]`: every benchmark prints its figures and a ratio
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   seeding: () => seedingBench({ rounds: quick ? 1 : 3 }),
   'load-vs-pgbench': () =>
     loadVsPgbenchBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
+  'snapshot-restore': () => snapshotRestoreBench(),
   'seed-full-memory': () => seedFullMemoryBench(),
 };
 for (const [name, bench] of Object.entries(benches)) {

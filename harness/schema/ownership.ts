@@ -47,8 +47,15 @@ export async function dropDatabase(client: pg.Client, name: string): Promise<voi
   await client.query(`drop database if exists ${ident} with (force)`);
 }
 
-export async function createOwnedDatabase(client: pg.Client, name: string, runId: string): Promise<void> {
+export async function createOwnedDatabase(
+  client: pg.Client,
+  name: string,
+  runId: string,
+  template?: string,
+): Promise<void> {
   const ident = client.escapeIdentifier(name);
-  await client.query(`create database ${ident}`);
+  await client.query(
+    `create database ${ident}${template ? ` template ${client.escapeIdentifier(template)}` : ''}`,
+  );
   await client.query(`comment on database ${ident} is ${client.escapeLiteral(ownershipComment(runId))}`);
 }

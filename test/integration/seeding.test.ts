@@ -3,6 +3,7 @@ import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { shardDatabase, topologyLayout } from '../../harness/config/topology-layout.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { seedTopology } from '../../harness/seed/seed-topology.ts';
+import { restoreShards, snapshotShards } from '../../harness/seed/snapshot.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
@@ -109,6 +110,24 @@ describe(`seeding the ci profile (${provider})`, () => {
               (select count(info) from digoal.tbl_small) small, (select bool_and(dbid = 23) from digoal.userinfo) dbid`,
     );
     expect(nulls).toEqual({ info: '0', last_login: '0', small: '0', dbid: true });
+  });
+
+  it('restores shards from a snapshot to exactly their seeded rows', async () => {
+    const shards = [5, 23];
+    const before = [await checksum(23, 'userinfo'), await checksum(5, 'session')];
+    await snapshotShards(topology.nodes, topology.config, topology.runId, shards);
+    await shardQuery(23, `update digoal.userinfo set info = 'changed' where userid = 23`);
+    await shardQuery(5, 'delete from digoal.session where userid < 1000');
+    expect(await checksum(23, 'userinfo')).not.toBe(before[0]);
+    await restoreShards(topology.nodes, topology.config, topology.runId, shards);
+    expect([await checksum(23, 'userinfo'), await checksum(5, 'session')]).toEqual(before);
+    // The proxy reconnects to the recreated database on its next call.
+    const [row] = await query<{ userid: number }>(
+      topology.nodes.proxy.endpoint,
+      'proxy',
+      'select userid from query_pk(23)',
+    );
+    expect(row?.userid).toBe(23);
   });
 
   it('leaves a seeded topology alone unless asked to truncate', async () => {

@@ -1,6 +1,7 @@
 import { ShardmoveError } from '../../errors.ts';
 import { step } from '../../events.ts';
 import { seedTopology } from '../../seed/seed-topology.ts';
+import { restoreShards, snapshotShards } from '../../seed/snapshot.ts';
 import { readState, stateEndpoints } from '../../state/state-file.ts';
 import { seedDetail } from '../../topology/start-topology.ts';
 import { type Command, configOptions, seedOptions, seedOptionsHelp } from '../command.ts';
@@ -16,6 +17,8 @@ Loads every shard of the kept topology by COPY, then adds the primary keys. A to
 that already holds rows is left as it is unless --truncate is given.
 
 ${seedOptionsHelp}
+  --snapshot               afterwards, keep each shard's data as a template (dbN_seeded)
+  --restore                put every shard back to its snapshot instead of seeding
   --state-dir DIR          the state directory (default: .shardmove)`,
   options: {
     ...seedOptions,
@@ -35,6 +38,16 @@ ${seedOptionsHelp}
     if (config.seeding.profile === 'none')
       throw new ShardmoveError('--profile none loads nothing; choose full, default or ci');
     const nodes = await stateEndpoints(state);
+    const shards = Array.from({ length: config.topology.partitions }, (_, i) => i);
+    if (values.restore === true) {
+      const started = performance.now();
+      await step(reporter.sink, 'restore snapshots', () => restoreShards(nodes, config, state.runId, shards));
+      reporter.flush();
+      out(
+        `restored ${shards.length} shards from their snapshots in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return 0;
+    }
     const outcome = await step(
       reporter.sink,
       'seed',
@@ -49,6 +62,11 @@ ${seedOptionsHelp}
       );
     } else if (outcome.status === 'already-seeded') {
       out(`left as is: ${outcome.seededShards.length} shards already hold rows (--truncate reseeds)`);
+    }
+    if (values.snapshot === true) {
+      await step(reporter.sink, 'snapshot', () => snapshotShards(nodes, config, state.runId, shards));
+      reporter.flush();
+      out(`snapshot taken: ${shards.length} template databases (dbN_seeded); restore with --restore`);
     }
     return 0;
   },

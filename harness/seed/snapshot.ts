@@ -1,0 +1,88 @@
+import type pg from 'pg';
+import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
+import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
+import { withClient } from '../db/connect.ts';
+import { ShardmoveError } from '../errors.ts';
+import type { NodeAccess } from '../provision/provider.ts';
+import { createOwnedDatabase, databaseStates, dropDatabase } from '../schema/ownership.ts';
+import { mapLimit } from '../util/map-limit.ts';
+
+type Nodes = Readonly<Record<NodeRole, NodeAccess>>;
+
+export function snapshotDatabase(shard: number): string {
+  return `${shardDatabase(shard)}_seeded`;
+}
+
+/** CREATE DATABASE ... TEMPLATE needs the source to have no other sessions (the proxy keeps some). */
+async function copyDatabase(client: pg.Client, from: string, to: string, runId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [from],
+    );
+    try {
+      await createOwnedDatabase(client, to, runId, from);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || attempt >= 5) throw error;
+    }
+  }
+}
+
+function backendOf(nodes: Nodes, config: ShardmoveConfig, shard: number): NodeAccess {
+  return nodes[topologyLayout(config.topology).backendOf(shard)];
+}
+
+/**
+ * Keeps a copy of each shard's seeded state as a template database (dbN_seeded), so a
+ * rehearsal can be repeated from the same data without seeding again: restoring is a
+ * file-level copy, reseeding regenerates rows and rebuilds indexes.
+ */
+export async function snapshotShards(
+  nodes: Nodes,
+  config: ShardmoveConfig,
+  runId: string,
+  shards: readonly number[],
+): Promise<void> {
+  await mapLimit(shards, 4, async (shard) => {
+    const node = backendOf(nodes, config, shard);
+    await withClient(
+      node.endpoint,
+      node.endpoint.database,
+      config,
+      async (c) => {
+        await dropDatabase(c, snapshotDatabase(shard));
+        await copyDatabase(c, shardDatabase(shard), snapshotDatabase(shard), runId);
+      },
+      node.role,
+    );
+  });
+}
+
+/** Puts each shard back to its snapshot: dbN is dropped (its sessions with it) and copied anew. */
+export async function restoreShards(
+  nodes: Nodes,
+  config: ShardmoveConfig,
+  runId: string,
+  shards: readonly number[],
+): Promise<void> {
+  await mapLimit(shards, 4, async (shard) => {
+    const node = backendOf(nodes, config, shard);
+    await withClient(
+      node.endpoint,
+      node.endpoint.database,
+      config,
+      async (c) => {
+        const state = (await databaseStates(c, [snapshotDatabase(shard)])).get(snapshotDatabase(shard));
+        if (!state?.exists) {
+          throw new ShardmoveError(`no snapshot of ${shardDatabase(shard)} on ${node.role}`, {
+            hint: 'take one with `shardmove seed --snapshot`',
+          });
+        }
+        await dropDatabase(c, shardDatabase(shard));
+        await copyDatabase(c, snapshotDatabase(shard), shardDatabase(shard), runId);
+      },
+      node.role,
+    );
+  });
+}
