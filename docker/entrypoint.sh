@@ -6,9 +6,9 @@ set -eu
 : "${SHARDMOVE_USER:?SHARDMOVE_USER must be set}"
 : "${SHARDMOVE_PASSWORD_FILE:?SHARDMOVE_PASSWORD_FILE must be set}"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  initdb -D "$PGDATA" -U "$SHARDMOVE_USER" --pwfile="$SHARDMOVE_PASSWORD_FILE" --auth-local=trust --auth-host=scram-sha-256 \
+  initdb -D "$PGDATA" -U "$SHARDMOVE_USER" --pwfile="$SHARDMOVE_PASSWORD_FILE" --auth-local=trust --auth-host="${SHARDMOVE_AUTH:-scram-sha-256}" \
     --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-  echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  echo "host all all 0.0.0.0/0 ${SHARDMOVE_AUTH:-scram-sha-256}" >> "$PGDATA/pg_hba.conf"
 fi
 # The proxy's PL/Proxy and new's postgres_fdw connect to peers with libpq, which finds the
 # shared password here (the seed's own practice: a .pgpass on the proxy node).

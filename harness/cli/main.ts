@@ -4,12 +4,20 @@ import type { Command } from './command.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
 import { loadCommand } from './commands/load.ts';
+import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
 import { upCommand } from './commands/up.ts';
 import { createReporter } from './reporter.ts';
 import { installSignalHandlers } from './signals.ts';
 
-const commands: readonly Command[] = [upCommand, seedCommand, loadCommand, downCommand, doctorCommand];
+const commands: readonly Command[] = [
+  runCommand,
+  upCommand,
+  seedCommand,
+  loadCommand,
+  downCommand,
+  doctorCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,4 +1,11 @@
-import { containerNetworks, providerNames, seedDataModes, seedProfiles } from './config-types.ts';
+import {
+  containerNetworks,
+  logPolicies,
+  migrationStrategies,
+  providerNames,
+  seedDataModes,
+  seedProfiles,
+} from './config-types.ts';
 
 /**
  * The shape of a config layer, used to reject unknown keys and wrong types with a message
@@ -37,6 +44,11 @@ const oneOf =
       ? undefined
       : `must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`;
 
+const ratio: LeafCheck = (v) =>
+  typeof v === 'number' && v >= 0 && v <= 1
+    ? undefined
+    : `must be a number from 0 to 1, got ${JSON.stringify(v)}`;
+
 const optional =
   (check: LeafCheck): LeafCheck =>
   (v) =>
@@ -71,6 +83,7 @@ export const configShape: ObjectShape = {
         proxyDatabase: identifier,
         role: identifier,
         connectionLifetimeSeconds: integer(0, 86_400),
+        auth: oneOf(['md5', 'scram-sha-256']),
       },
     },
     server: { fields: { proxy: settingsMap, backend: settingsMap } },
@@ -92,6 +105,32 @@ export const configShape: ObjectShape = {
       },
     },
     load: { fields: { clients: integer(1, 1000) } },
+    migration: {
+      fields: {
+        strategy: oneOf(migrationStrategies),
+        logs: oneOf(logPolicies),
+        barrierTimeoutMillis: integer(0, 600_000),
+      },
+    },
+    rehearsal: {
+      fields: {
+        baselineSeconds: integer(1, 3600),
+        settleSeconds: integer(1, 3600),
+        writerRate: integer(1, 1_000_000),
+        movedWriterClients: integer(0, 1000),
+        movedWriterRate: integer(1, 1_000_000),
+        readerClients: integer(1, 1000),
+        readerRate: integer(1, 1_000_000),
+      },
+    },
+    thresholds: {
+      fields: {
+        movedRecoveryRatio: ratio,
+        movedRecoverySeconds: integer(0, 3600),
+        othersMinRatio: ratio,
+        windowSeconds: integer(1, 60),
+      },
+    },
     external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
     allowDestructive: boolean,
     stateDir: nonEmptyString,

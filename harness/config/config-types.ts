@@ -20,6 +20,13 @@ export interface TopologyConfig {
   /** The role every connection uses, as the seed's `digoal`. */
   role: string;
   connectionLifetimeSeconds: number;
+  /**
+   * Password authentication between nodes (and from the harness), for the nodes shardmove
+   * starts. md5, as on the seed's PostgreSQL 9.4: every cluster change makes each proxy
+   * backend reconnect to every partition, and SCRAM's key derivation on both ends of ~1000
+   * reconnects is a CPU storm the seed never had.
+   */
+  auth: 'md5' | 'scram-sha-256';
 }
 
 export interface ExternalTargets {
@@ -54,6 +61,44 @@ export interface SeedConfig {
   truncate: boolean;
 }
 
+export const migrationStrategies = ['seed'] as const;
+export type MigrationStrategy = (typeof migrationStrategies)[number];
+export const logPolicies = ['migrate', 'leave'] as const;
+export type LogPolicy = (typeof logPolicies)[number];
+
+export interface MigrationConfig {
+  strategy: MigrationStrategy;
+  /** migrate: copy login_log too (default); leave: the article's policy, old logs discarded. */
+  logs: LogPolicy;
+  /** How long the freeze barrier waits for in-flight writers before terminating them. */
+  barrierTimeoutMillis: number;
+}
+
+export interface RehearsalConfig {
+  /** Load before the migration starts: the baseline the recovery check compares with. */
+  baselineSeconds: number;
+  /** Load after the switch. */
+  settleSeconds: number;
+  /** Open-loop rate of the uniform insert_log writers (config.load.clients of them). */
+  writerRate: number;
+  /** Extra writers and readers on the moved partition, so its figures are not 1/32 of the noise. */
+  movedWriterClients: number;
+  movedWriterRate: number;
+  readerClients: number;
+  readerRate: number;
+}
+
+export interface Thresholds {
+  /** After the switch the moved partition's TPS reaches this share of its baseline ... */
+  movedRecoveryRatio: number;
+  /** ... within this many seconds. */
+  movedRecoverySeconds: number;
+  /** The other partitions' TPS never falls below this share of their baseline. */
+  othersMinRatio: number;
+  /** TPS is compared over moving windows of this many seconds (one second of a partition is noisy). */
+  windowSeconds: number;
+}
+
 export interface ShardmoveConfig {
   provider: ProviderChoice;
   /**
@@ -67,6 +112,9 @@ export interface ShardmoveConfig {
   server: { proxy: ServerSettings; backend: ServerSettings };
   seeding: SeedConfig;
   load: { clients: number };
+  migration: MigrationConfig;
+  rehearsal: RehearsalConfig;
+  thresholds: Thresholds;
   external: ExternalTargets | undefined;
   allowDestructive: boolean;
   /** Where `up --keep` writes the state file and the pgpass file. */

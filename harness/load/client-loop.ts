@@ -92,7 +92,11 @@ export class ClientLoop {
     const pick = picker(this.group);
     const nextId = idSource(this.group, this.spec.partitions);
     const perClientRate =
-      this.spec.ratePerSecond === undefined ? undefined : this.spec.ratePerSecond / this.spec.totalClients;
+      this.group.ratePerSecond !== undefined
+        ? this.group.ratePerSecond / this.group.clients
+        : this.spec.ratePerSecond === undefined
+          ? undefined
+          : this.spec.ratePerSecond / this.spec.totalClients;
     let scheduled = now();
     let done = 0;
     try {

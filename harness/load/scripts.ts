@@ -25,6 +25,8 @@ export interface LoadGroup {
   readonly scripts: readonly WeightedScript[];
   /** Only ids routed to this partition (id & (partitions-1) = partition). */
   readonly partition?: number | undefined;
+  /** Open loop for this group: transactions per second over its clients. */
+  readonly ratePerSecond?: number | undefined;
 }
 
 /** The seed's key space: pgbench's `\set id random(1, 32000000)`. */

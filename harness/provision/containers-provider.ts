@@ -21,6 +21,7 @@ type Testcontainers = Awaited<ReturnType<typeof loadTestcontainers>>;
 import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsFlags } from './server-settings.ts';
+import { storePassword } from './store-password.ts';
 
 const setupFix = 'bash scripts/setup.sh';
 const passwordPath = '/run/shardmove/password';
@@ -92,7 +93,11 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       nodeContainer(tc, image)
         .withName(`shardmove-${runId}-${role}`)
         .withLabels(labelsFor(runId, role))
-        .withEnvironment({ SHARDMOVE_USER: user, SHARDMOVE_PASSWORD_FILE: passwordPath })
+        .withEnvironment({
+          SHARDMOVE_USER: user,
+          SHARDMOVE_PASSWORD_FILE: passwordPath,
+          SHARDMOVE_AUTH: config.topology.auth,
+        })
         .withCopyContentToContainer([
           { content: `${password.reveal()}\n`, target: passwordPath, mode: 0o444 },
         ])
@@ -117,6 +122,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         },
         role,
       );
+      await storePassword(endpoint, config.connectTimeoutMillis, role);
       return { role, endpoint, peerHost: role, peerPort: portOf(role) };
     };
 

@@ -22,6 +22,7 @@ import { sweepLocalRun } from './local-sweep.ts';
 import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsConfLines } from './server-settings.ts';
+import { storePassword } from './store-password.ts';
 
 const setupFix = 'bash scripts/setup.sh';
 const asRoot = () => process.getuid?.() === 0;
@@ -91,7 +92,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       ctx.user,
       `--pwfile=${ctx.pwFile}`,
       '--auth-local=trust',
-      '--auth-host=scram-sha-256',
+      `--auth-host=${ctx.config.topology.auth}`,
       '--encoding=UTF8',
       '--locale=C.UTF-8',
       '--no-sync',
@@ -147,6 +148,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       },
       role,
     );
+    await storePassword(endpoint, ctx.config.connectTimeoutMillis, role);
     return { role, endpoint, peerHost: '127.0.0.1', peerPort: port };
   }
 }

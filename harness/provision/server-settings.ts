@@ -6,20 +6,23 @@ import { topologyLayout } from '../config/topology-layout.ts';
  * - the proxy opens one backend per client, plus the harness's own sessions;
  * - every proxy backend keeps one connection per partition it has called, so a backend
  *   cluster may see clients x its partition count (+ FDW, replication and the harness);
- * - backends run wal_level=logical so the `logical` strategy can publish and subscribe.
+ * - backends run wal_level=logical so the `logical` strategy can publish and subscribe;
+ * - passwords are stored as the topology's auth method wants (md5 by default, see TopologyConfig.auth).
  * Scenario settings (config.server) are applied on top.
  */
 export function serverSettings(role: NodeRole, config: ShardmoveConfig): ServerSettings {
   const clients = config.load.clients;
+  const auth = { password_encryption: config.topology.auth };
   const harnessSessions = 20;
   if (role === 'proxy') {
-    return { max_connections: Math.max(100, clients * 2 + harnessSessions), ...config.server.proxy };
+    return { max_connections: Math.max(100, clients * 2 + harnessSessions), ...auth, ...config.server.proxy };
   }
   const layout = topologyLayout(config.topology);
   const hosted = Math.max(layout.byBackend.old.length, layout.byBackend.new.length);
   return {
     max_connections: Math.max(100, (clients + harnessSessions) * hosted + harnessSessions),
     wal_level: 'logical',
+    ...auth,
     ...config.server.backend,
   };
 }

@@ -34,11 +34,32 @@ export function renderSql(file: SqlFile, vars: Readonly<Record<string, string | 
   });
 }
 
+/**
+ * A file's statements. Files without dollar-quoted bodies are split at each `;` that ends
+ * a line, so that statements which refuse a transaction block (VACUUM) run on their own;
+ * files with function bodies are sent whole.
+ */
+export function statements(text: string): string[] {
+  if (/\$\w*\$/.test(text)) return [text];
+  return text
+    .split(/;[ \t]*(?:\r?\n|$)/)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter((s) => s.length > 0);
+}
+
+export async function runSqlFile(
+  client: pg.Client,
+  file: SqlFile,
+  vars: Record<string, string | number>,
+): Promise<void> {
+  for (const statement of statements(renderSql(file, vars))) await client.query(statement);
+}
+
 /** Runs every numbered file of a folder, in order, on one connection. */
 export async function runSqlFolder(
   client: pg.Client,
   folder: string,
   vars: Record<string, string | number>,
 ): Promise<void> {
-  for (const file of await sqlFiles(folder)) await client.query(renderSql(file, vars));
+  for (const file of await sqlFiles(folder)) await runSqlFile(client, file, vars);
 }

@@ -1,0 +1,52 @@
+import type pg from 'pg';
+import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
+import { shardDatabase } from '../config/topology-layout.ts';
+import { connect } from '../db/connect.ts';
+import type { EventSink } from '../events.ts';
+import type { NodeAccess } from '../provision/provider.ts';
+
+/** What the phases of one migration share: where things are, and what earlier phases found. */
+export interface MigrationContext {
+  readonly config: ShardmoveConfig;
+  readonly nodes: Readonly<Record<NodeRole, NodeAccess>>;
+  readonly runId: string;
+  readonly events: EventSink;
+  readonly partition: number;
+  readonly database: string;
+  marks: { freezeAt?: number; barrierAt?: number; switchAt?: number; oldLogRowsAtBarrier?: number };
+}
+
+export function migrationContext(
+  config: ShardmoveConfig,
+  nodes: Readonly<Record<NodeRole, NodeAccess>>,
+  runId: string,
+  events: EventSink,
+): MigrationContext {
+  const partition = config.topology.movePartition;
+  return { config, nodes, runId, events, partition, database: shardDatabase(partition), marks: {} };
+}
+
+/** A connection to a node's database for the length of fn. */
+export async function onNode<T>(
+  context: MigrationContext,
+  role: NodeRole,
+  database: string,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const node = context.nodes[role];
+  const client = await connect(
+    { ...node.endpoint, database },
+    database,
+    context.config,
+    `${role}/${database}`,
+  );
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export function proxyDatabase(context: MigrationContext): string {
+  return context.config.topology.proxyDatabase;
+}

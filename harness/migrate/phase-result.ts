@@ -1,0 +1,74 @@
+import type { EventSink } from '../events.ts';
+
+export type Evidence = Record<string, unknown>;
+
+/** What happened to one phase: every phase of a run has one of these, whatever else failed. */
+export type PhaseResult =
+  | {
+      readonly name: string;
+      readonly status: 'ok';
+      readonly startedAt: number;
+      readonly endedAt: number;
+      readonly evidence: Evidence;
+    }
+  | {
+      readonly name: string;
+      readonly status: 'failed';
+      readonly startedAt: number;
+      readonly endedAt: number;
+      readonly error: string;
+      readonly evidence: Evidence;
+    }
+  | { readonly name: string; readonly status: 'not-run' };
+
+export interface Phase<C> {
+  readonly name: string;
+  run(context: C, evidence: Evidence): Promise<void>;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * Runs phases in order and never throws: the first failure is recorded with its error and
+ * the rest are marked not run. Times are epoch ms, the load generator's clock.
+ */
+export async function runPhases<C>(
+  phases: readonly Phase<C>[],
+  context: C,
+  events: EventSink,
+): Promise<PhaseResult[]> {
+  const results: PhaseResult[] = [];
+  let failed = false;
+  for (const phase of phases) {
+    if (failed) {
+      results.push({ name: phase.name, status: 'not-run' });
+      continue;
+    }
+    const evidence: Evidence = {};
+    const startedAt = epochNow();
+    events({ type: 'step-start', step: phase.name });
+    try {
+      await phase.run(context, evidence);
+      const endedAt = epochNow();
+      events({ type: 'step-end', step: phase.name, durationMillis: endedAt - startedAt, outcome: 'ok' });
+      results.push({ name: phase.name, status: 'ok', startedAt, endedAt, evidence });
+    } catch (error) {
+      const endedAt = epochNow();
+      const message = error instanceof Error ? error.message : String(error);
+      events({
+        type: 'step-end',
+        step: phase.name,
+        durationMillis: endedAt - startedAt,
+        outcome: 'failed',
+        error: message,
+      });
+      results.push({ name: phase.name, status: 'failed', startedAt, endedAt, error: message, evidence });
+      failed = true;
+    }
+  }
+  return results;
+}
+
+export function phase<C>(results: readonly PhaseResult[], name: string): PhaseResult | undefined {
+  return results.find((r) => r.name === name);
+}

@@ -1,0 +1,118 @@
+import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
+import { DestructiveActionRefused } from '../errors.ts';
+import { databaseStates, dropDatabase } from '../schema/ownership.ts';
+import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
+import { setPartitionTarget } from './partition-target.ts';
+import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
+import { seedStrategyPhases } from './seed-strategy.ts';
+
+export type MigrationOutcome = 'completed' | 'rolled-back' | 'failed-after-switch';
+
+export interface MigrationResult {
+  readonly strategy: MigrationStrategy;
+  readonly partition: number;
+  readonly logs: LogPolicy;
+  readonly phases: PhaseResult[];
+  readonly rollback: PhaseResult[];
+  readonly outcome: MigrationOutcome;
+  readonly marks: MigrationContext['marks'];
+  /** Where the partition is left, in words, for the report. */
+  readonly state: string;
+}
+
+const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
+  seed: seedStrategyPhases,
+};
+
+/** Undoes a migration that failed before the switch: p<N> back on old read-write, new's copy dropped. */
+const rollbackPhases: readonly Phase<MigrationContext>[] = [
+  {
+    name: 'unfreeze on old',
+    async run(context, evidence) {
+      evidence.connstring = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
+        setPartitionTarget(
+          c,
+          context.config.topology.clusterName,
+          context.partition,
+          context.nodes.old,
+          false,
+        ),
+      );
+    },
+  },
+  {
+    name: 'drop the copy on new',
+    async run(context, evidence) {
+      await onNode(context, 'new', 'postgres', async (c) => {
+        const state = (await databaseStates(c, [context.database])).get(context.database);
+        // Only a database this run created: anything else on new is not ours to drop.
+        if (state?.exists && state.ownedBy === context.runId) {
+          await dropDatabase(c, context.database);
+          evidence.dropped = true;
+        } else evidence.dropped = false;
+      });
+    },
+  },
+];
+
+/**
+ * Runs a strategy's phases; never throws. A failure before the switch is rolled back (old
+ * untouched and writable again); a failure after it is reported with the state it left.
+ */
+export async function runMigration(context: MigrationContext): Promise<MigrationResult> {
+  const { strategy, logs } = context.config.migration;
+  const phases = await runPhases(strategies[strategy], context, context.events);
+  const switched = phase(phases, 'switch')?.status === 'ok';
+  const failed = phases.some((p) => p.status === 'failed');
+  let rollback: PhaseResult[] = [];
+  let outcome: MigrationOutcome = 'completed';
+  let state = `p${context.partition} on new, read-write; ${context.database} still on old until verified`;
+  if (failed && !switched) {
+    rollback = await runPhases(rollbackPhases, context, context.events);
+    outcome = 'rolled-back';
+    state = rollback.every((p) => p.status === 'ok')
+      ? `p${context.partition} on old, read-write again; new's copy dropped; old untouched`
+      : `rollback incomplete: ${rollback
+          .filter((p) => p.status !== 'ok')
+          .map((p) => p.name)
+          .join(', ')}`;
+  } else if (failed) {
+    outcome = 'failed-after-switch';
+    state = `p${context.partition} on new; a phase after the switch failed; ${context.database} kept on old`;
+  }
+  return {
+    strategy,
+    partition: context.partition,
+    logs,
+    phases,
+    rollback,
+    outcome,
+    marks: context.marks,
+    state,
+  };
+}
+
+/** The last step of the procedure, taken only once every check passed: drop dbN on old. */
+export async function dropOld(context: MigrationContext): Promise<PhaseResult> {
+  const [result] = await runPhases(
+    [
+      {
+        name: 'drop old',
+        async run(c) {
+          await onNode(c, 'old', 'postgres', async (client) => {
+            const state = (await databaseStates(client, [c.database])).get(c.database);
+            if (state?.exists && state.ownedBy === undefined && !c.config.allowDestructive) {
+              throw new DestructiveActionRefused(
+                `${c.database} on old was not created by shardmove; not dropping it`,
+              );
+            }
+            await dropDatabase(client, c.database);
+          });
+        },
+      },
+    ],
+    context,
+    context.events,
+  );
+  return result as PhaseResult;
+}

@@ -1,0 +1,128 @@
+import { createOwnedDatabase, databaseStates } from '../schema/ownership.ts';
+import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
+import { compareTables, type ParityTable } from '../verify/parity.ts';
+import { freezeBarrier } from './freeze-barrier.ts';
+import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
+import { setPartitionTarget } from './partition-target.ts';
+import type { Phase } from './phase-result.ts';
+
+type SeedPhase = Phase<MigrationContext>;
+
+export const prepareNew: SeedPhase = {
+  name: 'prepare new',
+  async run(context, evidence) {
+    const db = context.database;
+    await onNode(context, 'new', 'postgres', async (c) => {
+      const state = (await databaseStates(c, [db])).get(db);
+      if (state?.exists) throw new Error(`${db} already exists on new; refusing to overwrite it`);
+      await createOwnedDatabase(c, db, context.runId);
+    });
+    const old = context.nodes.old;
+    await onNode(context, 'new', db, async (c) => {
+      const vars = { shard: context.partition };
+      const [schema, helpers, foreignTables] = await sqlFiles('migrate-prepare');
+      const functions = (await sqlFiles('data-node')).find((f) => f.name.endsWith('_functions.sql'));
+      if (!schema || !helpers || !foreignTables || !functions)
+        throw new Error('fixtures/sql/migrate-prepare is incomplete');
+      await runSqlFile(c, schema, vars);
+      await runSqlFile(c, functions, vars);
+      await runSqlFile(c, helpers, vars);
+      await c.query('select pg_temp.shardmove_create_fdw($1, $2, $3, $4, $5)', [
+        old.peerHost,
+        old.peerPort,
+        db,
+        old.endpoint.user,
+        old.endpoint.password?.reveal() ?? null,
+      ]);
+      await runSqlFile(c, foreignTables, vars);
+    });
+    evidence.fdwTarget = `${old.peerHost}:${old.peerPort}/${db}`;
+  },
+};
+
+const seedFolder = async (context: MigrationContext, prefix: string) => {
+  const file = (await sqlFiles('migrate-seed')).find((f) => f.name.startsWith(`migrate-seed/${prefix}`));
+  if (!file) throw new Error(`no migrate-seed/${prefix}* file`);
+  await onNode(context, 'new', context.database, (c) => runSqlFile(c, file, { shard: context.partition }));
+};
+
+export const freeze: SeedPhase = {
+  name: 'freeze',
+  async run(context, evidence) {
+    await onNode(context, 'proxy', proxyDatabase(context), (c) =>
+      setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.old, true),
+    );
+    context.marks.freezeAt = performance.timeOrigin + performance.now();
+    evidence.partition = `p${context.partition}`;
+  },
+};
+
+export const barrier: SeedPhase = { name: 'freeze barrier', run: freezeBarrier };
+
+export async function copyLogs(context: MigrationContext, evidence: Record<string, unknown>): Promise<void> {
+  if (context.config.migration.logs !== 'migrate') {
+    evidence.loginLog = 'left on old (the article: log data is not migrated)';
+    return;
+  }
+  await onNode(context, 'new', context.database, (c) =>
+    runSqlFolder(c, 'migrate-logs', { shard: context.partition }),
+  );
+  evidence.loginLog = 'copied';
+}
+
+export function parityTables(context: MigrationContext): ParityTable[] {
+  return context.config.migration.logs === 'migrate'
+    ? ['userinfo', 'session', 'tbl_small', 'login_log']
+    : ['userinfo', 'session', 'tbl_small'];
+}
+
+export const parity: SeedPhase = {
+  name: 'parity',
+  async run(context, evidence) {
+    const report = await onNode(context, 'old', context.database, (oldDb) =>
+      onNode(context, 'new', context.database, (newDb) => compareTables(oldDb, newDb, parityTables(context))),
+    );
+    // Writes that reached old after the barrier would be missing from the copy.
+    const oldRows = await onNode(context, 'old', context.database, async (c) =>
+      Number((await c.query<{ n: number }>('select count(*)::int n from digoal.login_log')).rows[0]?.n),
+    );
+    evidence.report = report;
+    evidence.oldWritesAfterBarrier = oldRows - (context.marks.oldLogRowsAtBarrier ?? oldRows);
+    if (!report.passed)
+      throw new Error(
+        `parity failed: ${report.tables
+          .filter((t) => t.mismatchedRanges.length)
+          .map((t) => t.table)
+          .join(', ')} differ`,
+      );
+  },
+};
+
+export const switchToNew: SeedPhase = {
+  name: 'switch',
+  async run(context, evidence) {
+    evidence.connstring = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
+      setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.new, false),
+    );
+    context.marks.switchAt = performance.timeOrigin + performance.now();
+  },
+};
+
+/** The article's procedure (SPEC.md, part 4), with the freeze barrier, the switch to the new host, and the log policy. */
+export const seedStrategyPhases: readonly SeedPhase[] = [
+  prepareNew,
+  { name: 'pre-copy', run: (context) => seedFolder(context, '010') },
+  freeze,
+  barrier,
+  { name: 'refresh', run: (context) => seedFolder(context, '020') },
+  {
+    name: 'copy',
+    async run(context, evidence) {
+      await seedFolder(context, '030');
+      await copyLogs(context, evidence);
+    },
+  },
+  { name: 'vacuum analyze', run: (context) => seedFolder(context, '040') },
+  parity,
+  switchToNew,
+];

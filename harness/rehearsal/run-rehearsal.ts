@@ -1,0 +1,104 @@
+import type { ShardmoveConfig } from '../config/config-types.ts';
+import { type EventSink, step } from '../events.ts';
+import { type LoadResult, startLoad } from '../load/run-load.ts';
+import { migrationContext } from '../migrate/migration-context.ts';
+import type { PhaseResult } from '../migrate/phase-result.ts';
+import { dropOld, type MigrationResult, runMigration } from '../migrate/run-migration.ts';
+import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
+import {
+  type Check,
+  type FreezeWindow,
+  freezeWindow,
+  noAckLostCheck,
+  parityCheck,
+  readsCheck,
+  tpsRecoveryCheck,
+  writeRejectionCheck,
+} from '../verify/checks.ts';
+import { rehearsalLoad } from './load-plan.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RehearsalResult {
+  readonly runId: string;
+  readonly provider: string;
+  readonly verdict: 'pass' | 'fail';
+  readonly migration: MigrationResult;
+  readonly dropOld: PhaseResult | undefined;
+  readonly checks: Check[];
+  readonly freezeWindow: FreezeWindow;
+  readonly load: LoadResult;
+  readonly topology: Pick<StartedTopology, 'facts' | 'settings' | 'seeding'>;
+}
+
+/**
+ * A whole rehearsal on an already started topology: load, baseline, the migration under
+ * load, settle, the five checks, and the old database dropped only if all of them hold.
+ */
+export async function rehearse(
+  topology: StartedTopology,
+  config: ShardmoveConfig,
+  events: EventSink,
+): Promise<RehearsalResult> {
+  const context = migrationContext(config, topology.nodes, topology.runId, events);
+  const load = startLoad({
+    target: { ...topology.nodes.proxy.endpoint, database: config.topology.proxyDatabase },
+    partitions: config.topology.partitions,
+    groups: rehearsalLoad(config),
+    durationSeconds: undefined,
+    connectTimeoutMillis: config.connectTimeoutMillis,
+  });
+  let migration: MigrationResult;
+  let loadResult: LoadResult;
+  try {
+    await step(
+      events,
+      'baseline load',
+      () => sleep(config.rehearsal.baselineSeconds * 1000),
+      `${config.rehearsal.baselineSeconds} s`,
+    );
+    migration = await runMigration(context);
+    await step(
+      events,
+      'settle',
+      () => sleep(config.rehearsal.settleSeconds * 1000),
+      `${config.rehearsal.settleSeconds} s`,
+    );
+  } finally {
+    loadResult = await load.stop();
+  }
+  const checks = await step(events, 'verify', async () => [
+    readsCheck(loadResult),
+    writeRejectionCheck(loadResult, migration, context.partition),
+    parityCheck(migration),
+    await noAckLostCheck(loadResult, migration, context),
+    tpsRecoveryCheck(loadResult, migration, context.partition, config.thresholds),
+  ]);
+  const passed = migration.outcome === 'completed' && checks.every((c) => c.passed);
+  const dropped = passed ? await dropOld(context) : undefined;
+  return {
+    runId: topology.runId,
+    provider: topology.provider,
+    verdict: passed && dropped?.status === 'ok' ? 'pass' : 'fail',
+    migration,
+    dropOld: dropped,
+    checks,
+    freezeWindow: freezeWindow(loadResult, context.partition),
+    load: loadResult,
+    topology: { facts: topology.facts, settings: topology.settings, seeding: topology.seeding },
+  };
+}
+
+/** up + seed + rehearsal + down. */
+export async function runScenario(
+  config: ShardmoveConfig,
+  events: EventSink,
+  keep = false,
+): Promise<RehearsalResult> {
+  const topology = await startTopology({ config, events });
+  try {
+    return await rehearse(topology, config, events);
+  } finally {
+    if (!keep) await topology.stop();
+  }
+}
