@@ -110,6 +110,7 @@ export const configShape: ObjectShape = {
         strategy: oneOf(migrationStrategies),
         logs: oneOf(logPolicies),
         barrierTimeoutMillis: integer(0, 600_000),
+        injectFaultAfter: optional(nonEmptyString),
       },
     },
     rehearsal: {

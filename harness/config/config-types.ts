@@ -72,6 +72,8 @@ export interface MigrationConfig {
   logs: LogPolicy;
   /** How long the freeze barrier waits for in-flight writers before terminating them. */
   barrierTimeoutMillis: number;
+  /** Fault injection: this phase fails after doing its work (leaving its side effects). */
+  injectFaultAfter: string | undefined;
 }
 
 export interface RehearsalConfig {

@@ -69,6 +69,6 @@ export async function runPhases<C>(
   return results;
 }
 
-export function phase<C>(results: readonly PhaseResult[], name: string): PhaseResult | undefined {
+export function phase(results: readonly PhaseResult[], name: string): PhaseResult | undefined {
   return results.find((r) => r.name === name);
 }

@@ -61,7 +61,20 @@ const rollbackPhases: readonly Phase<MigrationContext>[] = [
  */
 export async function runMigration(context: MigrationContext): Promise<MigrationResult> {
   const { strategy, logs } = context.config.migration;
-  const phases = await runPhases(strategies[strategy], context, context.events);
+  const fault = context.config.migration.injectFaultAfter;
+  const planned = strategies[strategy].map((p) =>
+    p.name === fault
+      ? {
+          name: p.name,
+          async run(c: MigrationContext, evidence: Record<string, unknown>) {
+            await p.run(c, evidence);
+            evidence.injectedFault = true;
+            throw new Error(`injected fault after ${p.name}`);
+          },
+        }
+      : p,
+  );
+  const phases = await runPhases(planned, context, context.events);
   const switched = phase(phases, 'switch')?.status === 'ok';
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];
