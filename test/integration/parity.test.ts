@@ -40,7 +40,9 @@ describe(`parity localises differences to primary keys (${provider})`, () => {
     await original.end();
     await restoreShards(topology.nodes, topology.config, topology.runId, [23]);
     const old = topology.nodes.old.endpoint;
-    original = await connect({ ...old, database: 'db23_seeded' }, 'db23_seeded', { connectTimeoutMillis: 10_000 });
+    original = await connect({ ...old, database: 'db23_seeded' }, 'db23_seeded', {
+      connectTimeoutMillis: 10_000,
+    });
     copy = await connect({ ...old, database: 'db23' }, 'db23', { connectTimeoutMillis: 10_000 });
   };
 
