@@ -139,7 +139,7 @@ export class ClientLoop {
       } catch (error) {
         const failure = classifyError(error, true);
         t = now();
-        this.recorder.failed(script, id, t, failure);
+        this.recorder.failed(script, id, t, failure, start);
         if (failure.connectionLost) {
           this.session.destroy();
           try {

@@ -1,7 +1,7 @@
 /**
  * Every write the proxy acknowledged, by partition and user id, with the time of the
- * acknowledgement (epoch ms); writes whose outcome is unknown kept apart; and the times of
- * read-only rejections. After a migration, reconciling the moved partition's entries
+ * acknowledgement (epoch ms); writes whose outcome is unknown kept apart; and when each
+ * call that was rejected read-only was sent. After a migration, reconciling the moved partition's entries
  * against login_log on the shard's new home shows whether any acknowledged write was lost.
  */
 export interface PartitionLedger {

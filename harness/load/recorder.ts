@@ -99,7 +99,8 @@ export class Recorder {
     }
   }
 
-  failed(script: ScriptName, id: number, t: number, failure: CallFailure): void {
+  /** t: when the failure came back; startedAt: when the call was sent. */
+  failed(script: ScriptName, id: number, t: number, failure: CallFailure, startedAt: number): void {
     const sample = this.bucket(t);
     const partition = this.partitionOf(id);
     const p = sample.partitions[partition];
@@ -116,7 +117,8 @@ export class Recorder {
       if (p) p.failed[failure.errorClass]++;
       s.failed[failure.errorClass]++;
     }
-    if (failure.errorClass === 'read_only') this.ledger[partition]?.rejectedAt.push(t);
+    // A rejection belongs to the moment the call was made: its reply can come much later.
+    if (failure.errorClass === 'read_only') this.ledger[partition]?.rejectedAt.push(startedAt);
   }
 
   lag(t: number, micros: number): void {

@@ -20,12 +20,12 @@ export const prepareNew: SeedPhase = {
     const old = context.nodes.old;
     await onNode(context, 'new', db, async (c) => {
       const vars = { shard: context.partition };
-      const [schema, helpers, foreignTables] = await sqlFiles('migrate-prepare');
-      const functions = (await sqlFiles('data-node')).find((f) => f.name.endsWith('_functions.sql'));
-      if (!schema || !helpers || !foreignTables || !functions)
-        throw new Error('fixtures/sql/migrate-prepare is incomplete');
-      await runSqlFile(c, schema, vars);
-      await runSqlFile(c, functions, vars);
+      // The shard's schema, an empty login_log and the functions, from the data nodes' own files.
+      const dataNode = (await sqlFiles('data-node')).filter((f) => !f.name.endsWith('_tables.sql'));
+      for (const file of dataNode) await runSqlFile(c, file, vars);
+      const [fdw, helpers, foreignTables] = await sqlFiles('migrate-prepare');
+      if (!fdw || !helpers || !foreignTables) throw new Error('fixtures/sql/migrate-prepare is incomplete');
+      await runSqlFile(c, fdw, vars);
       await runSqlFile(c, helpers, vars);
       await c.query('select pg_temp.shardmove_create_fdw($1, $2, $3, $4, $5)', [
         old.peerHost,

@@ -29,8 +29,17 @@ async function copyDatabase(client: pg.Client, from: string, to: string, runId: 
   }
 }
 
-function backendOf(nodes: Nodes, config: ShardmoveConfig, shard: number): NodeAccess {
-  return nodes[topologyLayout(config.topology).backendOf(shard)];
+/** Runs fn for each shard on a connection to the backend that hosts it, four at a time. */
+async function onEachShardBackend(
+  nodes: Nodes,
+  config: ShardmoveConfig,
+  shards: readonly number[],
+  fn: (client: pg.Client, shard: number, node: NodeAccess) => Promise<void>,
+): Promise<void> {
+  await mapLimit(shards, 4, async (shard) => {
+    const node = nodes[topologyLayout(config.topology).backendOf(shard)];
+    await withClient(node.endpoint, node.endpoint.database, config, (c) => fn(c, shard, node), node.role);
+  });
 }
 
 /**
@@ -44,18 +53,9 @@ export async function snapshotShards(
   runId: string,
   shards: readonly number[],
 ): Promise<void> {
-  await mapLimit(shards, 4, async (shard) => {
-    const node = backendOf(nodes, config, shard);
-    await withClient(
-      node.endpoint,
-      node.endpoint.database,
-      config,
-      async (c) => {
-        await dropDatabase(c, snapshotDatabase(shard));
-        await copyDatabase(c, shardDatabase(shard), snapshotDatabase(shard), runId);
-      },
-      node.role,
-    );
+  await onEachShardBackend(nodes, config, shards, async (c, shard) => {
+    await dropDatabase(c, snapshotDatabase(shard));
+    await copyDatabase(c, shardDatabase(shard), snapshotDatabase(shard), runId);
   });
 }
 
@@ -66,23 +66,14 @@ export async function restoreShards(
   runId: string,
   shards: readonly number[],
 ): Promise<void> {
-  await mapLimit(shards, 4, async (shard) => {
-    const node = backendOf(nodes, config, shard);
-    await withClient(
-      node.endpoint,
-      node.endpoint.database,
-      config,
-      async (c) => {
-        const state = (await databaseStates(c, [snapshotDatabase(shard)])).get(snapshotDatabase(shard));
-        if (!state?.exists) {
-          throw new ShardmoveError(`no snapshot of ${shardDatabase(shard)} on ${node.role}`, {
-            hint: 'take one with `shardmove seed --snapshot`',
-          });
-        }
-        await dropDatabase(c, shardDatabase(shard));
-        await copyDatabase(c, snapshotDatabase(shard), shardDatabase(shard), runId);
-      },
-      node.role,
-    );
+  await onEachShardBackend(nodes, config, shards, async (c, shard, node) => {
+    const state = (await databaseStates(c, [snapshotDatabase(shard)])).get(snapshotDatabase(shard));
+    if (!state?.exists) {
+      throw new ShardmoveError(`no snapshot of ${shardDatabase(shard)} on ${node.role}`, {
+        hint: 'take one with `shardmove seed --snapshot`',
+      });
+    }
+    await dropDatabase(c, shardDatabase(shard));
+    await copyDatabase(c, snapshotDatabase(shard), shardDatabase(shard), runId);
   });
 }

@@ -16,7 +16,7 @@ export interface FreezeWindow {
   firstRejectionAt: number | undefined;
   lastRejectionAt: number | undefined;
   firstAcceptedAfterAt: number | undefined;
-  /** Client-observed: first rejection to first accepted write after the last rejection, seconds. */
+  /** Client-observed: first rejected call to the first write accepted after the last rejected call, seconds. */
   seconds: number | undefined;
   rejections: number;
 }
@@ -78,9 +78,10 @@ export function writeRejectionCheck(load: LoadResult, migration: MigrationResult
     phase(migration.phases, 'switch')?.status === 'ok'
       ? phase(migration.phases, 'switch')
       : migration.rollback[0];
+  // Rejections are timed by when the call was sent: only calls sent between the start of the
+  // freeze and the end of the switch (or of the unfreeze) may be rejected.
   const from = freeze && freeze.status !== 'not-run' ? freeze.startedAt : Number.POSITIVE_INFINITY;
-  // A call in flight at the switch may still come back rejected: allow one second after it.
-  const until = end && end.status !== 'not-run' ? end.endedAt + 1000 : Number.POSITIVE_INFINITY;
+  const until = end && end.status !== 'not-run' ? end.endedAt : Number.POSITIVE_INFINITY;
   const rejectedAt = load.ledger[partition]?.rejectedAt ?? [];
   const outside = rejectedAt.filter((t) => t < from || t > until).length;
   const elsewhere = load.seconds.reduce(
