@@ -5,16 +5,37 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The freeze is soft: default_transaction_read_only applies to new connections, and each
- * proxy backend reloads the cluster lazily, on its next call. A call already running on
- * old at the ALTER still commits read-write. So wait until no session that predates the
- * freeze is inside a statement or transaction, then terminate those sessions (an idle one
- * would be dropped by its proxy backend's reload anyway), waiting at most the barrier
- * timeout before terminating the stragglers too. Afterwards nothing can write to old.
+ * proxy backend reloads the cluster lazily, at the start of its next transaction. A call
+ * already running on old at the ALTER still commits read-write, and a proxy transaction
+ * that began just before the ALTER can still send one. So, in two steps:
+ * 1. on the proxy, wait until every running transaction began after the freeze: from then
+ *    on no proxy backend will send anything to a pre-freeze connection;
+ * 2. on old, wait until no session that predates the freeze is inside a statement or
+ *    transaction, then terminate those sessions (now unused for good).
+ * Each waits at most the barrier timeout; then the stragglers are terminated all the same.
+ * Afterwards nothing can write to old.
  */
 export async function freezeBarrier(context: MigrationContext, evidence: Evidence): Promise<void> {
   const freezeAt = context.marks.freezeAt;
   if (freezeAt === undefined) throw new Error('freeze barrier before the freeze');
   const started = performance.now();
+  const timeout = context.config.migration.barrierTimeoutMillis;
+  await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
+    let stale = 0;
+    for (;;) {
+      const { rows } = await c.query<{ n: number }>(
+        `select count(*)::int n from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+            and xact_start < to_timestamp($1::double precision / 1000)`,
+        [freezeAt],
+      );
+      stale = rows[0]?.n ?? 0;
+      if (stale === 0 || performance.now() - started > timeout) break;
+      await sleep(20);
+    }
+    evidence.proxyTransactionsBeforeFreezeAtTimeout = stale;
+    evidence.proxyWaitMillis = Math.round(performance.now() - started);
+  });
   await onNode(context, 'old', 'postgres', async (c) => {
     const predating = `datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
                        and backend_start < to_timestamp($2::double precision / 1000)`;
@@ -25,7 +46,7 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
         [context.database, freezeAt],
       );
       busy = rows[0]?.busy ?? 0;
-      if (busy === 0 || performance.now() - started > context.config.migration.barrierTimeoutMillis) break;
+      if (busy === 0 || performance.now() - started > 2 * timeout) break;
       await sleep(20);
     }
     const { rows } = await c.query<{ n: number }>(
