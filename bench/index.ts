@@ -3,6 +3,7 @@ import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
 import { providerTpsBench } from './provider-tps.ts';
 import { seedFullMemoryBench, seedingBench } from './seeding.ts';
 import { snapshotRestoreBench } from './snapshot-restore.ts';
+import { strategiesBench } from './strategies.ts';
 
 /**
  * `npm run bench [-- --only NAME] [--quick]`: every benchmark prints its figures and a ratio
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   'load-vs-pgbench': () =>
     loadVsPgbenchBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
   'snapshot-restore': () => snapshotRestoreBench(),
+  strategies: () => strategiesBench(),
   'seed-full-memory': () => seedFullMemoryBench(),
 };
 for (const [name, bench] of Object.entries(benches)) {

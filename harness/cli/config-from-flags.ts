@@ -23,6 +23,7 @@ export function configFromFlags(values: Record<string, string | boolean | undefi
         movePartition: integerFlag(values['move-partition'], 'move-partition'),
       },
       stateDir: str('state-dir'),
+      migration: { strategy: str('strategy'), logs: str('logs') },
       seeding: {
         profile: str('profile'),
         data: str('data'),

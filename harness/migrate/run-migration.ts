@@ -1,6 +1,7 @@
 import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
 import { DestructiveActionRefused } from '../errors.ts';
 import { databaseStates, dropDatabase } from '../schema/ownership.ts';
+import { copyStrategyPhases } from './copy-strategy.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
@@ -22,6 +23,7 @@ export interface MigrationResult {
 
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
   seed: seedStrategyPhases,
+  copy: copyStrategyPhases,
 };
 
 /** Undoes a migration that failed before the switch: p<N> back on old read-write, new's copy dropped. */

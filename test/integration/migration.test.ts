@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
+import {
+  type MigrationStrategy,
+  migrationStrategies,
+  type ShardmoveConfig,
+} from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { emptyLedger } from '../../harness/load/ledger.ts';
 import type { LoadResult } from '../../harness/load/run-load.ts';
@@ -24,13 +28,41 @@ async function databases(topology: StartedTopology, role: 'old' | 'new'): Promis
   ).map((r) => r.datname);
 }
 
-describe(`the seed strategy under load, ci profile (${provider})`, () => {
+const phaseNames: Record<MigrationStrategy, string[]> = {
+  seed: [
+    'prepare new',
+    'pre-copy',
+    'freeze',
+    'freeze barrier',
+    'refresh',
+    'copy',
+    'vacuum analyze',
+    'parity',
+    'switch',
+  ],
+  copy: [
+    'prepare new',
+    'create tables',
+    'freeze',
+    'freeze barrier',
+    'copy',
+    'primary keys',
+    'parity',
+    'switch',
+  ],
+};
+
+describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${provider})`, (strategy) => {
   let topology: StartedTopology;
   let config: ShardmoveConfig;
   let result: RehearsalResult;
 
   beforeAll(async () => {
-    config = await testConfig(provider, { seeding: { profile: 'ci' }, rehearsal: shortRehearsal });
+    config = await testConfig(provider, {
+      seeding: { profile: 'ci' },
+      rehearsal: shortRehearsal,
+      migration: { strategy },
+    });
     topology = await startTopology({ config, events: ignoreEvents });
     result = await rehearse(topology, config, ignoreEvents);
   });

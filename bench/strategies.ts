@@ -1,0 +1,43 @@
+import { migrationStrategies } from '../harness/config/config-types.ts';
+import { loadConfig } from '../harness/config/load-config.ts';
+import { ignoreEvents } from '../harness/events.ts';
+import { runScenario } from '../harness/rehearsal/run-rehearsal.ts';
+
+/**
+ * Goals (issue 5): every strategy at the `default` profile (db23 at 1M/1M/500k) under the
+ * rehearsal's load, in one run; per strategy the client-observed freeze window, the total
+ * migration time, the other partitions' TPS dip, and the freeze window as a ratio to the
+ * seed strategy's. copy: at most 0.5 of seed's.
+ */
+export async function strategiesBench(): Promise<void> {
+  const rows: Array<{ strategy: string; freeze: number; total: number; dip: number }> = [];
+  for (const strategy of migrationStrategies) {
+    const { config } = await loadConfig({
+      flags: { seeding: { profile: 'default' }, migration: { strategy } },
+    });
+    const result = await runScenario(config, ignoreEvents);
+    const phases = result.migration.phases.filter((p) => p.status !== 'not-run');
+    const first = phases[0];
+    const last = phases.at(-1);
+    const total =
+      first && last && first.status !== 'not-run' && last.status !== 'not-run'
+        ? (last.endedAt - first.startedAt) / 1000
+        : Number.NaN;
+    const tps = result.checks.find((c) => c.name === 'tps recovery')?.evidence;
+    const dip = tps ? 1 - Number(tps.othersLowestWindow) / Number(tps.othersBaseline) : Number.NaN;
+    rows.push({ strategy, freeze: result.freezeWindow.seconds ?? Number.NaN, total, dip });
+    console.log(
+      `  ${strategy.padEnd(6)} freeze window ${result.freezeWindow.seconds?.toFixed(1)} s, migration ${total.toFixed(1)} s, ` +
+        `others' deepest dip ${(dip * 100).toFixed(0)}% (${result.migration.outcome}, checks: ${result.checks.filter((c) => c.passed).length}/5)`,
+    );
+  }
+  const seed = rows.find((r) => r.strategy === 'seed')?.freeze ?? Number.NaN;
+  console.log(
+    '  the article: about 166 s of copy and index build in the freeze, plus 27 s of refresh, on its hardware',
+  );
+  for (const r of rows) {
+    const ratio = r.freeze / seed;
+    const goal = r.strategy === 'copy' ? ` (goal <= 0.5: ${ratio <= 0.5 ? 'met' : 'NOT met'})` : '';
+    console.log(`  ${r.strategy.padEnd(6)} freeze window / seed's: ${ratio.toFixed(2)}${goal}`);
+  }
+}
