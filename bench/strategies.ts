@@ -16,13 +16,10 @@ export async function strategiesBench(): Promise<void> {
       flags: { seeding: { profile: 'default' }, migration: { strategy } },
     });
     const result = await runScenario(config, ignoreEvents);
-    const phases = result.migration.phases.filter((p) => p.status !== 'not-run');
-    const first = phases[0];
-    const last = phases.at(-1);
-    const total =
-      first && last && first.status !== 'not-run' && last.status !== 'not-run'
-        ? (last.endedAt - first.startedAt) / 1000
-        : Number.NaN;
+    const ran = result.migration.phases.flatMap((p) => (p.status === 'not-run' ? [] : [p]));
+    const first = ran[0];
+    const last = ran.at(-1);
+    const total = first && last ? (last.endedAt - first.startedAt) / 1000 : Number.NaN;
     const tps = result.checks.find((c) => c.name === 'tps recovery')?.evidence;
     const dip = tps ? 1 - Number(tps.othersLowestWindow) / Number(tps.othersBaseline) : Number.NaN;
     rows.push({ strategy, freeze: result.freezeWindow.seconds ?? Number.NaN, total, dip });

@@ -70,20 +70,10 @@ describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${pr
     await topology?.stop();
   });
 
-  it('runs every phase of the article in order, on the load clock', () => {
+  it('runs every phase in order, on the load clock', () => {
     expect(result.migration.outcome).toBe('completed');
     expect(result.migration.phases.map((p) => [p.name, p.status])).toEqual(
-      [
-        'prepare new',
-        'pre-copy',
-        'freeze',
-        'freeze barrier',
-        'refresh',
-        'copy',
-        'vacuum analyze',
-        'parity',
-        'switch',
-      ].map((n) => [n, 'ok']),
+      phaseNames[strategy].map((n) => [n, 'ok']),
     );
     const starts = result.migration.phases.map((p) => (p.status === 'ok' ? p.startedAt : 0));
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
