@@ -1,7 +1,23 @@
+import type pg from 'pg';
 import { type MigrationContext, onNode } from './migration-context.ts';
 import type { Evidence } from './phase-result.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Re-runs a count query every 20 ms until it returns 0 or the deadline passes; returns the last count. */
+async function pollUntilZero(
+  client: pg.Client,
+  sql: string,
+  params: unknown[],
+  deadline: number,
+): Promise<number> {
+  for (;;) {
+    const { rows } = await client.query<{ n: number }>(sql, params);
+    const n = rows[0]?.n ?? 0;
+    if (n === 0 || performance.now() > deadline) return n;
+    await sleep(20);
+  }
+}
 
 /**
  * The freeze is soft: default_transaction_read_only applies to new connections, and each
@@ -21,34 +37,26 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
   const started = performance.now();
   const timeout = context.config.migration.barrierTimeoutMillis;
   await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
-    let stale = 0;
-    for (;;) {
-      const { rows } = await c.query<{ n: number }>(
-        `select count(*)::int n from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
-            and xact_start < to_timestamp($1::double precision / 1000)`,
-        [freezeAt],
-      );
-      stale = rows[0]?.n ?? 0;
-      if (stale === 0 || performance.now() - started > timeout) break;
-      await sleep(20);
-    }
+    const stale = await pollUntilZero(
+      c,
+      `select count(*)::int n from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+          and xact_start < to_timestamp($1::double precision / 1000)`,
+      [freezeAt],
+      started + timeout,
+    );
     evidence.proxyTransactionsBeforeFreezeAtTimeout = stale;
     evidence.proxyWaitMillis = Math.round(performance.now() - started);
   });
   await onNode(context, 'old', 'postgres', async (c) => {
     const predating = `datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
                        and backend_start < to_timestamp($2::double precision / 1000)`;
-    let busy = 0;
-    for (;;) {
-      const { rows } = await c.query<{ busy: number }>(
-        `select count(*)::int busy from pg_stat_activity where ${predating} and (state <> 'idle' or xact_start is not null)`,
-        [context.database, freezeAt],
-      );
-      busy = rows[0]?.busy ?? 0;
-      if (busy === 0 || performance.now() - started > 2 * timeout) break;
-      await sleep(20);
-    }
+    const busy = await pollUntilZero(
+      c,
+      `select count(*)::int n from pg_stat_activity where ${predating} and (state <> 'idle' or xact_start is not null)`,
+      [context.database, freezeAt],
+      started + 2 * timeout,
+    );
     const { rows } = await c.query<{ n: number }>(
       `select count(pg_terminate_backend(pid))::int n from pg_stat_activity where ${predating}`,
       [context.database, freezeAt],

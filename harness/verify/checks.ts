@@ -1,4 +1,5 @@
 import type { Thresholds } from '../config/config-types.ts';
+import { ackedCounts } from '../load/ledger.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import { failedTotal, sumPartitions } from '../load/samples.ts';
 import { type MigrationContext, onNode } from '../migrate/migration-context.ts';
@@ -132,8 +133,7 @@ export async function noAckLostCheck(
   context: MigrationContext,
 ): Promise<Check> {
   const ledger = load.ledger[context.partition];
-  const acked = new Map<number, number>();
-  for (const id of ledger?.ackedIds ?? []) acked.set(id, (acked.get(id) ?? 0) + 1);
+  const acked = ledger ? ackedCounts(ledger) : new Map<number, number>();
   const home = migration.outcome === 'rolled-back' ? 'old' : 'new';
   const present = await onNode(context, home, context.database, async (c) => {
     const { rows } = await c.query<{ userid: number; n: number }>(
