@@ -2,6 +2,7 @@ import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
 import { DestructiveActionRefused } from '../errors.ts';
 import { databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { copyStrategyPhases } from './copy-strategy.ts';
+import { matviewStrategyPhases } from './matview-strategy.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
@@ -23,6 +24,7 @@ export interface MigrationResult {
 
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
   seed: seedStrategyPhases,
+  matview: matviewStrategyPhases,
   copy: copyStrategyPhases,
 };
 

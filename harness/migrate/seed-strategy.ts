@@ -40,6 +40,11 @@ export const prepareNew: SeedPhase = {
   },
 };
 
+/** A phase that runs one numbered file of migrate-seed/ on new's copy of the shard. */
+export function seedPhase(name: string, prefix: string): SeedPhase {
+  return { name, run: (context) => seedFolder(context, prefix) };
+}
+
 const seedFolder = async (context: MigrationContext, prefix: string) => {
   const file = (await sqlFiles('migrate-seed')).find((f) => f.name.startsWith(`migrate-seed/${prefix}`));
   if (!file) throw new Error(`no migrate-seed/${prefix}* file`);
@@ -111,10 +116,10 @@ export const switchToNew: SeedPhase = {
 /** The article's procedure (SPEC.md, part 4), with the freeze barrier, the switch to the new host, and the log policy. */
 export const seedStrategyPhases: readonly SeedPhase[] = [
   prepareNew,
-  { name: 'pre-copy', run: (context) => seedFolder(context, '010') },
+  seedPhase('pre-copy', '010'),
   freeze,
   barrier,
-  { name: 'refresh', run: (context) => seedFolder(context, '020') },
+  seedPhase('refresh', '020'),
   {
     name: 'copy',
     async run(context, evidence) {
@@ -122,7 +127,7 @@ export const seedStrategyPhases: readonly SeedPhase[] = [
       await copyLogs(context, evidence);
     },
   },
-  { name: 'vacuum analyze', run: (context) => seedFolder(context, '040') },
+  seedPhase('vacuum analyze', '040'),
   parity,
   switchToNew,
 ];

@@ -29,6 +29,17 @@ async function databases(topology: StartedTopology, role: 'old' | 'new'): Promis
 }
 
 const phaseNames: Record<MigrationStrategy, string[]> = {
+  matview: [
+    'prepare new',
+    'pre-copy',
+    'freeze',
+    'freeze barrier',
+    'refresh',
+    'matviews to tables',
+    'vacuum analyze',
+    'parity',
+    'switch',
+  ],
   seed: [
     'prepare new',
     'pre-copy',

@@ -8,7 +8,7 @@ import { configFromFlags } from '../config-from-flags.ts';
 export const runCommand: Command = {
   name: 'run',
   summary: 'the whole rehearsal: up, seed, load, migrate under load, verify, report',
-  usage: `shardmove run [SCENARIO] [--strategy seed|copy] [--logs migrate|leave] [options]
+  usage: `shardmove run [SCENARIO] [--strategy seed|matview|copy] [--logs migrate|leave] [options]
 
 Provisions and seeds the topology, starts the load (open loop: uniform insert_log writers,
 plus writers and readers of the moved partition), waits for a baseline, migrates the
@@ -18,7 +18,7 @@ acknowledged write was lost, TPS recovered. The old database is dropped only if 
 hold. Writes reports/<run-id>/ and exits 0 only when every check passes.
 
   SCENARIO                 a scenario from scenarios/ (default: seed-db23)
-  --strategy seed|copy     the migration procedure (default: the scenario's)
+  --strategy seed|matview|copy     the migration procedure (default: the scenario's)
   --logs migrate|leave     copy login_log (default) or leave it, as the article does
   --partition N            the partition to move (default: 23)
   --keep                   leave the topology running afterwards
