@@ -43,12 +43,19 @@ function idSource(group: LoadGroup, partitions: number): () => number {
 export class ClientLoop {
   private session: WireSession | undefined;
   private stopping = false;
+  /** Epoch ms at which the run's duration is up (never, for a run ended by stop()). */
+  private readonly endAt: number;
 
   constructor(
     private readonly spec: EngineSpec,
     private readonly group: LoadGroup,
     private readonly recorder: Recorder,
-  ) {}
+  ) {
+    this.endAt =
+      spec.durationSeconds === undefined
+        ? Number.POSITIVE_INFINITY
+        : spec.startEpochMillis + spec.durationSeconds * 1000;
+  }
 
   stop(): void {
     this.stopping = true;
@@ -82,10 +89,7 @@ export class ClientLoop {
   }
 
   private finished(): boolean {
-    return (
-      this.spec.durationSeconds !== undefined &&
-      now() >= this.spec.startEpochMillis + this.spec.durationSeconds * 1000
-    );
+    return now() >= this.endAt;
   }
 
   async run(): Promise<void> {
@@ -105,13 +109,9 @@ export class ClientLoop {
       if (error instanceof StoppedWhileConnecting) return;
       throw error;
     }
-    const endAt =
-      this.spec.durationSeconds === undefined
-        ? Number.POSITIVE_INFINITY
-        : this.spec.startEpochMillis + this.spec.durationSeconds * 1000;
     // One clock read per call: the end of a call is the start of the next (closed loop).
     let t = now();
-    while (!this.stopping && t < endAt) {
+    while (!this.stopping && t < this.endAt) {
       if (this.spec.transactionsPerClient !== undefined && done >= this.spec.transactionsPerClient) break;
       let start = t;
       if (perClientRate !== undefined) {

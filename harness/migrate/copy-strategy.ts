@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
+import { renderSql, runSqlFile, sqlFiles, statements } from '../schema/sql-files.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
 import type { Phase } from './phase-result.ts';
@@ -49,11 +49,14 @@ export const streamCopy: CopyPhase = {
 export const buildKeys: CopyPhase = {
   name: 'primary keys',
   async run(context) {
-    const files = await sqlFiles('migrate-copy');
-    await mapLimit(files, files.length, (file) =>
+    // The data nodes' own key file, one statement (one table) per connection, all at once.
+    const keys = (await sqlFiles('data-node-keys')).find((f) => f.name.endsWith('_primary_keys.sql'));
+    if (!keys) throw new Error('fixtures/sql/data-node-keys has no primary keys file');
+    const perTable = statements(renderSql(keys, { shard: context.partition }));
+    await mapLimit(perTable, perTable.length, (statement) =>
       onNode(context, 'new', context.database, async (c) => {
         await c.query("set maintenance_work_mem = '256MB'");
-        await runSqlFile(c, file, { shard: context.partition });
+        await c.query(statement);
       }),
     );
     await onNode(context, 'new', context.database, (c) =>

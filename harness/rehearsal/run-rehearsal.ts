@@ -90,15 +90,7 @@ export async function rehearse(
 }
 
 /** up + seed + rehearsal + down. */
-export async function runScenario(
-  config: ShardmoveConfig,
-  events: EventSink,
-  keep = false,
-): Promise<RehearsalResult> {
-  const topology = await startTopology({ config, events });
-  try {
-    return await rehearse(topology, config, events);
-  } finally {
-    if (!keep) await topology.stop();
-  }
+export async function runScenario(config: ShardmoveConfig, events: EventSink): Promise<RehearsalResult> {
+  await using topology = await startTopology({ config, events });
+  return rehearse(topology, config, events);
 }

@@ -1,7 +1,9 @@
 import { ConfigError } from '../../errors.ts';
-import { runScenario } from '../../rehearsal/run-rehearsal.ts';
+import { type RehearsalResult, rehearse } from '../../rehearsal/run-rehearsal.ts';
 import { summaryLines } from '../../report/summary.ts';
 import { writeRunBundle } from '../../report/write-run-bundle.ts';
+import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
+import { startTopology } from '../../topology/start-topology.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 
@@ -21,7 +23,7 @@ hold. Writes reports/<run-id>/ and exits 0 only when every check passes.
   --strategy seed|matview|copy     the migration procedure (default: the scenario's)
   --logs migrate|leave     copy login_log (default) or leave it, as the article does
   --partition N            the partition to move (default: 23)
-  --keep                   leave the topology running afterwards
+  --keep                   leave the topology running afterwards (stop it with shardmove down)
   --reports DIR            where the bundle goes (default: reports)
 ${configOptionsHelp}
 ${seedOptionsHelp}`,
@@ -42,7 +44,20 @@ ${seedOptionsHelp}`,
     };
     if (typeof values.partition === 'string') flags['move-partition'] = values.partition;
     const { config } = await configFromFlags(flags);
-    const result = await runScenario(config, reporter.sink, values.keep === true);
+    const keep = values.keep === true;
+    if (keep) await assertNothingKept(config.stateDir);
+    const topology = await startTopology({ config, events: reporter.sink });
+    let result: RehearsalResult;
+    let kept = false;
+    try {
+      result = await rehearse(topology, config, reporter.sink);
+      if (keep) {
+        await keepTopology(topology);
+        kept = true;
+      }
+    } finally {
+      if (!kept) await topology.stop();
+    }
     const dir = await writeRunBundle(
       typeof values.reports === 'string' ? values.reports : 'reports',
       config,

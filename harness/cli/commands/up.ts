@@ -1,5 +1,5 @@
-import { ShardmoveError } from '../../errors.ts';
-import { nodeUris, readState, writeState } from '../../state/state-file.ts';
+import { nodeUris } from '../../state/state-file.ts';
+import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
 import { startTopology } from '../../topology/start-topology.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
@@ -24,42 +24,12 @@ ${seedOptionsHelp}`,
   async run({ values, reporter, out }) {
     const { config } = await configFromFlags(values);
     const keep = values.keep === true;
-    const existing = keep ? await readState(config.stateDir) : undefined;
-    if (existing) {
-      throw new ShardmoveError(
-        `a kept topology is already running (run ${existing.runId}, ${existing.provider})`,
-        {
-          hint: 'stop it first with `shardmove down`',
-        },
-      );
-    }
+    if (keep) await assertNothingKept(config.stateDir);
     const topology = await startTopology({ config, events: reporter.sink });
     const uris = nodeUris(topology.nodes, config.topology.proxyDatabase);
     let pgpass: string | undefined;
     try {
-      if (keep) {
-        const node = (role: 'proxy' | 'old' | 'new') => ({
-          uri: uris[role],
-          peerHost: topology.nodes[role].peerHost,
-          peerPort: topology.nodes[role].peerPort,
-        });
-        const state = await writeState(
-          config.stateDir,
-          {
-            runId: topology.runId,
-            provider: topology.provider,
-            createdAt: new Date().toISOString(),
-            handle: topology.handle,
-            nodes: { proxy: node('proxy'), old: node('old'), new: node('new') },
-            proxyDatabase: config.topology.proxyDatabase,
-            topology: config.topology,
-            facts: { ...topology.facts },
-            settings: topology.settings,
-          },
-          topology.nodes,
-        );
-        pgpass = state.pgpass;
-      }
+      if (keep) pgpass = (await keepTopology(topology)).pgpass;
     } finally {
       // Kept: from here the state file, not this process, is what stops it (shardmove down).
       if (!keep || pgpass === undefined) await topology.stop();
