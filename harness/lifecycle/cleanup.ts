@@ -9,6 +9,12 @@ export interface CleanupEntry {
 }
 
 const entries = new Set<CleanupEntry>();
+let shuttingDown = false;
+
+/** True once an interrupt's cleanup has begun: nothing new should be started after that. */
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
 
 export function registerCleanup(name: string, run: () => Promise<void>): () => void {
   const entry: CleanupEntry = { name, run };
@@ -22,15 +28,22 @@ export function pendingCleanups(): string[] {
   return [...entries].map((e) => e.name);
 }
 
-/** Runs every pending cleanup, newest first; a failing one does not stop the rest. */
+/**
+ * Runs every pending cleanup, newest first; a failing one does not stop the rest. The
+ * interrupted work goes on while cleanups await, so whatever it registers meanwhile is
+ * cleaned up too, until nothing is left.
+ */
 export async function runPendingCleanups(onError: (name: string, error: unknown) => void): Promise<void> {
-  const ordered = [...entries].reverse();
-  entries.clear();
-  for (const entry of ordered) {
-    try {
-      await entry.run();
-    } catch (error) {
-      onError(entry.name, error);
+  shuttingDown = true;
+  while (entries.size > 0) {
+    const ordered = [...entries].reverse();
+    entries.clear();
+    for (const entry of ordered) {
+      try {
+        await entry.run();
+      } catch (error) {
+        onError(entry.name, error);
+      }
     }
   }
 }

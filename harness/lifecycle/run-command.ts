@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ShardmoveError } from '../errors.ts';
-import { registerCleanup } from './cleanup.ts';
+import { isShuttingDown, registerCleanup } from './cleanup.ts';
 
 export interface CommandResult {
   stdout: string;
@@ -32,6 +32,10 @@ export function runCommand(
       ? ['runuser', ['-u', options.asUser, '--', command, ...args]]
       : [command, [...args]];
   return new Promise((resolve, reject) => {
+    if (isShuttingDown()) {
+      reject(new ShardmoveError(`${options.what ?? command}: not started, shutting down`));
+      return;
+    }
     let child: ChildProcess;
     try {
       child = spawn(file, argv, {
