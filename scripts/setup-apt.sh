@@ -8,6 +8,7 @@ packages=(
   docker.io debootstrap                                      # containers provider, offline base image
   build-essential libcairo2-dev libpango1.0-dev libjpeg-dev  # canvas (charts) builds from source
   libgif-dev librsvg2-dev libpixman-1-dev pkg-config
+  fonts-dejavu-core                                          # chart text (canvas draws with system fonts)
   chromium                                                   # renders the HTML report in tests
   procps util-linux iproute2
 )

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ShardmoveError } from '../errors.ts';
 import type { Command } from './command.ts';
+import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
 import { loadCommand } from './commands/load.ts';
+import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
 import { upCommand } from './commands/up.ts';
@@ -15,6 +17,8 @@ const commands: readonly Command[] = [
   upCommand,
   seedCommand,
   loadCommand,
+  reportCommand,
+  compareCommand,
   downCommand,
   doctorCommand,
 ];

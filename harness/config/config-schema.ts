@@ -6,6 +6,7 @@ import {
   seedDataModes,
   seedProfiles,
 } from './config-types.ts';
+import { parseThreshold } from './threshold-expression.ts';
 
 /**
  * The shape of a config layer, used to reject unknown keys and wrong types with a message
@@ -70,6 +71,19 @@ const settingsMap: LeafCheck = (v) => {
   return undefined;
 };
 
+const thresholdList: LeafCheck = (v) => {
+  if (!Array.isArray(v)) return `must be a list like ["freeze_window_s < 15"], got ${JSON.stringify(v)}`;
+  for (const item of v) {
+    if (typeof item !== 'string') return `must hold strings, got ${JSON.stringify(item)}`;
+    try {
+      parseThreshold(item);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return undefined;
+};
+
 export const configShape: ObjectShape = {
   fields: {
     provider: oneOf(providerNames),
@@ -124,14 +138,16 @@ export const configShape: ObjectShape = {
         readerRate: integer(1, 1_000_000),
       },
     },
-    thresholds: {
+    recovery: {
       fields: {
-        movedRecoveryRatio: ratio,
-        movedRecoverySeconds: integer(0, 3600),
+        movedRatio: ratio,
+        movedSeconds: integer(0, 3600),
         othersMinRatio: ratio,
         windowSeconds: integer(1, 60),
       },
     },
+    thresholds: thresholdList,
+    compare: { fields: { tolerance: ratio } },
     external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
     allowDestructive: boolean,
     stateDir: nonEmptyString,

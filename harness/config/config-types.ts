@@ -90,11 +90,11 @@ export interface RehearsalConfig {
   readerRate: number;
 }
 
-export interface Thresholds {
+export interface RecoveryLimits {
   /** After the switch the moved partition's TPS reaches this share of its baseline ... */
-  movedRecoveryRatio: number;
+  movedRatio: number;
   /** ... within this many seconds. */
-  movedRecoverySeconds: number;
+  movedSeconds: number;
   /** The other partitions' TPS never falls below this share of their baseline. */
   othersMinRatio: number;
   /** TPS is compared over moving windows of this many seconds (one second of a partition is noisy). */
@@ -116,7 +116,12 @@ export interface ShardmoveConfig {
   load: { clients: number };
   migration: MigrationConfig;
   rehearsal: RehearsalConfig;
-  thresholds: Thresholds;
+  /** The TPS recovery check's limits. */
+  recovery: RecoveryLimits;
+  /** Run-level gates, k6 style: `"freeze_window_s < 15"`; a run fails when one does not hold. */
+  thresholds: string[];
+  /** compare: a metric regresses only when the candidate's range is beyond the baseline's by more than this share. */
+  compare: { tolerance: number };
   external: ExternalTargets | undefined;
   allowDestructive: boolean;
   /** Where `up --keep` writes the state file and the pgpass file. */

@@ -117,7 +117,8 @@ export class ClientLoop {
       if (perClientRate !== undefined) {
         scheduled += (-Math.log(1 - Math.random()) / perClientRate) * 1000;
         if (scheduled > start) {
-          await sleep(scheduled - start);
+          // Timers round down to whole milliseconds: round up, so no call starts before its slot.
+          await sleep(Math.ceil(scheduled - start));
           if (this.stopping || this.finished()) break;
           start = now();
         }
@@ -127,11 +128,11 @@ export class ClientLoop {
           done++;
           continue;
         }
-        this.recorder.lag(start, (start - scheduled) * 1000);
+        this.recorder.lag(start, Math.max(0, start - scheduled) * 1000);
       }
       const script = pick();
       const id = nextId();
-      const latencyFrom = perClientRate === undefined ? start : scheduled;
+      const latencyFrom = perClientRate === undefined ? start : Math.min(start, scheduled);
       try {
         await this.session.call(script, id);
         t = now();

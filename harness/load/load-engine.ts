@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { ClientLoop } from './client-loop.ts';
 import type { EngineHealth, EngineSpec } from './engine-types.ts';
+import type { ErrorSample } from './error-samples.ts';
 import type { WriteLedger } from './ledger.ts';
 import { Recorder } from './recorder.ts';
 import type { SecondSample } from './samples.ts';
@@ -10,6 +11,7 @@ export interface EngineReport {
   samples: SecondSample[];
   histograms: Record<string, string>;
   ledger: WriteLedger;
+  errors: { samples: ErrorSample[]; unsampled: number };
   health: EngineHealth;
 }
 
@@ -67,6 +69,7 @@ export async function runEngine(
     samples: recorder.drain(Number.POSITIVE_INFINITY),
     histograms,
     ledger: recorder.ledger,
+    errors: { samples: recorder.errors.list(), unsampled: recorder.errors.unsampled },
     health: health(),
   };
   return report;

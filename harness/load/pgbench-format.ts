@@ -1,6 +1,13 @@
-import { mean, stddev } from './moments.ts';
+import { type Moments, mean, stddev } from './moments.ts';
 import type { LoadResult } from './run-load.ts';
-import { emptySecond, failedTotal, mergeSecond, type SecondSample, sumPartitions } from './samples.ts';
+import {
+  emptySecond,
+  failedTotal,
+  mergeSecond,
+  type OutcomeCounts,
+  type SecondSample,
+  sumPartitions,
+} from './samples.ts';
 import { type ScriptName, scriptCatalog } from './scripts.ts';
 
 /** Merges consecutive seconds into one interval (for -P N and --aggregate-interval N). */
@@ -30,10 +37,38 @@ export function progressLine(
 }
 
 /**
- * pgbench --aggregate-interval's columns: interval_start num_transactions sum_latency
+ * One line of pgbench --aggregate-interval's log: interval_start num_transactions sum_latency
  * sum_latency_2 min_latency max_latency failures [sum_lag sum_lag_2 min_lag max_lag
  * [skipped]], latencies in microseconds, interval_start in epoch seconds.
  */
+export function aggregateLine(
+  intervalStartEpochSeconds: number,
+  all: OutcomeCounts,
+  lag: Moments | undefined,
+  skipped: number | undefined,
+): string {
+  const lat = all.latency;
+  const cols = [
+    intervalStartEpochSeconds,
+    all.ok,
+    Math.round(lat.sum),
+    Math.round(lat.sumSq),
+    lat.n ? Math.round(lat.min) : 0,
+    Math.round(lat.max),
+    failedTotal(all),
+  ];
+  if (lag) {
+    cols.push(
+      Math.round(lag.sum),
+      Math.round(lag.sumSq),
+      lag.n ? Math.round(lag.min) : 0,
+      Math.round(lag.max),
+    );
+    if (skipped !== undefined) cols.push(skipped);
+  }
+  return cols.join(' ');
+}
+
 export function aggregateLogLines(
   result: LoadResult,
   intervalSeconds: number,
@@ -44,29 +79,15 @@ export function aggregateLogLines(
   const lines: string[] = [];
   for (let i = 0; i < result.seconds.length; i += intervalSeconds) {
     const interval = mergeInterval(result.seconds.slice(i, i + intervalSeconds), partitions);
-    const all = sumPartitions(interval, () => true);
     const start = Math.floor(result.startEpochMillis / 1000) + interval.second;
-    const lat = all.latency;
-    const cols = [
-      start,
-      all.ok,
-      Math.round(lat.sum),
-      Math.round(lat.sumSq),
-      lat.n ? Math.round(lat.min) : 0,
-      Math.round(lat.max),
-      failedTotal(all),
-    ];
-    if (rate) {
-      const lag = interval.lag;
-      cols.push(
-        Math.round(lag.sum),
-        Math.round(lag.sumSq),
-        lag.n ? Math.round(lag.min) : 0,
-        Math.round(lag.max),
-      );
-      if (latencyLimit) cols.push(interval.skipped);
-    }
-    lines.push(cols.join(' '));
+    lines.push(
+      aggregateLine(
+        start,
+        sumPartitions(interval, () => true),
+        rate ? interval.lag : undefined,
+        rate && latencyLimit ? interval.skipped : undefined,
+      ),
+    );
   }
   return lines;
 }

@@ -1,5 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { CallFailure } from './error-class.ts';
+import { ErrorSamples } from './error-samples.ts';
+import { addToBuckets } from './latency-buckets.ts';
 import { emptyLedger, type WriteLedger } from './ledger.ts';
 import { addValue } from './moments.ts';
 import { emptyCounts, emptySecond, type SecondSample } from './samples.ts';
@@ -19,6 +21,7 @@ export class Recorder {
   private readonly seconds = new Map<number, SecondSample>();
   readonly histograms = new Map<string, hdr.Histogram>();
   readonly ledger: WriteLedger;
+  readonly errors = new ErrorSamples();
 
   constructor(
     private readonly startEpochMillis: number,
@@ -86,6 +89,7 @@ export class Recorder {
     if (p) {
       p.ok++;
       addValue(p.latency, micros);
+      addToBuckets(p.buckets, micros);
     }
     sample.scripts[script] ??= emptyCounts();
     sample.scripts[script].ok++;
@@ -117,6 +121,7 @@ export class Recorder {
       if (p) p.failed[failure.errorClass]++;
       s.failed[failure.errorClass]++;
     }
+    this.errors.add(script, partition, failure, t);
     // A rejection belongs to the moment the call was made: its reply can come much later.
     if (failure.errorClass === 'read_only') this.ledger[partition]?.rejectedAt.push(startedAt);
   }

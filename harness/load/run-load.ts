@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import type { Endpoint } from '../config/dsn.ts';
 import type { EngineHealth, EngineSpec } from './engine-types.ts';
+import { type ErrorSample, ErrorSamples } from './error-samples.ts';
 import { emptyLedger, mergeLedger, type WriteLedger } from './ledger.ts';
 import type { EngineReport } from './load-engine.ts';
 import { newHistogram } from './recorder.ts';
@@ -60,6 +61,8 @@ export interface LoadResult {
   /** HDR histograms (µs), compressed base64, by `script:NAME`, `partition:N` and `all`. */
   histograms: Record<string, string>;
   ledger: WriteLedger;
+  /** Distinct failures (script, class, SQLSTATE, message) with first time and count; beyond 50 only counted. */
+  errors: { samples: ErrorSample[]; unsampled: number };
   generator: GeneratorHealth;
 }
 
@@ -182,9 +185,11 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     const endEpochMillis = performance.timeOrigin + performance.now();
     const ledger = emptyLedger(spec.partitions);
     const merged = new Map<string, hdr.Histogram>();
+    const errors = new ErrorSamples();
     for (const r of finished) {
       absorb(r.samples);
       mergeLedger(ledger, r.ledger);
+      errors.merge(r.errors.samples, r.errors.unsampled);
       for (const [key, encoded] of Object.entries(r.histograms)) {
         const h = hdr.decodeFromCompressedBase64(encoded);
         const into = merged.get(key) ?? newHistogram();
@@ -222,6 +227,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       latency: { overall: percentiles(overall), byScript, byPartition },
       histograms: Object.fromEntries([...merged].map(([k, h]) => [k, hdr.encodeIntoCompressedBase64(h)])),
       ledger,
+      errors: { samples: errors.list(), unsampled: errors.unsampled },
       generator: {
         threads,
         eventLoopDelayP99Millis: p99,

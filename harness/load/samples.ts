@@ -1,4 +1,5 @@
 import { type ErrorClass, errorClasses } from './error-class.ts';
+import { type LatencyBuckets, mergeBuckets } from './latency-buckets.ts';
 import { emptyMoments, type Moments, mergeMoments } from './moments.ts';
 
 export interface OutcomeCounts {
@@ -7,6 +8,8 @@ export interface OutcomeCounts {
   indeterminate: number;
   /** Latency of successful calls, microseconds. */
   latency: Moments;
+  /** The same latencies as a sparse log-linear distribution, for percentiles per second. */
+  buckets: LatencyBuckets;
 }
 
 /** One second of the run, on the run's clock (second 0 starts at the run's start). */
@@ -27,6 +30,7 @@ export function emptyCounts(): OutcomeCounts {
     failed: Object.fromEntries(errorClasses.map((c) => [c, 0])) as Record<ErrorClass, number>,
     indeterminate: 0,
     latency: emptyMoments(),
+    buckets: {},
   };
 }
 
@@ -46,6 +50,7 @@ export function mergeCounts(into: OutcomeCounts, from: OutcomeCounts): void {
   for (const c of errorClasses) into.failed[c] += from.failed[c];
   into.indeterminate += from.indeterminate;
   mergeMoments(into.latency, from.latency);
+  mergeBuckets(into.buckets, from.buckets);
 }
 
 export function mergeSecond(into: SecondSample, from: SecondSample): void {

@@ -27,8 +27,8 @@ async function pollUntilZero(
  * 1. on the proxy, wait until every running transaction began after the freeze: from then
  *    on no proxy backend will send anything to a pre-freeze connection;
  * 2. on old, wait until no session that predates the freeze is inside a statement or
- *    transaction, then terminate those sessions (now unused for good).
- * Each waits at most the barrier timeout; then the stragglers are terminated all the same.
+ *    transaction: pre-freeze sessions left idle are unused for good.
+ * Each waits at most the barrier timeout; then the stragglers still busy are terminated.
  * Afterwards nothing can write to old.
  */
 export async function freezeBarrier(context: MigrationContext, evidence: Evidence): Promise<void> {
@@ -50,17 +50,25 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
   });
   await onNode(context, 'old', 'postgres', async (c) => {
     const predating = `datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
-                       and backend_start < to_timestamp($2::double precision / 1000)`;
+                       and backend_start < to_timestamp($2::double precision / 1000)
+                       and (state <> 'idle' or xact_start is not null)`;
     const busy = await pollUntilZero(
       c,
-      `select count(*)::int n from pg_stat_activity where ${predating} and (state <> 'idle' or xact_start is not null)`,
+      `select count(*)::int n from pg_stat_activity where ${predating}`,
       [context.database, freezeAt],
       started + 2 * timeout,
     );
-    const { rows } = await c.query<{ n: number }>(
-      `select count(pg_terminate_backend(pid))::int n from pg_stat_activity where ${predating}`,
-      [context.database, freezeAt],
-    );
+    // Only stragglers still busy at the timeout are terminated. An idle pre-freeze session
+    // is never used again (step 1), and the cutoff is the harness's clock: a frozen
+    // connection the proxy opened in the milliseconds before it can look older than the
+    // freeze, and killing it would fail a read that was right to succeed.
+    const { rows } =
+      busy === 0
+        ? { rows: [{ n: 0 }] }
+        : await c.query<{ n: number }>(
+            `select count(pg_terminate_backend(pid))::int n from pg_stat_activity where ${predating}`,
+            [context.database, freezeAt],
+          );
     evidence.waitedMillis = Math.round(performance.now() - started);
     evidence.inFlightAtTimeout = busy;
     evidence.terminatedSessions = rows[0]?.n ?? 0;

@@ -9,6 +9,7 @@ import { sweepContainers } from './containers-sweep.ts';
 import {
   dockerReachable,
   imageExists,
+  imageId,
   loadTestcontainers,
   nodeImageTag,
   projectRoot,
@@ -167,7 +168,12 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       runId,
       nodes,
       handle: { provider: 'containers', runId },
-      facts: { image, network: networkName, networkMode: config.containers.network },
+      facts: {
+        image,
+        imageId: (await imageId(image)) ?? 'unknown',
+        network: networkName,
+        networkMode: config.containers.network,
+      },
       stop,
       [Symbol.asyncDispose]: stop,
     };

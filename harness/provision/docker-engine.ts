@@ -32,6 +32,18 @@ export async function nodeImageTag(): Promise<string> {
   return stdout.trim();
 }
 
+/** The image's content id (sha256:...), which a tag alone does not pin. */
+export async function imageId(tag: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
+      timeout: 10_000,
+    });
+    return stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function imageExists(tag: string): Promise<boolean> {
   try {
     await run('docker', ['image', 'inspect', tag], { timeout: 10_000 });

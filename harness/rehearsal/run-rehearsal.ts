@@ -15,6 +15,12 @@ import {
   tpsRecoveryCheck,
   writeRejectionCheck,
 } from '../verify/checks.ts';
+import {
+  evaluateThresholds,
+  type RunMetrics,
+  runMetrics,
+  type ThresholdOutcome,
+} from '../verify/run-metrics.ts';
 import { rehearsalLoad } from './load-plan.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,7 +34,9 @@ export interface RehearsalResult {
   readonly checks: Check[];
   readonly freezeWindow: FreezeWindow;
   readonly load: LoadResult;
-  readonly topology: Pick<StartedTopology, 'facts' | 'settings' | 'seeding'>;
+  readonly metrics: RunMetrics;
+  readonly thresholds: ThresholdOutcome[];
+  readonly topology: Pick<StartedTopology, 'facts' | 'settings' | 'versions' | 'seeding'>;
 }
 
 /**
@@ -72,20 +80,37 @@ export async function rehearse(
     writeRejectionCheck(loadResult, migration, context.partition),
     parityCheck(migration),
     await noAckLostCheck(loadResult, migration, context),
-    tpsRecoveryCheck(loadResult, migration, context.partition, config.thresholds),
+    tpsRecoveryCheck(loadResult, migration, context.partition, config.recovery),
   ]);
   const passed = migration.outcome === 'completed' && checks.every((c) => c.passed);
+  // Thresholds gate the verdict, not the drop: the old copy goes once the data is proven safe.
   const dropped = passed ? await dropOld(context) : undefined;
+  const window = freezeWindow(loadResult, context.partition);
+  const metrics = runMetrics({
+    freezeWindow: window,
+    migration,
+    checks,
+    load: loadResult,
+    partition: context.partition,
+  });
+  const thresholds = evaluateThresholds(config.thresholds, metrics);
   return {
     runId: topology.runId,
     provider: topology.provider,
-    verdict: passed && dropped?.status === 'ok' ? 'pass' : 'fail',
+    verdict: passed && dropped?.status === 'ok' && thresholds.every((t) => t.passed) ? 'pass' : 'fail',
     migration,
     dropOld: dropped,
     checks,
-    freezeWindow: freezeWindow(loadResult, context.partition),
+    freezeWindow: window,
     load: loadResult,
-    topology: { facts: topology.facts, settings: topology.settings, seeding: topology.seeding },
+    metrics,
+    thresholds,
+    topology: {
+      facts: topology.facts,
+      settings: topology.settings,
+      versions: topology.versions,
+      seeding: topology.seeding,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { installSchema } from '../schema/install-schema.ts';
 import { type SeedOutcome, seedTopology } from '../seed/seed-topology.ts';
 import { checkRouting } from './check-routing.ts';
 import { recordSettings } from './recorded-settings.ts';
+import { type NodeVersions, recordVersions } from './recorded-versions.ts';
 
 /** Nodes provisioned and the seed's schema installed: what every later phase starts from. */
 export interface StartedTopology extends AsyncDisposable {
@@ -16,6 +17,7 @@ export interface StartedTopology extends AsyncDisposable {
   readonly handle: NodesHandle;
   readonly facts: Readonly<Record<string, string>>;
   readonly settings: Readonly<Record<NodeRole, Record<string, string>>>;
+  readonly versions: Readonly<Record<NodeRole, NodeVersions>>;
   readonly config: ShardmoveConfig;
   readonly seeding: SeedOutcome;
   stop(): Promise<void>;
@@ -47,8 +49,11 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
       () => seedTopology(started.nodes, config, events),
       seedDetail(config),
     );
-    const settings = await step(events, 'record settings', () =>
-      recordSettings(started.nodes, config.connectTimeoutMillis),
+    const [settings, versions] = await step(events, 'record settings', () =>
+      Promise.all([
+        recordSettings(started.nodes, config.connectTimeoutMillis),
+        recordVersions(started.nodes, config.connectTimeoutMillis, config.topology.proxyDatabase),
+      ]),
     );
     return {
       runId,
@@ -57,6 +62,7 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
       handle: started.handle,
       facts: started.facts,
       settings,
+      versions,
       config,
       seeding,
       stop: () => started.stop(),

@@ -1,4 +1,4 @@
-import type { Thresholds } from '../config/config-types.ts';
+import type { RecoveryLimits } from '../config/config-types.ts';
 import { ackedCounts } from '../load/ledger.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import { failedTotal, sumPartitions } from '../load/samples.ts';
@@ -65,11 +65,15 @@ export function readsCheck(load: LoadResult): Check {
     .filter((s) => readScripts.every((r) => (s.scripts[r]?.ok ?? 0) === 0))
     .map((s) => s.second);
   const reads = seconds.reduce((n, s) => n + readScripts.reduce((m, r) => m + (s.scripts[r]?.ok ?? 0), 0), 0);
+  const errors = load.errors.samples.filter((e) => readScripts.includes(e.script));
+  const first = errors[0];
   return {
     name: 'reads',
     passed: failures === 0 && empty.length === 0 && reads > 0,
-    summary: `${reads} reads of the moved partition, ${failures} failed, ${empty.length} seconds without a successful read`,
-    evidence: { reads, failures, secondsWithoutReads: empty },
+    summary:
+      `${reads} reads of the moved partition, ${failures} failed, ${empty.length} seconds without a successful read` +
+      (first ? ` (first: ${first.script} ${first.sqlstate ?? first.errorClass}: ${first.message})` : ''),
+    evidence: { reads, failures, secondsWithoutReads: empty, errors },
   };
 }
 
@@ -184,7 +188,7 @@ export function tpsRecoveryCheck(
   load: LoadResult,
   migration: MigrationResult,
   partition: number,
-  thresholds: Thresholds,
+  thresholds: RecoveryLimits,
 ): Check {
   const seconds = fullSeconds(load);
   const secondOf = (t: number) => Math.floor((t - load.startEpochMillis) / 1000);
@@ -211,19 +215,19 @@ export function tpsRecoveryCheck(
   const switchSecond = secondOf(switched.endedAt);
   const movedAvg = movingAverage(moved, w);
   const recoveredAt = movedAvg.findIndex(
-    (v, i) => i > switchSecond && v >= thresholds.movedRecoveryRatio * movedBaseline,
+    (v, i) => i > switchSecond && v >= thresholds.movedRatio * movedBaseline,
   );
   const recoverySeconds = recoveredAt < 0 ? undefined : recoveredAt + w - 1 - switchSecond;
   const othersAvg = movingAverage(others, w).slice(baselineStart);
   const othersMin = Math.min(...othersAvg.filter((v) => !Number.isNaN(v)));
-  const movedOk = recoverySeconds !== undefined && recoverySeconds <= thresholds.movedRecoverySeconds;
+  const movedOk = recoverySeconds !== undefined && recoverySeconds <= thresholds.movedSeconds;
   const othersOk = othersMin >= thresholds.othersMinRatio * othersBaseline;
   return {
     name: 'tps recovery',
     passed: movedOk && othersOk,
     summary:
-      `p${partition}: baseline ${movedBaseline.toFixed(1)} tps, back to ${Math.round(thresholds.movedRecoveryRatio * 100)}% ` +
-      `${recoverySeconds === undefined ? 'never' : `${recoverySeconds} s after the switch`} (limit ${thresholds.movedRecoverySeconds} s); ` +
+      `p${partition}: baseline ${movedBaseline.toFixed(1)} tps, back to ${Math.round(thresholds.movedRatio * 100)}% ` +
+      `${recoverySeconds === undefined ? 'never' : `${recoverySeconds} s after the switch`} (limit ${thresholds.movedSeconds} s); ` +
       `others: baseline ${othersBaseline.toFixed(1)} tps, lowest ${w}-second average ${othersMin.toFixed(1)} ` +
       `(${((othersMin / Math.max(1e-9, othersBaseline)) * 100).toFixed(1)}%, limit ${Math.round(thresholds.othersMinRatio * 100)}%)`,
     evidence: {

@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { ConfigError } from '../../errors.ts';
+import { newRunId } from '../../provision/run-id.ts';
 import { type RehearsalResult, rehearse } from '../../rehearsal/run-rehearsal.ts';
+import { buildInfo } from '../../report/build-info.ts';
+import { runDocument } from '../../report/run-document.ts';
 import { summaryLines } from '../../report/summary.ts';
-import { writeRunBundle } from '../../report/write-run-bundle.ts';
+import { linkLatest, writeRunBundle } from '../../report/write-run-bundle.ts';
 import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
 import { startTopology } from '../../topology/start-topology.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
@@ -17,7 +21,8 @@ plus writers and readers of the moved partition), waits for a baseline, migrates
 partition phase by phase under load, lets it settle, and checks: reads never failed,
 writes were rejected only during the freeze, old and new hold the same rows, no
 acknowledged write was lost, TPS recovered. The old database is dropped only if all
-hold. Writes reports/<run-id>/ and exits 0 only when every check passes.
+hold. Writes reports/<run-id>/ (run.json, report.md, aggregate.log, charts/, index.html)
+and exits 0 only when every check and every threshold of the scenario holds.
 
   SCENARIO                 a scenario from scenarios/ (default: seed-db23)
   --strategy seed|matview|copy     the migration procedure (default: the scenario's)
@@ -25,6 +30,7 @@ hold. Writes reports/<run-id>/ and exits 0 only when every check passes.
   --partition N            the partition to move (default: 23)
   --keep                   leave the topology running afterwards (stop it with shardmove down)
   --reports DIR            where the bundle goes (default: reports)
+  --repeat N               run the whole rehearsal N times, bundles in one directory (for compare)
 ${configOptionsHelp}
 ${seedOptionsHelp}`,
   options: {
@@ -35,6 +41,7 @@ ${seedOptionsHelp}`,
     partition: { type: 'string' },
     keep: { type: 'boolean' },
     reports: { type: 'string' },
+    repeat: { type: 'string' },
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length > 1) throw new ConfigError(`run takes one scenario, got ${positionals.join(' ')}`);
@@ -43,29 +50,44 @@ ${seedOptionsHelp}`,
       scenario: positionals[0] ?? values.scenario,
     };
     if (typeof values.partition === 'string') flags['move-partition'] = values.partition;
-    const { config } = await configFromFlags(flags);
+    const { config, scenario } = await configFromFlags(flags);
     const keep = values.keep === true;
-    if (keep) await assertNothingKept(config.stateDir);
-    const topology = await startTopology({ config, events: reporter.sink });
-    let result: RehearsalResult;
-    let kept = false;
-    try {
-      result = await rehearse(topology, config, reporter.sink);
-      if (keep) {
-        await keepTopology(topology);
-        kept = true;
-      }
-    } finally {
-      if (!kept) await topology.stop();
+    const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
+      throw new ConfigError(`--repeat must be a whole number from 1 to 50, got ${String(values.repeat)}`);
     }
-    const dir = await writeRunBundle(
-      typeof values.reports === 'string' ? values.reports : 'reports',
-      config,
-      result,
-    );
-    reporter.flush();
-    for (const line of summaryLines(result, 'text')) out(line);
-    out(`\nreport: ${dir}`);
-    return result.verdict === 'pass' ? 0 : 1;
+    if (keep && repeat > 1) throw new ConfigError('--keep keeps one topology; it cannot go with --repeat');
+    if (keep) await assertNothingKept(config.stateDir);
+    const reportsRoot = typeof values.reports === 'string' ? values.reports : 'reports';
+    // Repeated runs share one directory, which compare reads as one side with a range.
+    const root = repeat > 1 ? join(reportsRoot, newRunId().replace(/^sm-/, 'set-')) : reportsRoot;
+    const build = await buildInfo();
+    let passed = 0;
+    for (let i = 1; i <= repeat; i++) {
+      if (repeat > 1) reporter.sink({ type: 'info', message: `run ${i} of ${repeat}` });
+      const topology = await startTopology({ config, events: reporter.sink });
+      let result: RehearsalResult;
+      let kept = false;
+      try {
+        result = await rehearse(topology, config, reporter.sink);
+        if (keep) {
+          await keepTopology(topology);
+          kept = true;
+        }
+      } finally {
+        if (!kept) await topology.stop();
+      }
+      const doc = runDocument(config, result, build, { scenario: scenario.name });
+      const dir = await writeRunBundle(root, doc);
+      reporter.flush();
+      for (const line of summaryLines(doc, 'text')) out(line);
+      out(`\nreport: ${dir}/index.html`);
+      if (doc.verdict === 'pass') passed++;
+    }
+    if (repeat > 1) {
+      await linkLatest(reportsRoot, root);
+      out(`\n${passed} of ${repeat} runs passed; all bundles in ${root} (compare reads it as one side)`);
+    }
+    return passed === repeat ? 0 : 1;
   },
 };

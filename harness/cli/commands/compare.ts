@@ -1,0 +1,44 @@
+import { compareRuns } from '../../compare/compare-runs.ts';
+import { comparisonLines } from '../../compare/format-comparison.ts';
+import { readRunSet } from '../../compare/run-set.ts';
+import { ConfigError } from '../../errors.ts';
+import type { Command } from '../command.ts';
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'compare runs: metric deltas, exit 1 on a regression beyond the noise',
+  usage: `shardmove compare BASELINE CANDIDATE [--tolerance R] [--markdown|--json]
+
+Each side is a run directory, a run.json, or a directory of runs (what run --repeat N
+writes). A side's value for a metric is the range over its runs; a metric regresses only
+when every candidate run is worse than every baseline run by more than the tolerance.
+A check that held in every baseline run and fails in a candidate run is a regression too.
+Exits 1 on a regression, 0 otherwise.
+
+  --tolerance R            relative tolerance, 0..1 (default: the candidate scenario's
+                           compare.tolerance, else 0.1)
+  --markdown               print a Markdown table (for a CI job summary)
+  --json                   print the comparison as JSON`,
+  options: { tolerance: { type: 'string' }, markdown: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run({ values, positionals, out }) {
+    if (positionals.length !== 2) throw new ConfigError('compare takes a baseline and a candidate');
+    const [baselinePath = '', candidatePath = ''] = positionals;
+    const baseline = await readRunSet(baselinePath);
+    const candidate = await readRunSet(candidatePath);
+    let tolerance: number;
+    if (typeof values.tolerance === 'string') {
+      tolerance = Number(values.tolerance);
+      if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1) {
+        throw new ConfigError(`--tolerance must be a number from 0 to 1, got ${values.tolerance}`);
+      }
+    } else {
+      const config = candidate[0]?.config as { compare?: { tolerance?: unknown } } | undefined;
+      const fromScenario = config?.compare?.tolerance;
+      tolerance = typeof fromScenario === 'number' ? fromScenario : 0.1;
+    }
+    const comparison = compareRuns(baseline, candidate, tolerance);
+    if (values.json) out(JSON.stringify(comparison, null, 2));
+    else for (const line of comparisonLines(comparison, values.markdown ? 'markdown' : 'text')) out(line);
+    return comparison.regressed ? 1 : 0;
+  },
+};

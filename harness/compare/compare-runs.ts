@@ -1,0 +1,98 @@
+import { type MetricName, metricCatalog, metricNames } from '../config/threshold-expression.ts';
+import type { RunDocument } from '../report/run-document.ts';
+
+export type MetricStatus = 'regressed' | 'improved' | 'within noise' | 'missing';
+
+export interface MetricComparison {
+  metric: MetricName;
+  unit: string;
+  better: 'lower' | 'higher';
+  baseline: { min: number; max: number; runs: number } | undefined;
+  candidate: { min: number; max: number; runs: number } | undefined;
+  /** Candidate's middle against the baseline's, as a share (0.12 = 12% higher). */
+  change: number | undefined;
+  status: MetricStatus;
+}
+
+export interface CheckComparison {
+  check: string;
+  baselinePassed: number;
+  candidatePassed: number;
+  runs: { baseline: number; candidate: number };
+  regressed: boolean;
+}
+
+export interface Comparison {
+  tolerance: number;
+  metrics: MetricComparison[];
+  checks: CheckComparison[];
+  regressed: boolean;
+}
+
+/**
+ * Slack on top of the relative tolerance, per unit: a freeze of 0.05 s against 0.04 s is
+ * 25% longer and still nothing.
+ */
+const absoluteSlack: Record<string, number> = { s: 0.2, ms: 1, tps: 0, '%': 1, calls: 0 };
+
+function range(docs: readonly RunDocument[], metric: MetricName) {
+  const values = docs.map((d) => d.metrics[metric]).filter((v): v is number => typeof v === 'number');
+  if (values.length === 0) return undefined;
+  return { min: Math.min(...values), max: Math.max(...values), runs: values.length };
+}
+
+/**
+ * Noise-aware: each side is the range of its runs (repeat a run to widen it honestly), and a
+ * metric counts as regressed only when the whole candidate range is worse than the whole
+ * baseline range by more than the tolerance (plus a small absolute slack per unit). A check
+ * that held in every baseline run and failed in a candidate run is a regression too.
+ */
+export function compareRuns(
+  baseline: readonly RunDocument[],
+  candidate: readonly RunDocument[],
+  tolerance: number,
+): Comparison {
+  const metrics = metricNames.map((metric): MetricComparison => {
+    const { unit, better } = metricCatalog[metric];
+    const b = range(baseline, metric);
+    const c = range(candidate, metric);
+    if (!b || !c)
+      return { metric, unit, better, baseline: b, candidate: c, change: undefined, status: 'missing' };
+    const slack = absoluteSlack[unit] ?? 0;
+    const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
+    const change = mid(b) === 0 ? (mid(c) === 0 ? 0 : undefined) : (mid(c) - mid(b)) / Math.abs(mid(b));
+    const worse =
+      better === 'lower' ? c.min > b.max * (1 + tolerance) + slack : c.max < b.min * (1 - tolerance) - slack;
+    const improved =
+      better === 'lower' ? c.max < b.min * (1 - tolerance) - slack : c.min > b.max * (1 + tolerance) + slack;
+    return {
+      metric,
+      unit,
+      better,
+      baseline: b,
+      candidate: c,
+      change,
+      status: worse ? 'regressed' : improved ? 'improved' : 'within noise',
+    };
+  });
+  const checkNames = [...new Set([...baseline, ...candidate].flatMap((d) => d.checks.map((c) => c.name)))];
+  const passedIn = (docs: readonly RunDocument[], name: string) =>
+    docs.filter((d) => d.checks.find((c) => c.name === name)?.passed).length;
+  const checks = checkNames.map((check) => {
+    const baselinePassed = passedIn(baseline, check);
+    const candidatePassed = passedIn(candidate, check);
+    return {
+      check,
+      baselinePassed,
+      candidatePassed,
+      runs: { baseline: baseline.length, candidate: candidate.length },
+      regressed: baselinePassed === baseline.length && candidatePassed < candidate.length,
+    };
+  });
+  return {
+    tolerance,
+    metrics,
+    checks,
+    regressed: metrics.some((m) => m.status === 'regressed') || checks.some((c) => c.regressed),
+  };
+}

@@ -1,0 +1,82 @@
+import { holds, type MetricName, parseThreshold } from '../config/threshold-expression.ts';
+import type { PhaseResult } from '../migrate/phase-result.ts';
+import type { Check, FreezeWindow } from './checks.ts';
+
+/** What the metrics are computed from: a rehearsal's result, or the run.json written from it. */
+export interface MetricSource {
+  readonly freezeWindow: FreezeWindow;
+  readonly migration: { readonly phases: readonly PhaseResult[] };
+  readonly checks: readonly Check[];
+  readonly load: {
+    readonly tps: number;
+    readonly latency: {
+      overall: { p50Millis: number; p99Millis: number };
+      byPartition: ReadonlyArray<{ p99Millis: number; count: number }>;
+    };
+  };
+  readonly partition: number;
+}
+
+export type RunMetrics = Partial<Record<MetricName, number>>;
+
+export interface ThresholdOutcome {
+  readonly expression: string;
+  readonly metric: MetricName;
+  readonly actual: number | undefined;
+  readonly passed: boolean;
+}
+
+const round = (v: number, digits = 3) => Number(v.toFixed(digits));
+
+function evidenceNumber(checks: readonly Check[], name: Check['name'], key: string): number | undefined {
+  const v = checks.find((c) => c.name === name)?.evidence[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The catalogue's metrics for one run; a metric the run never reached (no switch, say) is absent. */
+export function runMetrics(source: MetricSource): RunMetrics {
+  const ran = source.migration.phases.filter((p) => p.status !== 'not-run');
+  const byName = (name: string) => ran.find((p) => p.name === name);
+  const freeze = byName('freeze');
+  const switched = byName('switch');
+  const out: RunMetrics = {};
+  const set = (name: MetricName, v: number | undefined) => {
+    if (v !== undefined && Number.isFinite(v)) out[name] = round(v);
+  };
+  set('freeze_window_s', source.freezeWindow.seconds);
+  if (freeze && switched && switched.status === 'ok')
+    set('freeze_phases_s', (switched.endedAt - freeze.startedAt) / 1000);
+  const first = ran[0];
+  const last = ran[ran.length - 1];
+  if (first && last) set('migration_s', (last.endedAt - first.startedAt) / 1000);
+  set('recovery_s', evidenceNumber(source.checks, 'tps recovery', 'recoverySeconds'));
+  const othersLow = evidenceNumber(source.checks, 'tps recovery', 'othersLowestWindow');
+  const othersBase = evidenceNumber(source.checks, 'tps recovery', 'othersBaseline');
+  const movedBase = evidenceNumber(source.checks, 'tps recovery', 'movedBaseline');
+  if (othersLow !== undefined && othersBase) set('others_min_pct', (othersLow / othersBase) * 100);
+  if (othersBase !== undefined && movedBase !== undefined) set('baseline_tps', othersBase + movedBase);
+  set('tps', source.load.tps);
+  const overall = source.load.latency.overall;
+  set('p50_ms', overall.p50Millis);
+  set('p99_ms', overall.p99Millis);
+  const moved = source.load.latency.byPartition[source.partition];
+  if (moved?.count) set('moved_p99_ms', moved.p99Millis);
+  set('read_errors', evidenceNumber(source.checks, 'reads', 'failures'));
+  set('rejected_writes', source.freezeWindow.rejections);
+  set('lost_writes', evidenceNumber(source.checks, 'no acknowledged write lost', 'missing'));
+  return out;
+}
+
+/** Each threshold against the run's metrics; one whose metric the run lacks fails. */
+export function evaluateThresholds(expressions: readonly string[], metrics: RunMetrics): ThresholdOutcome[] {
+  return expressions.map((source) => {
+    const t = parseThreshold(source);
+    const actual = metrics[t.metric];
+    return {
+      expression: t.source,
+      metric: t.metric,
+      actual,
+      passed: actual !== undefined && holds(t.comparator, actual, t.value),
+    };
+  });
+}
