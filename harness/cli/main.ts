@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ShardmoveError } from '../errors.ts';
+import { ConfigError, ShardmoveError } from '../errors.ts';
 import type { Command } from './command.ts';
 import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -79,7 +79,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(
         `shardmove ${name}: ${error.message}\n${error.hint ? `  ${error.hint.replace(/\n/g, '\n  ')}\n` : ''}`,
       );
-      return 1;
+      // 2: the input was wrong and nothing ran, as for a bad flag; 1: it ran and failed.
+      return error instanceof ConfigError ? 2 : 1;
     }
     // Unexpected: one line by default, the stack with SHARDMOVE_DEBUG=1.
     const detail = process.env.SHARDMOVE_DEBUG ? (error as Error).stack : (error as Error).message;

@@ -149,6 +149,16 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
 <title>shardmove ${escapeHtml(doc.runId)}: ${doc.verdict.toUpperCase()}</title><style>${style}</style></head>
 <body>
 ${sections.join('\n')}
+<script>
+// Marks each chart with the size the browser decoded it at (or "no"), so a headless check
+// of the page can tell a drawn chart from a broken image.
+addEventListener('load', () => {
+  for (const f of document.querySelectorAll('figure[data-chart]')) {
+    const img = f.querySelector('img');
+    f.dataset.rendered = img && img.complete && img.naturalWidth > 0 ? img.naturalWidth + 'x' + img.naturalHeight : 'no';
+  }
+});
+</script>
 </body></html>
 `;
 }

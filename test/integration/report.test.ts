@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRunDocument } from '../../harness/report/read-run-document.ts';
+import type { RunDocument } from '../../harness/report/run-document.ts';
+import { type CliResult, runCli } from '../support/cli.ts';
+import { leftovers } from '../support/leftovers.ts';
+import { pngFacts } from '../support/png.ts';
+
+const execFileAsync = promisify(execFile);
+
+let work: string;
+let run: CliResult;
+let bundle: string;
+let doc: RunDocument;
+let password: string;
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/** One real, short ci-profile rehearsal, kept so its nodes' password can be read from the pgpass file. */
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'shardmove-test-report-'));
+  const before = await leftovers();
+  const config = join(work, 'short.json');
+  await writeFile(config, JSON.stringify({ rehearsal: { baselineSeconds: 4, settleSeconds: 4 } }));
+  const stateDir = join(work, 'state');
+  run = await runCli([
+    'run',
+    '--provider',
+    'local',
+    '--profile',
+    'ci',
+    '--keep',
+    '--config',
+    config,
+    '--state-dir',
+    stateDir,
+    '--reports',
+    join(work, 'reports'),
+  ]);
+  const pgpass = (await readdir(stateDir)).find((f) => f.endsWith('.pgpass'));
+  if (!pgpass) throw new Error(`run --keep wrote no pgpass file:\n${run.stderr}`);
+  password = (await readFile(join(stateDir, pgpass), 'utf8')).trim().split('\n')[0]?.split(':').pop() ?? '';
+  expect((await leftovers()).postmasters.length).toBe(before.postmasters.length + 3);
+  const down = await runCli(['down', '--state-dir', stateDir]);
+  expect(down.code).toBe(0);
+  expect(await leftovers()).toEqual(before);
+  bundle = join(work, 'reports', 'latest');
+  doc = await readRunDocument(bundle);
+}, 300_000);
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the bundle of a real ci-profile run', () => {
+  it('exits by the verdict and prints where the report is', () => {
+    expect(run.stdout).toMatch(/^verdict: (PASS|FAIL)$/m);
+    expect(run.code).toBe(doc.verdict === 'pass' ? 0 : 1);
+    expect(run.stdout).toMatch(/^report: .*\/index\.html$/m);
+  });
+
+  it('writes a run.json that matches its schema, with the environment it ran on', () => {
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.environment.versions.proxy?.postgres).toMatch(/^15\./);
+    expect(doc.environment.versions.proxy?.plproxy).toMatch(/^2\.\d+/);
+    expect(doc.environment.versions.old?.postgres).toMatch(/^15\./);
+    expect(doc.environment.gitCommit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    expect(doc.environment.settings.proxy).toBeTypeOf('object');
+    expect(doc.checks.map((c) => c.name)).toEqual([
+      'reads',
+      'write rejection',
+      'parity',
+      'no acknowledged write lost',
+      'tps recovery',
+    ]);
+    expect(doc.thresholds.map((t) => t.expression)).toEqual([
+      'freeze_window_s < 166',
+      'recovery_s <= 5',
+      'lost_writes == 0',
+    ]);
+    expect(doc.load.series.length).toBeGreaterThan(10);
+  });
+
+  it('never writes the nodes password to the bundle or the terminal', async () => {
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(run.stdout + run.stderr).not.toContain(password);
+    const files = await filesUnder(join(work, 'reports'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    for (const file of files) {
+      const content = await readFile(file);
+      expect(content.includes(password), file).toBe(false);
+    }
+  });
+
+  it('shows the verdict and every chart, drawn and non-empty, in headless Chromium', async () => {
+    const page = `file://${join(bundle, 'index.html')}`;
+    const profile = join(work, 'chromium');
+    const flags = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      `--user-data-dir=${profile}`,
+      '--virtual-time-budget=5000',
+    ];
+    const { stdout: dom } = await execFileAsync('chromium', [...flags, '--dump-dom', page], {
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(dom).toMatch(
+      new RegExp(`id="verdict"[^>]*data-verdict="${doc.verdict}"[^>]*>${doc.verdict.toUpperCase()}<`),
+    );
+    for (const chart of ['tps', 'latency', 'errors', 'phases']) {
+      // Set by the page once the browser has decoded the image: a broken one says "no".
+      expect(dom, chart).toMatch(new RegExp(`<figure data-chart="${chart}" data-rendered="1100x420">`));
+    }
+    const shot = join(work, 'page.png');
+    await execFileAsync(
+      'chromium',
+      [...flags, '--hide-scrollbars', '--window-size=1200,3600', `--screenshot=${shot}`, page],
+      {
+        timeout: 60_000,
+      },
+    );
+    const facts = await pngFacts(await readFile(shot));
+    expect(facts.width).toBe(1200);
+    // Four charts of curves and bars in colour, far beyond what the text and tables hold.
+    expect(facts.colouredPixels).toBeGreaterThan(8000);
+  });
+
+  it('renders the same report again from run.json alone', async () => {
+    const again = join(work, 'again');
+    const r = await runCli(['report', bundle, '--out', again]);
+    expect(r.code).toBe(0);
+    expect(await readFile(join(again, 'report.md'), 'utf8')).toBe(
+      await readFile(join(bundle, 'report.md'), 'utf8'),
+    );
+    expect(await readFile(join(again, 'aggregate.log'), 'utf8')).toBe(
+      await readFile(join(bundle, 'aggregate.log'), 'utf8'),
+    );
+  });
+});
