@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
+import { perCallBench } from './per-call.ts';
 import { providerTpsBench } from './provider-tps.ts';
 import { seedFullMemoryBench, seedingBench } from './seeding.ts';
 import { snapshotRestoreBench } from './snapshot-restore.ts';
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   seeding: () => seedingBench({ rounds: quick ? 1 : 3 }),
   'load-vs-pgbench': () =>
     loadVsPgbenchBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
+  'per-call': () => perCallBench({ timeMillis: quick ? 1000 : 3000, provider: 'local' }),
   'snapshot-restore': () => snapshotRestoreBench(),
   strategies: () => strategiesBench(),
   'seed-full-memory': () => seedFullMemoryBench(),

@@ -136,6 +136,7 @@ export const configShape: ObjectShape = {
         movedWriterRate: integer(1, 1_000_000),
         readerClients: integer(1, 1000),
         readerRate: integer(1, 1_000_000),
+        microBenchmarkMillis: integer(0, 600_000),
       },
     },
     recovery: {

@@ -88,6 +88,8 @@ export interface RehearsalConfig {
   movedWriterRate: number;
   readerClients: number;
   readerRate: number;
+  /** tinybench per-call cost (proxy vs the shard directly) before the load starts, per call and target; 0: skip. */
+  microBenchmarkMillis: number;
 }
 
 export interface RecoveryLimits {

@@ -34,6 +34,7 @@ export const defaultConfig: ShardmoveConfig = {
     movedWriterRate: 200,
     readerClients: 4,
     readerRate: 200,
+    microBenchmarkMillis: 1000,
   },
   recovery: { movedRatio: 0.9, movedSeconds: 5, othersMinRatio: 0.9, windowSeconds: 3 },
   thresholds: [],

@@ -22,6 +22,7 @@ import {
   type ThresholdOutcome,
 } from '../verify/run-metrics.ts';
 import { rehearsalLoad } from './load-plan.ts';
+import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,6 +35,7 @@ export interface RehearsalResult {
   readonly checks: Check[];
   readonly freezeWindow: FreezeWindow;
   readonly load: LoadResult;
+  readonly microBenchmarks: MicroBenchmarkResult[];
   readonly metrics: RunMetrics;
   readonly thresholds: ThresholdOutcome[];
   readonly topology: Pick<StartedTopology, 'facts' | 'settings' | 'versions' | 'seeding'>;
@@ -49,6 +51,12 @@ export async function rehearse(
   events: EventSink,
 ): Promise<RehearsalResult> {
   const context = migrationContext(config, topology.nodes, topology.runId, events);
+  const micro =
+    config.rehearsal.microBenchmarkMillis > 0
+      ? await step(events, 'per-call cost', () =>
+          microBenchmarks(topology, config, config.rehearsal.microBenchmarkMillis),
+        )
+      : [];
   const load = startLoad({
     target: { ...topology.nodes.proxy.endpoint, database: config.topology.proxyDatabase },
     partitions: config.topology.partitions,
@@ -103,6 +111,7 @@ export async function rehearse(
     checks,
     freezeWindow: window,
     load: loadResult,
+    microBenchmarks: micro,
     metrics,
     thresholds,
     topology: {

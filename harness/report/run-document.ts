@@ -5,6 +5,7 @@ import type { GeneratorHealth, Percentiles } from '../load/run-load.ts';
 import { type OutcomeCounts, sumPartitions } from '../load/samples.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
+import type { MicroBenchmarkResult } from '../rehearsal/micro-benchmarks.ts';
 import type { RehearsalResult } from '../rehearsal/run-rehearsal.ts';
 import type { NodeVersions } from '../topology/recorded-versions.ts';
 import type { Check, FreezeWindow } from '../verify/checks.ts';
@@ -24,16 +25,6 @@ export interface SeriesPoint {
   lag: Moments;
   skipped: number;
   reconnects: number;
-}
-
-export interface MicroBenchmarkResult {
-  name: string;
-  target: 'proxy' | 'shard';
-  script: string;
-  samples: number;
-  meanMillis: number;
-  p99Millis: number;
-  opsPerSecond: number;
 }
 
 /** run.json: everything a report, a comparison or a later reader needs, and no secret. */
@@ -100,7 +91,7 @@ export function runDocument(
   config: ShardmoveConfig,
   result: RehearsalResult,
   build: BuildInfo,
-  extras: { scenario?: string | undefined; microBenchmarks?: MicroBenchmarkResult[] } = {},
+  extras: { scenario?: string | undefined } = {},
 ): RunDocument {
   const partition = config.topology.movePartition;
   const { ledger, seconds, ...load } = result.load;
@@ -128,7 +119,7 @@ export function runDocument(
     checks: result.checks,
     metrics: result.metrics,
     thresholds: result.thresholds,
-    microBenchmarks: extras.microBenchmarks ?? [],
+    microBenchmarks: result.microBenchmarks,
     load: {
       startEpochMillis: load.startEpochMillis,
       endEpochMillis: load.endEpochMillis,

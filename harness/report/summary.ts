@@ -1,4 +1,5 @@
 import { metricCatalog } from '../config/threshold-expression.ts';
+import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
 
@@ -82,6 +83,12 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
       for (const b of doc.microBenchmarks)
         lines.push(
           `| ${b.script} | ${b.target} | ${b.meanMillis.toFixed(3)} | ${b.p99Millis.toFixed(3)} | ${b.opsPerSecond.toFixed(0)} |`,
+        );
+      const ratios = proxyOverhead(doc.microBenchmarks);
+      if (ratios.length)
+        lines.push(
+          '',
+          `Through the proxy a call takes ${ratios.map((r) => `${r.ratio.toFixed(2)}× (${r.script})`).join(', ')} as long as on the shard directly.`,
         );
     }
     const env = doc.environment;
