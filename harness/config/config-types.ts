@@ -61,7 +61,7 @@ export interface SeedConfig {
   truncate: boolean;
 }
 
-export const migrationStrategies = ['seed', 'matview', 'copy'] as const;
+export const migrationStrategies = ['seed', 'matview', 'copy', 'logical'] as const;
 export type MigrationStrategy = (typeof migrationStrategies)[number];
 export const logPolicies = ['migrate', 'leave'] as const;
 export type LogPolicy = (typeof logPolicies)[number];

@@ -14,6 +14,8 @@ export interface MigrationContext {
   readonly partition: number;
   readonly database: string;
   marks: { freezeAt?: number; barrierAt?: number; switchAt?: number; oldLogRowsAtBarrier?: number };
+  /** A snapshot of new exported at the switch and held open for the parity check after it (logical). */
+  heldSnapshot?: { readonly id: string; close(): Promise<void> } | undefined;
 }
 
 export function migrationContext(

@@ -2,6 +2,7 @@ import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
 import { DestructiveActionRefused } from '../errors.ts';
 import { databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { copyStrategyPhases } from './copy-strategy.ts';
+import { dropReplication, logicalStrategyPhases } from './logical-strategy.ts';
 import { matviewStrategyPhases } from './matview-strategy.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
@@ -26,6 +27,7 @@ const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationCon
   seed: seedStrategyPhases,
   matview: matviewStrategyPhases,
   copy: copyStrategyPhases,
+  logical: logicalStrategyPhases,
 };
 
 /** Undoes a migration that failed before the switch: p<N> back on old read-write, new's copy dropped. */
@@ -42,6 +44,14 @@ const rollbackPhases: readonly Phase<MigrationContext>[] = [
           false,
         ),
       );
+    },
+  },
+  {
+    name: 'drop replication',
+    async run(context, evidence) {
+      await context.heldSnapshot?.close();
+      context.heldSnapshot = undefined;
+      await dropReplication(context, evidence);
     },
   },
   {

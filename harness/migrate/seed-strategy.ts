@@ -8,21 +8,31 @@ import type { Phase } from './phase-result.ts';
 
 type SeedPhase = Phase<MigrationContext>;
 
+/**
+ * The shard's database on new, owned by this run: schema, an empty login_log and the
+ * functions, from the data nodes' own files (the seeded tables are each strategy's business).
+ */
+export async function createShardOnNew(context: MigrationContext): Promise<void> {
+  const db = context.database;
+  await onNode(context, 'new', 'postgres', async (c) => {
+    const state = (await databaseStates(c, [db])).get(db);
+    if (state?.exists) throw new Error(`${db} already exists on new; refusing to overwrite it`);
+    await createOwnedDatabase(c, db, context.runId);
+  });
+  await onNode(context, 'new', db, async (c) => {
+    const dataNode = (await sqlFiles('data-node')).filter((f) => !f.name.endsWith('_tables.sql'));
+    for (const file of dataNode) await runSqlFile(c, file, { shard: context.partition });
+  });
+}
+
 export const prepareNew: SeedPhase = {
   name: 'prepare new',
   async run(context, evidence) {
     const db = context.database;
-    await onNode(context, 'new', 'postgres', async (c) => {
-      const state = (await databaseStates(c, [db])).get(db);
-      if (state?.exists) throw new Error(`${db} already exists on new; refusing to overwrite it`);
-      await createOwnedDatabase(c, db, context.runId);
-    });
+    await createShardOnNew(context);
     const old = context.nodes.old;
     await onNode(context, 'new', db, async (c) => {
       const vars = { shard: context.partition };
-      // The shard's schema, an empty login_log and the functions, from the data nodes' own files.
-      const dataNode = (await sqlFiles('data-node')).filter((f) => !f.name.endsWith('_tables.sql'));
-      for (const file of dataNode) await runSqlFile(c, file, vars);
       const [fdw, helpers, foreignTables] = await sqlFiles('migrate-prepare');
       if (!fdw || !helpers || !foreignTables) throw new Error('fixtures/sql/migrate-prepare is incomplete');
       await runSqlFile(c, fdw, vars);

@@ -61,6 +61,18 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'parity',
     'switch',
   ],
+  logical: [
+    'prepare new',
+    'publish',
+    'subscribe',
+    'initial sync',
+    'freeze',
+    'freeze barrier',
+    'catch-up',
+    'switch',
+    'detach',
+    'parity',
+  ],
 };
 
 describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${provider})`, (strategy) => {
@@ -134,6 +146,21 @@ describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${pr
     );
     expect(row?.dbid).toBe(23);
   });
+
+  it('leaves no publication, subscription, replication slot or marker schema behind', async () => {
+    const where = { old: 'db23', new: 'db23' } as const;
+    for (const role of ['old', 'new'] as const) {
+      if (role === 'old' && result.verdict === 'pass') continue; // dropped with db23
+      const [left] = await query<{ pubs: number; subs: number; slots: number; schemas: number }>(
+        topology.nodes[role].endpoint,
+        where[role],
+        `select (select count(*) from pg_publication)::int pubs, (select count(*) from pg_subscription)::int subs,
+                (select count(*) from pg_replication_slots)::int slots,
+                (select count(*) from pg_namespace where nspname = 'shardmove')::int schemas`,
+      );
+      expect({ role, ...left }).toEqual({ role, pubs: 0, subs: 0, slots: 0, schemas: 0 });
+    }
+  });
 });
 
 describe(`rollback and the verifier's negative cases (${provider})`, () => {
@@ -162,7 +189,11 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(result.migration.outcome).toBe('rolled-back');
     expect(result.migration.phases.find((p) => p.name === 'copy')?.status).toBe('failed');
     expect(result.migration.phases.find((p) => p.name === 'switch')?.status).toBe('not-run');
-    expect(result.migration.rollback.map((p) => p.status)).toEqual(['ok', 'ok']);
+    expect(result.migration.rollback.map((p) => [p.name, p.status])).toEqual([
+      ['unfreeze on old', 'ok'],
+      ['drop replication', 'ok'],
+      ['drop the copy on new', 'ok'],
+    ]);
     expect(result.verdict).toBe('fail');
     expect(await databases(topology, 'new')).not.toContain('db23');
     expect(await databases(topology, 'old')).toContain('db23');

@@ -1,0 +1,259 @@
+import { formatConninfo } from '../config/dsn.ts';
+import { connect } from '../db/connect.ts';
+import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
+import { compareTables } from '../verify/parity.ts';
+import { buildKeys, createTables } from './copy-strategy.ts';
+import { type MigrationContext, onNode } from './migration-context.ts';
+import type { Evidence, Phase } from './phase-result.ts';
+import { barrier, createShardOnNew, freeze, parityTables, switchToNew } from './seed-strategy.ts';
+
+type LogicalPhase = Phase<MigrationContext>;
+
+export const publication = 'shardmove_move';
+export const subscription = 'shardmove_move';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function logicalFile(prefix: string) {
+  const file = (await sqlFiles('migrate-logical')).find((f) =>
+    f.name.startsWith(`migrate-logical/${prefix}`),
+  );
+  if (!file) throw new Error(`no migrate-logical/${prefix}* file`);
+  return file;
+}
+
+/** Polls until check() is true, or throws after timeoutMillis. Returns the milliseconds waited. */
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMillis: number,
+  intervalMillis: number,
+): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await check()) return Math.round(performance.now() - started);
+    if (performance.now() - started > timeoutMillis)
+      throw new Error(`${what}: not done after ${timeoutMillis} ms`);
+    await sleep(intervalMillis);
+  }
+}
+
+const prepare: LogicalPhase = {
+  name: 'prepare new',
+  async run(context) {
+    await createShardOnNew(context);
+    // Keys before the copy: the subscription's apply finds rows by primary key.
+    await createTables.run(context, {});
+    await buildKeys.run(context, {});
+  },
+};
+
+const publish: LogicalPhase = {
+  name: 'publish',
+  async run(context, evidence) {
+    const marker = await logicalFile('001');
+    await onNode(context, 'new', context.database, (c) => runSqlFile(c, marker, {}));
+    await onNode(context, 'old', context.database, async (c) => {
+      await runSqlFile(c, marker, {});
+      await runSqlFile(c, await logicalFile('002'), {});
+      if (context.config.migration.logs === 'migrate') await runSqlFile(c, await logicalFile('003'), {});
+      const { rows } = await c.query<{ t: string }>(
+        `select schemaname || '.' || tablename t from pg_publication_tables where pubname = $1 order by 1`,
+        [publication],
+      );
+      evidence.tables = rows.map((r) => r.t);
+    });
+  },
+};
+
+const subscribe: LogicalPhase = {
+  name: 'subscribe',
+  async run(context, evidence) {
+    const old = context.nodes.old;
+    // No password here: new's postmaster has a pgpass file, as every node shardmove starts.
+    const conninfo = formatConninfo([
+      ['host', old.peerHost],
+      ['port', old.peerPort],
+      ['dbname', context.database],
+      ['user', old.endpoint.user],
+      ['application_name', subscription],
+    ]);
+    await onNode(context, 'new', context.database, (c) =>
+      c.query(
+        `create subscription ${subscription} connection ${c.escapeLiteral(conninfo)} publication ${publication}`,
+      ),
+    );
+    evidence.source = `${old.peerHost}:${old.peerPort}/${context.database}`;
+  },
+};
+
+const initialSync: LogicalPhase = {
+  name: 'initial sync',
+  async run(context, evidence) {
+    // Every table copied and its apply caught up to the copy: state 'r' (ready).
+    evidence.waitedMillis = await onNode(context, 'new', context.database, (c) =>
+      waitFor(
+        'initial sync',
+        async () => {
+          const { rows } = await c.query<{ pending: number }>(
+            `select count(*) filter (where srsubstate <> 'r')::int pending from pg_subscription_rel r
+               join pg_subscription s on s.oid = r.srsubid where s.subname = $1`,
+            [subscription],
+          );
+          return rows[0]?.pending === 0;
+        },
+        3_600_000,
+        200,
+      ),
+    );
+  },
+};
+
+const catchUp: LogicalPhase = {
+  name: 'catch-up',
+  async run(context, evidence) {
+    const marker = await onNode(context, 'old', context.database, async (c) => {
+      const { rows } = await c.query<{ lsn: string }>(
+        `insert into shardmove.catchup_marker (run_id) values ($1) returning pg_current_wal_lsn()::text lsn`,
+        [context.runId],
+      );
+      return rows[0]?.lsn;
+    });
+    evidence.markerLsn = marker;
+    evidence.waitedMillis = await onNode(context, 'new', context.database, (c) =>
+      waitFor(
+        'catch-up',
+        async () =>
+          (await c.query('select 1 from shardmove.catchup_marker where run_id = $1', [context.runId]))
+            .rowCount === 1,
+        context.config.migration.barrierTimeoutMillis * 4,
+        5,
+      ),
+    );
+  },
+};
+
+const switchWithSnapshot: LogicalPhase = {
+  name: 'switch',
+  async run(context, evidence) {
+    // new as it is at the switch, for the parity check after it: old is frozen and caught
+    // up, so this snapshot of new must equal old. Held open until parity has read it.
+    const node = context.nodes.new;
+    const client = await connect(
+      { ...node.endpoint, database: context.database },
+      context.database,
+      context.config,
+    );
+    await client.query('begin isolation level repeatable read');
+    const { rows } = await client.query<{ id: string }>('select pg_export_snapshot() id');
+    context.heldSnapshot = {
+      id: rows[0]?.id ?? '',
+      close: async () => {
+        await client.query('rollback').catch(() => {});
+        await client.end().catch(() => {});
+      },
+    };
+    await switchToNew.run(context, evidence);
+  },
+};
+
+const detach: LogicalPhase = {
+  name: 'detach',
+  async run(context) {
+    // Old is frozen and new caught up: the subscription has nothing left to do.
+    await dropReplication(context, {});
+  },
+};
+
+const parityAtSwitch: LogicalPhase = {
+  name: 'parity',
+  async run(context, evidence) {
+    const held = context.heldSnapshot;
+    if (!held) throw new Error('no snapshot of new from the switch');
+    try {
+      const report = await onNode(context, 'old', context.database, (oldDb) =>
+        onNode(context, 'new', context.database, async (newDb) => {
+          await newDb.query('begin isolation level repeatable read');
+          await newDb.query(`set transaction snapshot ${newDb.escapeLiteral(held.id)}`);
+          try {
+            return await compareTables(oldDb, newDb, parityTables(context));
+          } finally {
+            await newDb.query('commit');
+          }
+        }),
+      );
+      evidence.report = report;
+      evidence.comparedNewAt = 'the switch (exported snapshot)';
+      const oldRows = await onNode(context, 'old', context.database, async (c) =>
+        Number((await c.query<{ n: number }>('select count(*)::int n from digoal.login_log')).rows[0]?.n),
+      );
+      evidence.oldWritesAfterBarrier = oldRows - (context.marks.oldLogRowsAtBarrier ?? oldRows);
+      if (!report.passed) {
+        throw new Error(
+          `parity failed: ${report.tables
+            .filter((t) => t.mismatchedRanges.length)
+            .map((t) => t.table)
+            .join(', ')} differ`,
+        );
+      }
+    } finally {
+      context.heldSnapshot = undefined;
+      await held.close();
+    }
+  },
+};
+
+/**
+ * Removes the subscription (and with it the slot on old), the publication and the marker
+ * schema, wherever they exist. Safe to run at any point: it is also a rollback step.
+ */
+export async function dropReplication(context: MigrationContext, evidence: Evidence): Promise<void> {
+  const dropped: string[] = [];
+  await onNode(context, 'new', 'postgres', async (c) => {
+    const exists = await c.query(`select 1 from pg_database where datname = $1`, [context.database]);
+    if (exists.rowCount === 0) return;
+    await onNode(context, 'new', context.database, async (db) => {
+      const sub = await db.query('select 1 from pg_subscription where subname = $1', [subscription]);
+      if (sub.rowCount) {
+        await db.query(`drop subscription ${subscription}`);
+        dropped.push('subscription on new');
+      }
+      await db.query('drop schema if exists shardmove cascade');
+    });
+  });
+  await onNode(context, 'old', context.database, async (c) => {
+    // A subscription dropped without reaching old leaves its slot behind.
+    const slots = await c.query<{ n: number }>(
+      `select count(pg_drop_replication_slot(slot_name))::int n from pg_replication_slots
+        where slot_name = $1 and not active`,
+      [subscription],
+    );
+    if (slots.rows[0]?.n) dropped.push('slot on old');
+    const pub = await c.query('select 1 from pg_publication where pubname = $1', [publication]);
+    if (pub.rowCount) {
+      await c.query(`drop publication ${publication}`);
+      dropped.push('publication on old');
+    }
+    await c.query('drop schema if exists shardmove cascade');
+  });
+  evidence.dropped = dropped;
+}
+
+/**
+ * Logical replication: new copies old's tables online and follows its changes while the
+ * load goes on; the freeze lasts only for the barrier and the final catch-up (a marker row
+ * written on old after the barrier arriving on new), then the switch. Parity compares old
+ * with new as it was at the switch, after the freeze is over.
+ */
+export const logicalStrategyPhases: readonly LogicalPhase[] = [
+  prepare,
+  publish,
+  subscribe,
+  initialSync,
+  freeze,
+  barrier,
+  catchUp,
+  switchWithSnapshot,
+  detach,
+  parityAtSwitch,
+];
