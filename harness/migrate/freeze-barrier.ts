@@ -26,8 +26,8 @@ async function pollUntilZero(
  * that began just before the ALTER can still send one. So, in two steps:
  * 1. on the proxy, wait until every running transaction began after the freeze: from then
  *    on no proxy backend will send anything to a pre-freeze connection;
- * 2. on old, wait until no session that predates the freeze is inside a statement or
- *    transaction: pre-freeze sessions left idle are unused for good.
+ * 2. on old, wait until the statement or transaction each pre-freeze session was running
+ *    has ended: pre-freeze sessions left idle are unused for good.
  * Each waits at most the barrier timeout; then the stragglers still busy are terminated.
  * Afterwards nothing can write to old.
  */
@@ -49,27 +49,35 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
     evidence.proxyWaitMillis = Math.round(performance.now() - started);
   });
   await onNode(context, 'old', 'postgres', async (c) => {
-    const predating = `datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
-                       and backend_start < to_timestamp($2::double precision / 1000)
-                       and (state <> 'idle' or xact_start is not null)`;
-    const busy = await pollUntilZero(
-      c,
-      `select count(*)::int n from pg_stat_activity where ${predating}`,
+    // The work (transaction, or statement) each pre-freeze session is doing right now.
+    const { rows: inFlight } = await c.query<{ pid: number; since: string }>(
+      `select pid, coalesce(xact_start, query_start)::text since from pg_stat_activity
+        where datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
+          and backend_start < to_timestamp($2::double precision / 1000)
+          and (state <> 'idle' or xact_start is not null)`,
       [context.database, freezeAt],
-      started + 2 * timeout,
     );
-    // Only stragglers still busy at the timeout are terminated. An idle pre-freeze session
-    // is never used again (step 1), and the cutoff is the harness's clock: a frozen
-    // connection the proxy opened in the milliseconds before it can look older than the
-    // freeze, and killing it would fail a read that was right to succeed.
+    // Each of those pieces of work must end; new work on those sessions does not count
+    // (step 1: nothing sends to a pre-freeze connection any more, so it is a frozen
+    // connection the proxy opened within the clock's error, doing reads).
+    const stillBusy = `from pg_stat_activity a join unnest($1::int[], $2::text[]) w(pid, since) on a.pid = w.pid
+                        where coalesce(a.xact_start, a.query_start)::text = w.since
+                          and (a.state <> 'idle' or a.xact_start is not null)`;
+    const params = [inFlight.map((r) => r.pid), inFlight.map((r) => r.since)];
+    const busy = inFlight.length
+      ? await pollUntilZero(c, `select count(*)::int n ${stillBusy}`, params, started + 2 * timeout)
+      : 0;
+    // Only work still running at the timeout is terminated: killing an idle or a frozen
+    // session would fail a read that was right to succeed.
     const { rows } =
       busy === 0
         ? { rows: [{ n: 0 }] }
         : await c.query<{ n: number }>(
-            `select count(pg_terminate_backend(pid))::int n from pg_stat_activity where ${predating}`,
-            [context.database, freezeAt],
+            `select count(pg_terminate_backend(a.pid))::int n ${stillBusy}`,
+            params,
           );
     evidence.waitedMillis = Math.round(performance.now() - started);
+    evidence.inFlightOnOld = inFlight.length;
     evidence.inFlightAtTimeout = busy;
     evidence.terminatedSessions = rows[0]?.n ?? 0;
   });

@@ -1,13 +1,17 @@
+import type pg from 'pg';
 import { formatConninfo } from '../config/dsn.ts';
 import { connect } from '../db/connect.ts';
 import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
 import { compareTables } from '../verify/parity.ts';
 import { buildKeys, createTables } from './copy-strategy.ts';
-import { type MigrationContext, onNode } from './migration-context.ts';
+import { type MigrationContext, onNode, pinConnections, unpinConnections } from './migration-context.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 import { barrier, createShardOnNew, freeze, parityTables, switchToNew } from './seed-strategy.ts';
 
 type LogicalPhase = Phase<MigrationContext>;
+
+/** The connection that exports new's snapshot at the switch, opened before the freeze. */
+const snapshotClient = new WeakMap<MigrationContext, pg.Client>();
 
 export const publication = 'shardmove_move';
 export const subscription = 'shardmove_move';
@@ -109,29 +113,51 @@ const initialSync: LogicalPhase = {
   },
 };
 
-const catchUp: LogicalPhase = {
-  name: 'catch-up',
+const pin: LogicalPhase = {
+  name: 'open connections',
   async run(context, evidence) {
-    const marker = await onNode(context, 'old', context.database, async (c) => {
-      const { rows } = await c.query<{ lsn: string }>(
-        `insert into shardmove.catchup_marker (run_id) values ($1) returning pg_current_wal_lsn()::text lsn`,
-        [context.runId],
-      );
-      return rows[0]?.lsn;
-    });
-    evidence.markerLsn = marker;
-    evidence.waitedMillis = await onNode(context, 'new', context.database, (c) =>
-      waitFor(
-        'catch-up',
-        async () =>
-          (await c.query('select 1 from shardmove.catchup_marker where run_id = $1', [context.runId]))
-            .rowCount === 1,
-        context.config.migration.barrierTimeoutMillis * 4,
-        5,
-      ),
-    );
+    const db = context.database;
+    await pinConnections(context, [
+      ['proxy', context.config.topology.proxyDatabase],
+      ['old', 'postgres'],
+      ['old', db],
+      ['new', db],
+    ]);
+    // The snapshot of new at the switch comes from a connection of its own, opened now too.
+    const node = context.nodes.new;
+    snapshotClient.set(context, await connect({ ...node.endpoint, database: db }, db, context.config));
+    evidence.pinned = [...(context.pinned?.keys() ?? [])];
   },
 };
+
+/**
+ * Writes a marker row on old and waits for it on new: everything old committed before it
+ * has then been applied on new (transactions are applied in commit order).
+ */
+function catchUpPhase(name: string, marker: string): LogicalPhase {
+  return {
+    name,
+    async run(context, evidence) {
+      const id = `${context.runId}:${marker}`;
+      evidence.markerLsn = await onNode(context, 'old', context.database, async (c) => {
+        const { rows } = await c.query<{ lsn: string }>(
+          'insert into shardmove.catchup_marker (run_id) values ($1) returning pg_current_wal_lsn()::text lsn',
+          [id],
+        );
+        return rows[0]?.lsn;
+      });
+      evidence.waitedMillis = await onNode(context, 'new', context.database, (c) =>
+        waitFor(
+          name,
+          async () =>
+            (await c.query('select 1 from shardmove.catchup_marker where run_id = $1', [id])).rowCount === 1,
+          context.config.migration.barrierTimeoutMillis * 4,
+          5,
+        ),
+      );
+    },
+  };
+}
 
 const switchWithSnapshot: LogicalPhase = {
   name: 'switch',
@@ -161,6 +187,7 @@ const detach: LogicalPhase = {
   name: 'detach',
   async run(context) {
     // Old is frozen and new caught up: the subscription has nothing left to do.
+    await unpinConnections(context);
     await dropReplication(context, {});
   },
 };
@@ -208,6 +235,12 @@ const parityAtSwitch: LogicalPhase = {
  * schema, wherever they exist. Safe to run at any point: it is also a rollback step.
  */
 export async function dropReplication(context: MigrationContext, evidence: Evidence): Promise<void> {
+  await unpinConnections(context);
+  await snapshotClient
+    .get(context)
+    ?.end()
+    .catch(() => {});
+  snapshotClient.delete(context);
   const dropped: string[] = [];
   await onNode(context, 'new', 'postgres', async (c) => {
     const exists = await c.query(`select 1 from pg_database where datname = $1`, [context.database]);
@@ -250,9 +283,12 @@ export const logicalStrategyPhases: readonly LogicalPhase[] = [
   publish,
   subscribe,
   initialSync,
+  pin,
+  // Right before the freeze, so that only the writes of the last moments are left to apply in it.
+  catchUpPhase('warm catch-up', 'before-freeze'),
   freeze,
   barrier,
-  catchUp,
+  catchUpPhase('catch-up', 'in-freeze'),
   switchWithSnapshot,
   detach,
   parityAtSwitch,

@@ -16,6 +16,11 @@ export interface MigrationContext {
   marks: { freezeAt?: number; barrierAt?: number; switchAt?: number; oldLogRowsAtBarrier?: number };
   /** A snapshot of new exported at the switch and held open for the parity check after it (logical). */
   heldSnapshot?: { readonly id: string; close(): Promise<void> } | undefined;
+  /**
+   * Connections opened ahead of a short freeze and reused by onNode, keyed `role/database`:
+   * inside the freeze every connection setup is write outage.
+   */
+  pinned?: Map<string, pg.Client> | undefined;
 }
 
 export function migrationContext(
@@ -35,6 +40,8 @@ export async function onNode<T>(
   database: string,
   fn: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
+  const pinned = context.pinned?.get(`${role}/${database}`);
+  if (pinned) return fn(pinned);
   const node = context.nodes[role];
   const client = await connect(
     { ...node.endpoint, database },
@@ -51,4 +58,24 @@ export async function onNode<T>(
 
 export function proxyDatabase(context: MigrationContext): string {
   return context.config.topology.proxyDatabase;
+}
+
+/** Opens and pins one connection per `role/database` for the phases that follow. */
+export async function pinConnections(
+  context: MigrationContext,
+  targets: ReadonlyArray<readonly [NodeRole, string]>,
+): Promise<void> {
+  context.pinned ??= new Map();
+  for (const [role, database] of targets) {
+    const key = `${role}/${database}`;
+    if (context.pinned.has(key)) continue;
+    const node = context.nodes[role];
+    context.pinned.set(key, await connect({ ...node.endpoint, database }, database, context.config, key));
+  }
+}
+
+export async function unpinConnections(context: MigrationContext): Promise<void> {
+  const pinned = context.pinned;
+  context.pinned = undefined;
+  await Promise.all([...(pinned?.values() ?? [])].map((c) => c.end().catch(() => {})));
 }

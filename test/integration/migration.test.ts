@@ -66,6 +66,8 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'publish',
     'subscribe',
     'initial sync',
+    'open connections',
+    'warm catch-up',
     'freeze',
     'freeze barrier',
     'catch-up',
@@ -208,6 +210,32 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(server?.p23).not.toContain('read_only');
     await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log(23)');
     // No acknowledged write was lost either: they all stayed on old.
+    expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
+  });
+
+  it('rolls back logical replication inside the freeze: no publication, subscription or slot left, old writable', async () => {
+    const logical = {
+      ...config,
+      migration: { ...config.migration, strategy: 'logical' as const, injectFaultAfter: 'catch-up' },
+    };
+    const result = await rehearse(topology, logical, ignoreEvents);
+    expect(result.migration.outcome).toBe('rolled-back');
+    expect(result.migration.phases.find((p) => p.name === 'catch-up')?.status).toBe('failed');
+    expect(result.migration.rollback.map((p) => p.status)).toEqual(['ok', 'ok', 'ok']);
+    const dropped = result.migration.rollback.find((p) => p.name === 'drop replication');
+    expect(dropped?.status === 'ok' && dropped.evidence.dropped).toEqual([
+      'subscription on new',
+      'publication on old',
+    ]);
+    expect(await databases(topology, 'new')).not.toContain('db23');
+    const [left] = await query<{ pubs: number; slots: number; schemas: number }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      `select (select count(*) from pg_publication)::int pubs, (select count(*) from pg_replication_slots)::int slots,
+              (select count(*) from pg_namespace where nspname = 'shardmove')::int schemas`,
+    );
+    expect(left).toEqual({ pubs: 0, slots: 0, schemas: 0 });
+    await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log(23)');
     expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
   });
 
