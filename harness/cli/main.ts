@@ -5,10 +5,12 @@ import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
 import { loadCommand } from './commands/load.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
 import { upCommand } from './commands/up.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { createReporter } from './reporter.ts';
 import { installSignalHandlers } from './signals.ts';
 
@@ -17,6 +19,8 @@ const commands: readonly Command[] = [
   upCommand,
   seedCommand,
   loadCommand,
+  migrateCommand,
+  verifyCommand,
   reportCommand,
   compareCommand,
   downCommand,

@@ -22,3 +22,27 @@ export async function setPartitionTarget(
   );
   return connstring;
 }
+
+/**
+ * Where the proxy's cluster sends partition N now, read from its connstring: the node whose
+ * peer address it names, and whether it is frozen read-only.
+ */
+export async function partitionHome(
+  proxy: pg.Client,
+  clusterName: string,
+  partition: number,
+  nodes: Readonly<Record<'old' | 'new', NodeAccess>>,
+): Promise<{ home: 'old' | 'new' | 'elsewhere'; readOnly: boolean; connstring: string }> {
+  const { rows } = await proxy.query<{ o: string }>(
+    `select o from pg_foreign_server, unnest(srvoptions) o where srvname = $1 and o like $2`,
+    [clusterName, `p${partition}=%`],
+  );
+  const connstring = rows[0]?.o.slice(`p${partition}=`.length) ?? '';
+  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(connstring)?.[1];
+  const at = (n: NodeAccess) => field('host') === n.peerHost && field('port') === String(n.peerPort);
+  return {
+    home: at(nodes.old) ? 'old' : at(nodes.new) ? 'new' : 'elsewhere',
+    readOnly: connstring.includes(readOnlyOption[1]),
+    connstring,
+  };
+}

@@ -94,6 +94,9 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       nodeContainer(tc, image)
         .withName(`shardmove-${runId}-${role}`)
         .withLabels(labelsFor(runId, role))
+        // Docker's default /dev/shm is 64 MiB; parallel query and index builds keep their
+        // shared memory there, and running out of it crashes the server.
+        .withSharedMemorySize(1024 ** 3)
         .withEnvironment({
           SHARDMOVE_USER: user,
           SHARDMOVE_PASSWORD_FILE: passwordPath,

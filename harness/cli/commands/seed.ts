@@ -2,7 +2,7 @@ import { ShardmoveError } from '../../errors.ts';
 import { step } from '../../events.ts';
 import { seedTopology } from '../../seed/seed-topology.ts';
 import { restoreShards, snapshotShards } from '../../seed/snapshot.ts';
-import { readState, stateEndpoints } from '../../state/state-file.ts';
+import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { seedDetail } from '../../topology/start-topology.ts';
 import { type Command, configOptions, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
@@ -28,16 +28,10 @@ ${seedOptionsHelp}
   },
   async run({ values, reporter, out }) {
     const { config: layered } = await configFromFlags(values);
-    const state = await readState(layered.stateDir);
-    if (!state) {
-      throw new ShardmoveError(`no kept topology in ${layered.stateDir}`, {
-        hint: 'start one with `shardmove up --keep`',
-      });
-    }
+    const { state, nodes } = await openKeptTopology(layered.stateDir);
     const config = { ...layered, topology: state.topology };
     if (config.seeding.profile === 'none')
       throw new ShardmoveError('--profile none loads nothing; choose full, default or ci');
-    const nodes = await stateEndpoints(state);
     const shards = Array.from({ length: config.topology.partitions }, (_, i) => i);
     if (values.restore === true) {
       const started = performance.now();

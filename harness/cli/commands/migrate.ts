@@ -1,0 +1,69 @@
+import { ConfigError, ShardmoveError } from '../../errors.ts';
+import { migrationContext, onNode } from '../../migrate/migration-context.ts';
+import { partitionHome } from '../../migrate/partition-target.ts';
+import { runMigration } from '../../migrate/run-migration.ts';
+import { openKeptTopology } from '../../topology/kept-topology.ts';
+import { type Command, configOptions } from '../command.ts';
+import { configFromFlags } from '../config-from-flags.ts';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'move one partition of a kept topology from old to new (no load; then `verify`)',
+  usage: `shardmove migrate [--strategy seed|matview|copy|logical] [--partition N] [--logs migrate|leave] [--json]
+
+Runs a strategy's phases against the topology \`up --keep\` left running, without a load:
+a failure before the switch is rolled back. The old database is kept: \`shardmove verify
+--drop-old\` checks the move and then drops it. Exits 0 when the partition was moved.
+
+  --strategy S             seed (default), matview, copy or logical
+  --partition N            the partition to move (default: 23); it must live on old
+  --logs migrate|leave     copy login_log (default) or leave it, as the article does
+  --json                   print the migration result as JSON
+  --state-dir DIR          the state directory (default: .shardmove)`,
+  options: {
+    strategy: { type: 'string' },
+    partition: { type: 'string' },
+    logs: { type: 'string' },
+    json: { type: 'boolean' },
+    scenario: configOptions.scenario,
+    config: configOptions.config,
+    'state-dir': configOptions['state-dir'],
+  },
+  async run({ values, positionals, reporter, out }) {
+    if (positionals.length) throw new ConfigError(`migrate takes no arguments, got ${positionals.join(' ')}`);
+    const flags: Record<string, string | boolean | undefined> = { ...values };
+    if (typeof values.partition === 'string') flags['move-partition'] = values.partition;
+    const { config: layered } = await configFromFlags(flags);
+    const { state, nodes } = await openKeptTopology(layered.stateDir);
+    const partition = layered.topology.movePartition;
+    if (partition >= state.topology.partitions) {
+      throw new ConfigError(
+        `partition ${partition} does not exist: the kept topology has ${state.topology.partitions}`,
+      );
+    }
+    const config = { ...layered, topology: { ...state.topology, movePartition: partition } };
+    const context = migrationContext(config, nodes, state.runId, reporter.sink);
+    const where = await onNode(context, 'proxy', config.topology.proxyDatabase, (c) =>
+      partitionHome(c, config.topology.clusterName, partition, nodes),
+    );
+    if (where.home !== 'old' || where.readOnly) {
+      throw new ShardmoveError(
+        `p${partition} is ${where.readOnly ? 'frozen read-only' : `on ${where.home}`}, not on old read-write: nothing to move`,
+        { hint: 'migrate moves a partition from old to new; `shardmove verify` checks one that has moved' },
+      );
+    }
+    const result = await runMigration(context);
+    reporter.flush();
+    if (values.json) out(JSON.stringify(result, null, 2));
+    else {
+      for (const p of [...result.phases, ...result.rollback]) {
+        const took = p.status === 'not-run' ? '' : `${((p.endedAt - p.startedAt) / 1000).toFixed(1)} s`;
+        out(
+          `  ${p.name.padEnd(18)} ${(p.status === 'failed' ? `failed: ${p.error}` : p.status).padEnd(8)} ${took}`,
+        );
+      }
+      out(`\n${result.outcome}: ${result.state}`);
+    }
+    return result.outcome === 'completed' ? 0 : 1;
+  },
+};
