@@ -1,5 +1,6 @@
 import {
   containerNetworks,
+  faultKinds,
   logPolicies,
   migrationStrategies,
   providerNames,
@@ -125,6 +126,15 @@ export const configShape: ObjectShape = {
         logs: oneOf(logPolicies),
         barrierTimeoutMillis: integer(0, 600_000),
         injectFaultAfter: optional(nonEmptyString),
+        fault: {
+          optional: true,
+          fields: {
+            kind: oneOf(faultKinds),
+            phase: nonEmptyString,
+            afterMillis: optional(integer(0, 3_600_000)),
+            durationMillis: optional(integer(0, 600_000)),
+          },
+        },
       },
     },
     rehearsal: {

@@ -66,6 +66,19 @@ export type MigrationStrategy = (typeof migrationStrategies)[number];
 export const logPolicies = ['migrate', 'leave'] as const;
 export type LogPolicy = (typeof logPolicies)[number];
 
+export const faultKinds = ['kill-new', 'pause-old', 'terminate-proxy-backends', 'cut-replication'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+/** A fault injected while a phase runs: what, in which phase, how long after it started. */
+export interface FaultConfig {
+  kind: FaultKind;
+  phase: string;
+  /** Default 0: as the phase starts. */
+  afterMillis?: number;
+  /** pause-old: how long the node stays paused (default 3000). */
+  durationMillis?: number;
+}
+
 export interface MigrationConfig {
   strategy: MigrationStrategy;
   /** migrate: copy login_log too (default); leave: the article's policy, old logs discarded. */
@@ -74,6 +87,8 @@ export interface MigrationConfig {
   barrierTimeoutMillis: number;
   /** Fault injection: this phase fails after doing its work (leaving its side effects). */
   injectFaultAfter: string | undefined;
+  /** A fault from the fault matrix, injected during a phase; the run then asserts the invariants. */
+  fault: FaultConfig | undefined;
 }
 
 export interface RehearsalConfig {

@@ -25,7 +25,13 @@ export const defaultConfig: ShardmoveConfig = {
     truncate: false,
   },
   load: { clients: 30 },
-  migration: { strategy: 'seed', logs: 'migrate', barrierTimeoutMillis: 5000, injectFaultAfter: undefined },
+  migration: {
+    strategy: 'seed',
+    logs: 'migrate',
+    barrierTimeoutMillis: 5000,
+    injectFaultAfter: undefined,
+    fault: undefined,
+  },
   rehearsal: {
     baselineSeconds: 8,
     settleSeconds: 8,

@@ -3,7 +3,7 @@ import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase } from '../config/topology-layout.ts';
 import { connect } from '../db/connect.ts';
 import type { EventSink } from '../events.ts';
-import type { NodeAccess } from '../provision/provider.ts';
+import type { NodeAccess, NodesHandle } from '../provision/provider.ts';
 
 /** What the phases of one migration share: where things are, and what earlier phases found. */
 export interface MigrationContext {
@@ -21,6 +21,17 @@ export interface MigrationContext {
    * inside the freeze every connection setup is write outage.
    */
   pinned?: Map<string, pg.Client> | undefined;
+  /** How to reach the nodes' processes, for the fault matrix (kill, pause). */
+  readonly handle?: NodesHandle | undefined;
+  /** The fault that was injected, when and how, for the report. */
+  fault?: InjectedFault | undefined;
+}
+
+export interface InjectedFault {
+  kind: string;
+  phase: string;
+  injectedAt: number;
+  detail: string;
 }
 
 export function migrationContext(
@@ -28,9 +39,10 @@ export function migrationContext(
   nodes: Readonly<Record<NodeRole, NodeAccess>>,
   runId: string,
   events: EventSink,
+  handle?: NodesHandle,
 ): MigrationContext {
   const partition = config.topology.movePartition;
-  return { config, nodes, runId, events, partition, database: shardDatabase(partition), marks: {} };
+  return { config, nodes, runId, events, partition, database: shardDatabase(partition), marks: {}, handle };
 }
 
 /** A connection to a node's database for the length of fn. */

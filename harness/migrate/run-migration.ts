@@ -1,10 +1,11 @@
-import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
+import type { LogPolicy, MigrationStrategy, ShardmoveConfig } from '../config/config-types.ts';
 import { DestructiveActionRefused } from '../errors.ts';
+import { withFault } from '../faults/inject-fault.ts';
 import { databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { copyStrategyPhases } from './copy-strategy.ts';
 import { dropReplication, logicalStrategyPhases } from './logical-strategy.ts';
 import { matviewStrategyPhases } from './matview-strategy.ts';
-import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
+import { type InjectedFault, type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
 import { seedStrategyPhases } from './seed-strategy.ts';
@@ -21,6 +22,18 @@ export interface MigrationResult {
   readonly marks: MigrationContext['marks'];
   /** Where the partition is left, in words, for the report. */
   readonly state: string;
+  /** The fault injected, if the run had one: kind, phase, when, what was done. */
+  readonly fault?: InjectedFault | undefined;
+}
+
+/** A fault must name a phase of the chosen strategy: checked before anything starts. */
+export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
+  const fault = config.migration.fault;
+  if (!fault) return undefined;
+  const names = strategies[config.migration.strategy].map((p) => p.name);
+  return names.includes(fault.phase)
+    ? undefined
+    : `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
 }
 
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
@@ -49,6 +62,10 @@ const rollbackPhases: readonly Phase<MigrationContext>[] = [
   {
     name: 'drop replication',
     async run(context, evidence) {
+      if (context.config.migration.strategy !== 'logical') {
+        evidence.dropped = [];
+        return;
+      }
       await context.heldSnapshot?.close();
       context.heldSnapshot = undefined;
       await dropReplication(context, evidence);
@@ -88,7 +105,11 @@ export async function runMigration(context: MigrationContext): Promise<Migration
         }
       : p,
   );
-  const phases = await runPhases(planned, context, context.events);
+  const faulty = context.config.migration.fault;
+  const withInjection = faulty
+    ? planned.map((p) => (p.name === faulty.phase ? withFault(p, faulty) : p))
+    : planned;
+  const phases = await runPhases(withInjection, context, context.events);
   const switched = phase(phases, 'switch')?.status === 'ok';
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];
@@ -116,6 +137,7 @@ export async function runMigration(context: MigrationContext): Promise<Migration
     outcome,
     marks: context.marks,
     state,
+    fault: context.fault,
   };
 }
 

@@ -15,6 +15,7 @@ import {
   tpsRecoveryCheck,
   writeRejectionCheck,
 } from '../verify/checks.ts';
+import { faultInvariantsCheck } from '../verify/fault-invariants.ts';
 import {
   evaluateThresholds,
   type RunMetrics,
@@ -50,12 +51,16 @@ export async function rehearse(
   config: ShardmoveConfig,
   events: EventSink,
 ): Promise<RehearsalResult> {
-  const context = migrationContext(config, topology.nodes, topology.runId, events);
+  const context = migrationContext(config, topology.nodes, topology.runId, events, topology.handle);
+  // Per-call cost is a side measurement: when it fails, the rehearsal goes on without it.
   const micro =
     config.rehearsal.microBenchmarkMillis > 0
       ? await step(events, 'per-call cost', () =>
           microBenchmarks(topology, config, config.rehearsal.microBenchmarkMillis),
-        )
+        ).catch((error: unknown) => {
+          events({ type: 'warning', message: `per-call cost not measured: ${(error as Error).message}` });
+          return [];
+        })
       : [];
   const load = startLoad({
     target: { ...topology.nodes.proxy.endpoint, database: config.topology.proxyDatabase },
@@ -90,9 +95,19 @@ export async function rehearse(
     await noAckLostCheck(loadResult, migration, context),
     tpsRecoveryCheck(loadResult, migration, context.partition, config.recovery),
   ]);
-  const passed = migration.outcome === 'completed' && checks.every((c) => c.passed);
+  // Under an injected fault the five checks are measured, but the verdict is the invariants'.
+  const invariants = config.migration.fault
+    ? await faultInvariantsCheck(context, migration, checks)
+    : undefined;
+  if (invariants) checks.push(invariants);
+  const passed = invariants
+    ? invariants.passed
+    : migration.outcome === 'completed' && checks.every((c) => c.passed);
   // Thresholds gate the verdict, not the drop: the old copy goes once the data is proven safe.
-  const dropped = passed ? await dropOld(context) : undefined;
+  const dropped =
+    passed && migration.outcome === 'completed' && checks.find((c) => c.name === 'parity')?.passed
+      ? await dropOld(context)
+      : undefined;
   const window = freezeWindow(loadResult, context.partition);
   const metrics = runMetrics({
     freezeWindow: window,
@@ -105,7 +120,12 @@ export async function rehearse(
   return {
     runId: topology.runId,
     provider: topology.provider,
-    verdict: passed && dropped?.status === 'ok' && thresholds.every((t) => t.passed) ? 'pass' : 'fail',
+    verdict:
+      passed &&
+      (dropped === undefined ? invariants !== undefined : dropped.status === 'ok') &&
+      thresholds.every((t) => t.passed)
+        ? 'pass'
+        : 'fail',
     migration,
     dropOld: dropped,
     checks,

@@ -7,7 +7,13 @@ import { phase } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
 
 export interface Check {
-  readonly name: 'reads' | 'write rejection' | 'parity' | 'no acknowledged write lost' | 'tps recovery';
+  readonly name:
+    | 'reads'
+    | 'write rejection'
+    | 'parity'
+    | 'no acknowledged write lost'
+    | 'tps recovery'
+    | 'fault invariants';
   readonly passed: boolean;
   readonly summary: string;
   readonly evidence: Record<string, unknown>;

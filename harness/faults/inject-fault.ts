@@ -1,0 +1,72 @@
+import type { FaultConfig } from '../config/config-types.ts';
+import { type InjectedFault, type MigrationContext, onNode } from '../migrate/migration-context.ts';
+import type { Phase } from '../migrate/phase-result.ts';
+import { killNode, pauseNode } from './node-control.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function inject(context: MigrationContext, fault: FaultConfig): Promise<string> {
+  const handle = context.handle;
+  switch (fault.kind) {
+    case 'kill-new':
+      if (!handle) throw new Error('kill-new needs the provider handle');
+      return killNode(handle, 'new');
+    case 'pause-old':
+      if (!handle) throw new Error('pause-old needs the provider handle');
+      return pauseNode(handle, 'old', fault.durationMillis ?? 3000);
+    case 'terminate-proxy-backends': {
+      // Every client backend of the proxy but the harness's own sessions.
+      const n = await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
+        const { rows } = await c.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int n from pg_stat_activity
+            where datname = current_database() and backend_type = 'client backend'
+              and pid <> pg_backend_pid() and application_name <> 'shardmove'`,
+        );
+        return rows[0]?.n ?? 0;
+      });
+      return `terminated ${n} proxy backends`;
+    }
+    case 'cut-replication': {
+      const applied = await onNode(context, 'new', 'postgres', async (c) => {
+        const { rows } = await c.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int n from pg_stat_activity
+            where backend_type = 'logical replication worker'`,
+        );
+        return rows[0]?.n ?? 0;
+      });
+      const senders = await onNode(context, 'old', 'postgres', async (c) => {
+        const { rows } = await c.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int n from pg_stat_activity where backend_type = 'walsender'`,
+        );
+        return rows[0]?.n ?? 0;
+      });
+      return `terminated ${applied} replication workers on new and ${senders} walsenders on old`;
+    }
+  }
+}
+
+/**
+ * The phase with the fault injected while it runs: afterMillis into it, concurrently. The
+ * phase's own outcome is whatever the fault makes of it; the injection is recorded either way.
+ */
+export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): Phase<MigrationContext> {
+  return {
+    name: phase.name,
+    async run(context, evidence) {
+      const injection = (async (): Promise<InjectedFault> => {
+        await sleep(fault.afterMillis ?? 0);
+        const injectedAt = performance.timeOrigin + performance.now();
+        const detail = await inject(context, fault).catch(
+          (error: unknown) => `injection failed: ${(error as Error).message}`,
+        );
+        return { kind: fault.kind, phase: phase.name, injectedAt, detail };
+      })();
+      try {
+        await phase.run(context, evidence);
+      } finally {
+        context.fault = await injection;
+        evidence.fault = context.fault;
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { NodeRole } from '../config/config-types.ts';
+import type { NodesHandle } from '../provision/provider.ts';
+
+const run = promisify(execFile);
+
+async function postmasterPid(baseDir: string, role: NodeRole): Promise<number> {
+  const text = await readFile(join(baseDir, role, 'postmaster.pid'), 'utf8');
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${role}: no postmaster pid`);
+  return pid;
+}
+
+/** The postmaster and every process it started: what a pause has to stop. */
+async function clusterPids(pid: number): Promise<number[]> {
+  const { stdout } = await run('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
+  return [pid, ...stdout.split('\n').filter(Boolean).map(Number)];
+}
+
+const containerName = (runId: string, role: NodeRole) => `shardmove-${runId}-${role}`;
+
+/** Kills a node outright, as a crash or a lost machine would: no shutdown checkpoint. */
+export async function killNode(handle: NodesHandle, role: NodeRole): Promise<string> {
+  if (handle.provider === 'local') {
+    // SIGQUIT is PostgreSQL's immediate shutdown: every backend exits at once, no checkpoint.
+    process.kill(await postmasterPid(handle.baseDir, role), 'SIGQUIT');
+    return `SIGQUIT to ${role}'s postmaster (immediate shutdown)`;
+  }
+  if (handle.provider === 'containers') {
+    await run('docker', ['kill', containerName(handle.runId, role)], { timeout: 30_000 });
+    return `docker kill ${containerName(handle.runId, role)}`;
+  }
+  throw new Error('node faults need the local or containers provider');
+}
+
+/** Freezes a node's processes for a while, as a stalled VM or a long GC pause would, then resumes them. */
+export async function pauseNode(handle: NodesHandle, role: NodeRole, millis: number): Promise<string> {
+  if (handle.provider === 'local') {
+    const pids = await clusterPids(await postmasterPid(handle.baseDir, role));
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, millis));
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+    return `SIGSTOP/SIGCONT to ${pids.length} processes of ${role} for ${millis} ms`;
+  }
+  if (handle.provider === 'containers') {
+    const name = containerName(handle.runId, role);
+    await run('docker', ['pause', name], { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, millis));
+    await run('docker', ['unpause', name], { timeout: 30_000 });
+    return `docker pause/unpause ${name} for ${millis} ms`;
+  }
+  throw new Error('node faults need the local or containers provider');
+}
