@@ -15,7 +15,13 @@ export async function strategiesBench(): Promise<void> {
     const { config } = await loadConfig({
       flags: { seeding: { profile: 'default' }, migration: { strategy } },
     });
-    const result = await runScenario(config, ignoreEvents);
+    let result: Awaited<ReturnType<typeof runScenario>>;
+    try {
+      result = await runScenario(config, ignoreEvents);
+    } catch (error) {
+      console.log(`  ${strategy.padEnd(7)} did not finish: ${(error as Error).message}`);
+      continue;
+    }
     const ran = result.migration.phases.flatMap((p) => (p.status === 'not-run' ? [] : [p]));
     const first = ran[0];
     const last = ran.at(-1);

@@ -1,0 +1,84 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
+import { loadConfig } from '../../harness/config/load-config.ts';
+import { ignoreEvents } from '../../harness/events.ts';
+import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
+import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { leftovers } from '../support/leftovers.ts';
+import { testProviders } from '../support/providers.ts';
+import { query } from '../support/sql.ts';
+
+const provider = testProviders()[0] ?? 'local';
+const scenarios = (await readdir(join(import.meta.dirname, '../../scenarios')))
+  .filter((f) => f.startsWith('fault-'))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
+
+/** What each fault must lead to. */
+const expected: Record<string, 'completed' | 'rolled-back'> = {
+  'fault-cut-replication-during-catch-up': 'completed',
+  'fault-kill-new-during-copy': 'rolled-back',
+  'fault-pause-old-during-pre-copy': 'completed',
+  'fault-terminate-proxy-backends-after-freeze': 'completed',
+};
+
+it('has an expected outcome for every fault scenario', () => {
+  expect(scenarios).toEqual(Object.keys(expected).sort());
+});
+
+describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
+  let topology: StartedTopology;
+  let config: ShardmoveConfig;
+  let result: RehearsalResult;
+  let before: Awaited<ReturnType<typeof leftovers>>;
+
+  beforeAll(async () => {
+    before = await leftovers();
+    ({ config } = await loadConfig({
+      scenario,
+      flags: { provider, seeding: { profile: 'ci' }, rehearsal: { baselineSeconds: 5, settleSeconds: 6 } },
+    }));
+    topology = await startTopology({ config, events: ignoreEvents });
+    result = await rehearse(topology, config, ignoreEvents);
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('injects the fault in its phase and says so in the result', () => {
+    const fault = config.migration.fault;
+    expect(result.migration.fault).toMatchObject({ kind: fault?.kind, phase: fault?.phase });
+    expect(result.migration.fault?.detail).not.toMatch(/injection failed/);
+    const hit = result.migration.phases.find((p) => p.name === fault?.phase);
+    expect(hit?.status === 'not-run' ? undefined : hit?.evidence.fault).toEqual(result.migration.fault);
+  });
+
+  it('ends with the expected outcome, p23 read-write where that outcome puts it', async () => {
+    expect(result.migration.outcome).toBe(expected[scenario]);
+    const [server] = await query<{ p23: string }>(
+      topology.nodes.proxy.endpoint,
+      'proxy',
+      `select o as p23 from pg_foreign_server, unnest(srvoptions) o where srvname = 'rds_pg_cluster' and o like 'p23=%'`,
+    );
+    expect(server?.p23).not.toContain('read_only');
+    const home = expected[scenario] === 'completed' ? topology.nodes.new : topology.nodes.old;
+    expect(server?.p23).toContain(`port=${home.peerPort}`);
+  });
+
+  it('holds the invariants: nothing frozen, no acknowledged write lost, parity for a completed move', () => {
+    const invariants = result.checks.find((c) => c.name === 'fault invariants');
+    expect(invariants?.passed, invariants?.summary).toBe(true);
+    expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
+    if (result.migration.outcome === 'completed') {
+      expect(result.checks.find((c) => c.name === 'parity')?.passed).toBe(true);
+    }
+    expect(result.verdict).toBe('pass');
+  });
+
+  it('leaves nothing behind once stopped', async () => {
+    await topology.stop();
+    expect(await leftovers()).toEqual(before);
+  });
+});
