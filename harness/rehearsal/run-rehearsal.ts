@@ -146,5 +146,6 @@ export async function rehearse(
 /** up + seed + rehearsal + down. */
 export async function runScenario(config: ShardmoveConfig, events: EventSink): Promise<RehearsalResult> {
   await using topology = await startTopology({ config, events });
-  return rehearse(topology, config, events);
+  // Awaited here: returning the bare promise would dispose of the topology before the rehearsal ran.
+  return await rehearse(topology, config, events);
 }

@@ -49,3 +49,47 @@ describe.each(testProviders())('Ctrl-C during `up` on the %s provider', (provide
     expect(await leftovers()).toEqual(before);
   });
 });
+
+describe('Ctrl-C during a migration', () => {
+  const migrationPhases = [
+    'baseline load',
+    'prepare new',
+    'pre-copy',
+    'freeze',
+    'refresh',
+    'copy',
+    'parity',
+    'switch',
+  ];
+  // A different phase on each run of the suite; the name is in the test's title.
+  const phase = migrationPhases[Math.floor(Math.random() * migrationPhases.length)] ?? 'freeze';
+
+  it(`SIGINT once "${phase}" started stops the load and the nodes and leaves nothing`, async () => {
+    const before = await leftovers();
+    const reports = join(stateDir, 'reports');
+    const { child, done } = startCli([
+      'run',
+      '--provider',
+      testProviders()[0] ?? 'local',
+      '--profile',
+      'ci',
+      '--state-dir',
+      stateDir,
+      '--reports',
+      reports,
+    ]);
+    let sent = false;
+    child.stderr?.on('data', (d: Buffer) => {
+      if (!sent && new RegExp(`\\] ${phase}( \\(.*\\))?: started`).test(d.toString())) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), Math.floor(Math.random() * 300));
+      }
+    });
+    const result = await done;
+    expect(sent).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/SIGINT: cleaning up/);
+    expect(await leftovers()).toEqual(before);
+    await rm(reports, { recursive: true, force: true });
+  });
+});
