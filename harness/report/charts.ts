@@ -30,7 +30,11 @@ const colours = {
 };
 
 /** Shades each phase on the time axis and names it, so the curves read against the procedure. */
-function phaseBands(phases: readonly PhaseSpan[], freeze: ReportSeries['freeze']): Plugin {
+function phaseBands(
+  phases: readonly PhaseSpan[],
+  freeze: ReportSeries['freeze'],
+  fault: ReportSeries['fault'],
+): Plugin {
   return {
     id: 'phaseBands',
     beforeDatasetsDraw(chart: Chart) {
@@ -67,6 +71,20 @@ function phaseBands(phases: readonly PhaseSpan[], freeze: ReportSeries['freeze']
         ctx.fillText(p.name, 0, 0);
         ctx.restore();
       });
+      if (fault) {
+        const fx = x.getPixelForValue(fault.at);
+        ctx.strokeStyle = '#000';
+        ctx.setLineDash([6, 4]);
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(fx, chartArea.top);
+        ctx.lineTo(fx, chartArea.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = '#000';
+        ctx.font = 'bold 12px "DejaVu Sans", sans-serif';
+        ctx.fillText(fault.label, fx + 4, chartArea.bottom - 8);
+      }
       ctx.restore();
     },
   };
@@ -88,7 +106,7 @@ function points(seconds: readonly number[], values: ReadonlyArray<number | null>
 }
 
 function configurations(series: ReportSeries): Record<ChartName, ChartConfiguration> {
-  const bands = phaseBands(series.phases, series.freeze);
+  const bands = phaseBands(series.phases, series.freeze, series.fault);
   const line = (label: string, colour: string, values: ReadonlyArray<number | null>, dash?: number[]) => ({
     label,
     data: points(series.seconds, values),

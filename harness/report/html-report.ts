@@ -52,6 +52,11 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
     `<h1>shardmove run <code>${escapeHtml(doc.runId)}</code></h1>`,
     `<p><span id="verdict" class="verdict ${doc.verdict}" data-verdict="${doc.verdict}">${doc.verdict.toUpperCase()}</span></p>`,
     `<p>Strategy <code>${escapeHtml(m.strategy)}</code> moving p${m.partition} (logs <code>${escapeHtml(m.logs)}</code>) on the ${escapeHtml(doc.provider)} provider${doc.scenario ? `, scenario <code>${escapeHtml(doc.scenario)}</code>` : ''}: ${escapeHtml(m.outcome)} (${escapeHtml(m.state)}).</p>`,
+    ...(m.fault
+      ? [
+          `<p id="fault">Fault injected: <code>${escapeHtml(m.fault.kind)}</code> during <code>${escapeHtml(m.fault.phase)}</code>, ${((m.fault.injectedAt - doc.load.startEpochMillis) / 1000).toFixed(1)} s into the load (${escapeHtml(m.fault.detail)}); the runner: ${escapeHtml(m.outcome)}.</p>`,
+        ]
+      : []),
     `<p>Freeze window, as clients saw it (first rejected to first accepted write on p${m.partition}): <b id="freeze-window">${escapeHtml(freezeWindowText(doc))}</b>.</p>`,
     '<h2>Checks</h2>',
     table(

@@ -24,6 +24,8 @@ export interface ReportSeries {
   phases: PhaseSpan[];
   /** From the start of the freeze to the end of the switch (or of the rollback's unfreeze). */
   freeze: { from: number; to: number } | undefined;
+  /** An injected fault: when (seconds from the load's start) and what. */
+  fault: { at: number; label: string } | undefined;
 }
 
 const ms = (us: number | undefined) => (us === undefined ? null : Number((us / 1000).toFixed(3)));
@@ -68,6 +70,9 @@ export function reportSeries(doc: RunDocument): ReportSeries {
     },
     phases,
     freeze: freezeStart && freezeEnd ? { from: freezeStart.from, to: freezeEnd.to } : undefined,
+    fault: doc.migration.fault
+      ? { at: rel(doc.migration.fault.injectedAt), label: `fault: ${doc.migration.fault.kind}` }
+      : undefined,
   };
 }
 

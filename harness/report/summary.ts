@@ -32,6 +32,14 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
     `strategy ${code(m.strategy)}, p${m.partition}, logs ${code(m.logs)}, provider ${doc.provider}` +
       `${doc.scenario ? `, scenario ${code(doc.scenario)}` : ''}: ${m.outcome} (${m.state})`,
   );
+  const fault = m.fault;
+  if (fault) {
+    const at = ((fault.injectedAt - doc.load.startEpochMillis) / 1000).toFixed(1);
+    lines.push('');
+    lines.push(
+      `fault injected: ${code(fault.kind)} during ${code(fault.phase)}, ${at} s into the load: ${fault.detail}; the runner: ${m.outcome}`,
+    );
+  }
   lines.push('');
   if (md) lines.push('## Checks', '');
   for (const c of doc.checks) lines.push(`${md ? '- ' : '  '}${mark(c.passed)} ${c.name}: ${c.summary}`);

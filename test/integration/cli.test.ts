@@ -73,6 +73,65 @@ describe.each(testProviders())('shardmove up --keep / down on the %s provider', 
   });
 });
 
+describe('shardmove migrate / verify on a kept topology', () => {
+  it('moves p23, verifies it, drops old only when asked, and refuses to move it twice', async () => {
+    const before = await leftovers();
+    const up = await runCli([
+      'up',
+      '--provider',
+      'local',
+      '--profile',
+      'ci',
+      '--keep',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(up.code).toBe(0);
+    try {
+      const early = await runCli(['verify', '--state-dir', stateDir]);
+      expect(early.code).toBe(1);
+      expect(early.stdout).toMatch(/^ {2}FAIL routing: p23 goes to old, read-write$/m);
+
+      const migrate = await runCli([
+        'migrate',
+        '--strategy',
+        'copy',
+        '--partition',
+        '23',
+        '--state-dir',
+        stateDir,
+      ]);
+      expect(migrate.stderr).not.toMatch(/error/i);
+      expect(migrate.code).toBe(0);
+      expect(migrate.stdout).toMatch(/^ {2}switch {13}ok/m);
+      expect(migrate.stdout).toMatch(/^completed: p23 on new, read-write/m);
+
+      const verify = await runCli(['verify', '--json', '--state-dir', stateDir]);
+      expect(verify.code).toBe(0);
+      const { checks } = JSON.parse(verify.stdout) as { checks: Array<{ name: string; passed: boolean }> };
+      expect(checks.map((c) => [c.name, c.passed])).toEqual([
+        ['routing', true],
+        ['read through the proxy', true],
+        ['parity with old', true],
+      ]);
+
+      const drop = await runCli(['verify', '--drop-old', '--state-dir', stateDir]);
+      expect(drop.code).toBe(0);
+      expect(drop.stdout).toMatch(/^ {2}drop old: ok$/m);
+      const after = await runCli(['verify', '--state-dir', stateDir]);
+      expect(after.code).toBe(0);
+      expect(after.stdout).toMatch(/parity with old: db23 no longer exists on old/);
+
+      const again = await runCli(['migrate', '--state-dir', stateDir]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/p23 is on new, not on old read-write: nothing to move/);
+    } finally {
+      expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
+    }
+    expect(await leftovers()).toEqual(before);
+  });
+});
+
 describe('bad input', () => {
   it('rejects a bad flag or config value with one clear message and touches nothing', async () => {
     const before = await leftovers();

@@ -95,7 +95,8 @@ describe('compare', () => {
     expect(bad.code).toBe(1);
     const wide = await runCli(['compare', baseline, slower, '--tolerance', '0.5']);
     expect(wide.code).toBe(0);
-  });
+    // Three CLI processes: on a busy 2-core machine that outlasts vitest's 5 s default.
+  }, 60_000);
 
   it('refuses a file that is not a run.json of this schema, saying why', async () => {
     const bogus = join(dir, 'bogus');
@@ -104,5 +105,5 @@ describe('compare', () => {
     const r = await runCli(['compare', bogus, bogus]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('has schemaVersion 0; this shardmove reads version 1');
-  });
+  }, 30_000);
 });
