@@ -33,6 +33,8 @@ export async function strategiesBench(): Promise<void> {
       `  ${strategy.padEnd(7)} freeze window ${result.freezeWindow.seconds?.toFixed(1)} s, migration ${total.toFixed(1)} s, ` +
         `others' deepest dip ${(dip * 100).toFixed(0)}% (${result.migration.outcome}, checks: ${result.checks.filter((c) => c.passed).length}/5)`,
     );
+    for (const c of result.checks.filter((k) => !k.passed))
+      console.log(`          failed ${c.name}: ${c.summary}`);
   }
   const seed = rows.find((r) => r.strategy === 'seed')?.freeze ?? Number.NaN;
   console.log(

@@ -46,15 +46,17 @@ async function inject(context: MigrationContext, fault: FaultConfig): Promise<st
 }
 
 /**
- * The phase with the fault injected while it runs: afterMillis into it, concurrently. The
+ * The phase with the fault injected while it runs: afterMillis into it, concurrently (at 0,
+ * first). The
  * phase's own outcome is whatever the fault makes of it; the injection is recorded either way.
  */
 export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): Phase<MigrationContext> {
   return {
     name: phase.name,
     async run(context, evidence) {
+      const delay = fault.afterMillis ?? 0;
       const injection = (async (): Promise<InjectedFault> => {
-        await sleep(fault.afterMillis ?? 0);
+        await sleep(delay);
         const injectedAt = performance.timeOrigin + performance.now();
         const detail = await inject(context, fault).catch(
           (error: unknown) => `injection failed: ${(error as Error).message}`,
@@ -62,6 +64,9 @@ export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): P
         return { kind: fault.kind, phase: phase.name, injectedAt, detail };
       })();
       try {
+        // At 0 ms the fault lands before the phase does anything: a phase of a few
+        // milliseconds (a catch-up) would otherwise be over before it is hit.
+        if (delay === 0) await injection;
         await phase.run(context, evidence);
       } finally {
         context.fault = await injection;
