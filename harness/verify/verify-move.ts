@@ -35,11 +35,20 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
     summary: `query_pk(${userid}) through the proxy answered from dbid ${read.dbid ?? 'nothing'}`,
     evidence: { userid, dbid: read.dbid },
   };
-  const oldExists = await onNode(context, 'old', 'postgres', async (c) =>
-    Boolean((await c.query('select 1 from pg_database where datname = $1', [database])).rowCount),
-  );
+  const exists = (role: 'old' | 'new') =>
+    onNode(context, role, 'postgres', async (c) =>
+      Boolean((await c.query('select 1 from pg_database where datname = $1', [database])).rowCount),
+    );
+  const [oldExists, newExists] = [await exists('old'), await exists('new')];
   let parity: MoveCheck;
-  if (!oldExists) {
+  if (!newExists) {
+    parity = {
+      name: 'parity with old',
+      passed: false,
+      summary: `${database} does not exist on new: nothing was moved`,
+      evidence: { oldExists, newExists },
+    };
+  } else if (!oldExists) {
     parity = {
       name: 'parity with old',
       passed: true,
