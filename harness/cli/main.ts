@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
 import { loadCommand } from './commands/load.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { recoverCommand } from './commands/recover.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
@@ -21,6 +22,7 @@ const commands: readonly Command[] = [
   loadCommand,
   migrateCommand,
   verifyCommand,
+  recoverCommand,
   reportCommand,
   compareCommand,
   downCommand,

@@ -44,7 +44,7 @@ const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationCon
 };
 
 /** Undoes a migration that failed before the switch: p<N> back on old read-write, new's copy dropped. */
-const rollbackPhases: readonly Phase<MigrationContext>[] = [
+export const rollbackPhases: readonly Phase<MigrationContext>[] = [
   {
     name: 'unfreeze on old',
     async run(context, evidence) {

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec, runCli } from '../support/cli.ts';
+import { exec, runCli, startCli } from '../support/cli.ts';
 import { leftovers } from '../support/leftovers.ts';
 import { testProviders } from '../support/providers.ts';
 
@@ -125,6 +125,49 @@ describe('shardmove migrate / verify on a kept topology', () => {
       const again = await runCli(['migrate', '--state-dir', stateDir]);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/p23 is on new, not on old read-write: nothing to move/);
+    } finally {
+      expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
+    }
+    expect(await leftovers()).toEqual(before);
+  });
+});
+
+describe('shardmove recover after kill -9 mid-migration', () => {
+  it('finds the interrupted migration, rolls it back, and migrate works again', async () => {
+    const before = await leftovers();
+    const up = await runCli([
+      'up',
+      '--provider',
+      'local',
+      '--profile',
+      'ci',
+      '--keep',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(up.code).toBe(0);
+    try {
+      const { child, done } = startCli(['migrate', '--strategy', 'seed', '--state-dir', stateDir]);
+      child.stderr?.on('data', (d: Buffer) => {
+        // Inside the freeze: p23 is read-only on old and new's copy is half made.
+        if (/\] refresh: started/.test(d.toString())) child.kill('SIGKILL');
+      });
+      expect((await done).signal).toBe('SIGKILL');
+
+      const blocked = await runCli(['migrate', '--state-dir', stateDir]);
+      expect(blocked.code).toBe(1);
+      expect(blocked.stderr).toMatch(/a migration of p23 \(seed, started .*\) was interrupted/);
+      expect(blocked.stderr).toMatch(/run `shardmove recover` first/);
+
+      const recover = await runCli(['recover', '--state-dir', stateDir]);
+      expect(recover.stdout).toMatch(/^found: p23 on old, frozen read-only/m);
+      expect(recover.stdout).toMatch(/^rolled back: p23 on old, read-write; new's copy dropped$/m);
+      expect(recover.code).toBe(0);
+      expect((await runCli(['recover', '--state-dir', stateDir])).stdout).toMatch(/^nothing to recover/);
+
+      const again = await runCli(['migrate', '--strategy', 'copy', '--state-dir', stateDir]);
+      expect(again.code).toBe(0);
+      expect((await runCli(['verify', '--state-dir', stateDir])).code).toBe(0);
     } finally {
       expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
     }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../../errors.ts';
+import { removeJournal } from '../../state/migration-journal.ts';
 import { readState, removeState, stateEndpoints } from '../../state/state-file.ts';
 import { stopByHandle, sweepEverything } from '../../topology/stop-kept.ts';
 import type { Command } from '../command.ts';
@@ -33,6 +34,8 @@ every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves beh
           10_000,
         );
         await removeState(stateDir, state);
+        // An interrupted migration's journal goes with the topology it was about.
+        await removeJournal(stateDir);
         out(`run ${state.runId} (${state.provider}): ${summary}`);
       } catch (error) {
         failed = true;

@@ -2,6 +2,7 @@ import { ConfigError, ShardmoveError } from '../../errors.ts';
 import { migrationContext, onNode } from '../../migrate/migration-context.ts';
 import { partitionHome } from '../../migrate/partition-target.ts';
 import { runMigration } from '../../migrate/run-migration.ts';
+import { readJournal, removeJournal, writeJournal } from '../../state/migration-journal.ts';
 import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { type Command, configOptions } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
@@ -43,6 +44,13 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
     }
     const config = { ...layered, topology: { ...state.topology, movePartition: partition } };
     const context = migrationContext(config, nodes, state.runId, reporter.sink);
+    const pending = await readJournal(layered.stateDir);
+    if (pending) {
+      throw new ShardmoveError(
+        `a migration of p${pending.partition} (${pending.strategy}, started ${pending.startedAt}) was interrupted`,
+        { hint: 'run `shardmove recover` first: it finishes or rolls back that migration' },
+      );
+    }
     const where = await onNode(context, 'proxy', config.topology.proxyDatabase, (c) =>
       partitionHome(c, config.topology.clusterName, partition, nodes),
     );
@@ -52,7 +60,17 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
         { hint: 'migrate moves a partition from old to new; `shardmove verify` checks one that has moved' },
       );
     }
+    await writeJournal(layered.stateDir, {
+      topologyRunId: state.runId,
+      partition,
+      strategy: config.migration.strategy,
+      startedAt: new Date().toISOString(),
+      pid: process.pid,
+    });
     const result = await runMigration(context);
+    // Moved, or rolled back: either way nothing is left half done. A failure after the
+    // switch keeps the journal, so that recover ties the loose ends.
+    if (result.outcome !== 'failed-after-switch') await removeJournal(layered.stateDir);
     reporter.flush();
     if (values.json) out(JSON.stringify(result, null, 2));
     else {

@@ -1,0 +1,54 @@
+import { ConfigError } from '../../errors.ts';
+import { migrationContext } from '../../migrate/migration-context.ts';
+import { recoverMigration } from '../../migrate/recover-migration.ts';
+import { readJournal, removeJournal } from '../../state/migration-journal.ts';
+import { openKeptTopology } from '../../topology/kept-topology.ts';
+import { type Command, configOptions } from '../command.ts';
+import { configFromFlags } from '../config-from-flags.ts';
+
+export const recoverCommand: Command = {
+  name: 'recover',
+  summary: 'finish or roll back a `migrate` that was interrupted (Ctrl-C, kill -9, a crash)',
+  usage: `shardmove recover [--state-dir DIR]
+
+Finds an interrupted migration from the journal \`migrate\` keeps in the state directory,
+then looks at where the proxy sends the partition: on new (the switch happened), it drops
+what is left of the replication and checks parity with old (kept); otherwise it rolls
+back: the partition back on old read-write, what was created on new dropped. Exits 0 when
+the partition is read-write on one side and the journal is gone.
+
+  --state-dir DIR          the state directory (default: .shardmove)`,
+  options: {
+    'state-dir': configOptions['state-dir'],
+    scenario: configOptions.scenario,
+    config: configOptions.config,
+  },
+  async run({ values, positionals, reporter, out }) {
+    if (positionals.length) throw new ConfigError(`recover takes no arguments, got ${positionals.join(' ')}`);
+    const { config: layered } = await configFromFlags(values);
+    const journal = await readJournal(layered.stateDir);
+    if (!journal) {
+      out('nothing to recover: no interrupted migration in the state directory');
+      return 0;
+    }
+    const { state, nodes } = await openKeptTopology(layered.stateDir);
+    const config = {
+      ...layered,
+      topology: { ...state.topology, movePartition: journal.partition },
+      migration: { ...layered.migration, strategy: journal.strategy },
+    };
+    const context = migrationContext(config, nodes, state.runId, reporter.sink);
+    const recovery = await recoverMigration(context);
+    reporter.flush();
+    out(
+      `found: ${recovery.found} (a ${journal.strategy} migration started ${journal.startedAt} by pid ${journal.pid})`,
+    );
+    for (const p of recovery.phases) {
+      out(`  ${p.name.padEnd(22)} ${p.status === 'failed' ? `failed: ${p.error}` : p.status}`);
+    }
+    const done = recovery.phases.every((p) => p.status === 'ok');
+    out(`${recovery.action}: ${recovery.state}`);
+    if (done) await removeJournal(layered.stateDir);
+    return done ? 0 : 1;
+  },
+};

@@ -1,0 +1,76 @@
+import { compareTables } from '../verify/parity.ts';
+import { dropReplication } from './logical-strategy.ts';
+import { type MigrationContext, onNode } from './migration-context.ts';
+import { partitionHome } from './partition-target.ts';
+import { type PhaseResult, runPhases } from './phase-result.ts';
+import { rollbackPhases } from './run-migration.ts';
+
+export interface Recovery {
+  /** What the partition's routing said when recovery started. */
+  readonly found: string;
+  readonly action: 'rolled back' | 'completed';
+  readonly phases: PhaseResult[];
+  readonly state: string;
+}
+
+/**
+ * Finishes or undoes an interrupted migration from what the systems say, not from what the
+ * interrupted process believed: if the proxy already sends the partition to new, the move
+ * happened and only its loose ends are tied (replication objects dropped, parity with old
+ * checked, old kept); otherwise it is rolled back exactly as a failed migration is.
+ */
+export async function recoverMigration(context: MigrationContext): Promise<Recovery> {
+  const where = await onNode(context, 'proxy', context.config.topology.proxyDatabase, (c) =>
+    partitionHome(c, context.config.topology.clusterName, context.partition, context.nodes),
+  );
+  const found = `p${context.partition} on ${where.home}${where.readOnly ? ', frozen read-only' : ', read-write'}`;
+  if (where.home === 'new' && !where.readOnly) {
+    const phases = await runPhases(
+      [
+        { name: 'drop replication', run: dropReplication },
+        {
+          name: 'parity',
+          async run(c, evidence) {
+            const oldExists = await onNode(c, 'old', 'postgres', async (db) =>
+              Boolean(
+                (await db.query('select 1 from pg_database where datname = $1', [c.database])).rowCount,
+              ),
+            );
+            if (!oldExists) {
+              evidence.skipped = `${c.database} is no longer on old`;
+              return;
+            }
+            const report = await onNode(c, 'old', c.database, (oldDb) =>
+              onNode(c, 'new', c.database, (newDb) =>
+                compareTables(oldDb, newDb, ['userinfo', 'session', 'tbl_small']),
+              ),
+            );
+            evidence.report = report;
+            if (!report.passed)
+              throw new Error('old and new differ: keep old and investigate before dropping it');
+          },
+        },
+      ],
+      context,
+      context.events,
+    );
+    return {
+      found,
+      action: 'completed',
+      phases,
+      state: `p${context.partition} on new, read-write; ${context.database} kept on old (\`verify --drop-old\` drops it)`,
+    };
+  }
+  const phases = await runPhases(rollbackPhases, context, context.events);
+  return {
+    found,
+    action: 'rolled back',
+    phases,
+    state: phases.every((p) => p.status === 'ok')
+      ? `p${context.partition} on old, read-write; new's copy dropped`
+      : `rollback incomplete: ${phases
+          .filter((p) => p.status !== 'ok')
+          .map((p) => p.name)
+          .join(', ')}`,
+  };
+}
