@@ -94,6 +94,8 @@ export class Recorder {
     sample.scripts[script] ??= emptyCounts();
     sample.scripts[script].ok++;
     addValue(sample.scripts[script].latency, micros);
+    const due = from >= this.currentEnd - 1000 && from < this.currentEnd ? sample : this.bucket(from);
+    due.servedByDue[script] = (due.servedByDue[script] ?? 0) + 1;
     this.scriptHistogram(script).recordValue(micros);
     this.partitionHistogram(partition).recordValue(micros);
     if (scriptCatalog[script].writes) {

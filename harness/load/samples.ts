@@ -18,6 +18,11 @@ export interface SecondSample {
   /** Indexed by partition (id & (partitions-1)). */
   partitions: OutcomeCounts[];
   scripts: Record<string, OutcomeCounts>;
+  /**
+   * Successful calls per script by the second they were due (scheduled, under a rate; sent,
+   * otherwise), however late they came back: whether each second's calls were served.
+   */
+  servedByDue: Record<string, number>;
   /** Open loop only: start delay behind the Poisson schedule, microseconds. */
   lag: Moments;
   skipped: number;
@@ -39,6 +44,7 @@ export function emptySecond(second: number, partitions: number): SecondSample {
     second,
     partitions: Array.from({ length: partitions }, emptyCounts),
     scripts: {},
+    servedByDue: {},
     lag: emptyMoments(),
     skipped: 0,
     reconnects: 0,
@@ -62,6 +68,8 @@ export function mergeSecond(into: SecondSample, from: SecondSample): void {
     into.scripts[name] ??= emptyCounts();
     mergeCounts(into.scripts[name], counts);
   }
+  for (const [name, n] of Object.entries(from.servedByDue))
+    into.servedByDue[name] = (into.servedByDue[name] ?? 0) + n;
   mergeMoments(into.lag, from.lag);
   into.skipped += from.skipped;
   into.reconnects += from.reconnects;
