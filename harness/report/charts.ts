@@ -119,39 +119,40 @@ function configurations(series: ReportSeries): Record<ChartName, ChartConfigurat
   });
   const title = (name: ChartName) => ({ display: true, text: chartTitles[name], font: { size: 15 } });
   const phaseNames = series.phases.map((p) => p.name);
+  /** A time-axis line chart with the phase bands. */
+  const lineChart = (
+    name: ChartName,
+    datasets: ReturnType<typeof line>[],
+    y: Record<string, unknown>,
+  ): ChartConfiguration => ({
+    type: 'line',
+    data: { datasets },
+    options: {
+      animation: false,
+      plugins: { title: title(name), legend: { position: 'bottom' } },
+      scales: { x: timeAxis(series), y },
+    },
+    plugins: [bands],
+  });
   return {
-    tps: {
-      type: 'line',
-      data: {
-        datasets: [
-          line('others (all partitions but the moved one)', colours.others, series.tps.others),
-          line('moved partition', colours.moved, series.tps.moved),
-        ],
-      },
-      options: {
-        animation: false,
-        plugins: { title: title('tps'), legend: { position: 'bottom' } },
-        scales: { x: timeAxis(series), y: { beginAtZero: true, title: { display: true, text: 'tps' } } },
-      },
-      plugins: [bands],
-    },
-    latency: {
-      type: 'line',
-      data: {
-        datasets: [
-          line('others p50', colours.othersLight, series.latencyMillis.othersP50),
-          line('others p99', colours.others, series.latencyMillis.othersP99),
-          line('moved p50', colours.movedLight, series.latencyMillis.movedP50),
-          line('moved p99', colours.moved, series.latencyMillis.movedP99),
-        ],
-      },
-      options: {
-        animation: false,
-        plugins: { title: title('latency'), legend: { position: 'bottom' } },
-        scales: { x: timeAxis(series), y: { type: 'logarithmic', title: { display: true, text: 'ms' } } },
-      },
-      plugins: [bands],
-    },
+    tps: lineChart(
+      'tps',
+      [
+        line('others (all partitions but the moved one)', colours.others, series.tps.others),
+        line('moved partition', colours.moved, series.tps.moved),
+      ],
+      { beginAtZero: true, title: { display: true, text: 'tps' } },
+    ),
+    latency: lineChart(
+      'latency',
+      [
+        line('others p50', colours.othersLight, series.latencyMillis.othersP50),
+        line('others p99', colours.others, series.latencyMillis.othersP99),
+        line('moved p50', colours.movedLight, series.latencyMillis.movedP50),
+        line('moved p99', colours.moved, series.latencyMillis.movedP99),
+      ],
+      { type: 'logarithmic', title: { display: true, text: 'ms' } },
+    ),
     errors: {
       type: 'bar',
       data: {

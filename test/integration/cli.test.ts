@@ -73,21 +73,31 @@ describe.each(testProviders())('shardmove up --keep / down on the %s provider', 
   });
 });
 
+/** A kept local ci-profile topology for fn, stopped afterwards, with nothing left behind. */
+async function withKeptLocalTopology(fn: () => Promise<void>): Promise<void> {
+  const before = await leftovers();
+  const up = await runCli([
+    'up',
+    '--provider',
+    'local',
+    '--profile',
+    'ci',
+    '--keep',
+    '--state-dir',
+    stateDir,
+  ]);
+  expect(up.code).toBe(0);
+  try {
+    await fn();
+  } finally {
+    expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
+  }
+  expect(await leftovers()).toEqual(before);
+}
+
 describe('shardmove migrate / verify on a kept topology', () => {
   it('moves p23, verifies it, drops old only when asked, and refuses to move it twice', async () => {
-    const before = await leftovers();
-    const up = await runCli([
-      'up',
-      '--provider',
-      'local',
-      '--profile',
-      'ci',
-      '--keep',
-      '--state-dir',
-      stateDir,
-    ]);
-    expect(up.code).toBe(0);
-    try {
+    await withKeptLocalTopology(async () => {
       const early = await runCli(['verify', '--state-dir', stateDir]);
       expect(early.code).toBe(1);
       expect(early.stdout).toMatch(/^ {2}FAIL routing: p23 goes to old, read-write$/m);
@@ -125,28 +135,13 @@ describe('shardmove migrate / verify on a kept topology', () => {
       const again = await runCli(['migrate', '--state-dir', stateDir]);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/p23 is on new, not on old read-write: nothing to move/);
-    } finally {
-      expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
-    }
-    expect(await leftovers()).toEqual(before);
+    });
   });
 });
 
 describe('shardmove recover after kill -9 mid-migration', () => {
   it('finds the interrupted migration, rolls it back, and migrate works again', async () => {
-    const before = await leftovers();
-    const up = await runCli([
-      'up',
-      '--provider',
-      'local',
-      '--profile',
-      'ci',
-      '--keep',
-      '--state-dir',
-      stateDir,
-    ]);
-    expect(up.code).toBe(0);
-    try {
+    await withKeptLocalTopology(async () => {
       const { child, done } = startCli(['migrate', '--strategy', 'seed', '--state-dir', stateDir]);
       child.stderr?.on('data', (d: Buffer) => {
         // Inside the freeze: p23 is read-only on old and new's copy is half made.
@@ -168,10 +163,7 @@ describe('shardmove recover after kill -9 mid-migration', () => {
       const again = await runCli(['migrate', '--strategy', 'copy', '--state-dir', stateDir]);
       expect(again.code).toBe(0);
       expect((await runCli(['verify', '--state-dir', stateDir])).code).toBe(0);
-    } finally {
-      expect((await runCli(['down', '--state-dir', stateDir])).code).toBe(0);
-    }
-    expect(await leftovers()).toEqual(before);
+    });
   });
 });
 
