@@ -21,15 +21,24 @@ export async function sweepContainers(
     ),
   );
   const networks = await docker.listNetworks({ filters });
-  await Promise.all(
-    networks.map((n) =>
-      docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch((error: { statusCode?: number }) => {
-          if (error.statusCode !== 404) throw error;
-        }),
-    ),
-  );
+  await Promise.all(networks.map((n) => removeNetwork(docker.getNetwork(n.Id))));
   return { containers: containers.length, networks: networks.length };
+}
+
+/**
+ * The engine can still count a just-removed container as attached (403/409, "active
+ * endpoints") for a moment: retry for a few seconds before giving up.
+ */
+async function removeNetwork(network: { remove(): Promise<unknown> }): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await network.remove();
+      return;
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 404) return;
+      if ((status !== 403 && status !== 409) || attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

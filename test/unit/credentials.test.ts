@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -28,13 +28,17 @@ describe('credentials never leak', () => {
 
   it('writes a mode-0600 pgpass file that libpq escaping reads back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'shardmove-unit-'));
-    const path = join(dir, 'x.pgpass');
-    const endpoint = { host: '127.0.0.1', port: 5433, user: 'digoal', database: 'proxy' };
-    await writePgpass(path, [{ ...endpoint, password: new Secret('a:b\\c') }]);
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(await readFile(path, 'utf8')).toBe('127.0.0.1:5433:*:digoal:a\\:b\\\\c\n');
-    expect((await readPgpass(path, endpoint))?.reveal()).toBe('a:b\\c');
-    expect(await readPgpass(path, { ...endpoint, port: 1 })).toBeUndefined();
+    try {
+      const path = join(dir, 'x.pgpass');
+      const endpoint = { host: '127.0.0.1', port: 5433, user: 'digoal', database: 'proxy' };
+      await writePgpass(path, [{ ...endpoint, password: new Secret('a:b\\c') }]);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(await readFile(path, 'utf8')).toBe('127.0.0.1:5433:*:digoal:a\\:b\\\\c\n');
+      expect((await readPgpass(path, endpoint))?.reveal()).toBe('a:b\\c');
+      expect(await readPgpass(path, { ...endpoint, port: 1 })).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('quotes libpq connstring values that need it', () => {
