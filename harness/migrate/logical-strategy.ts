@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { formatConninfo } from '../config/dsn.ts';
 import { connect } from '../db/connect.ts';
+import { databaseStates } from '../schema/ownership.ts';
 import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
-import { compareTables } from '../verify/parity.ts';
 import { buildKeys, createTables } from './copy-strategy.ts';
 import { type MigrationContext, onNode, pinConnections, unpinConnections } from './migration-context.ts';
 import type { Evidence, Phase } from './phase-result.ts';
-import { barrier, createShardOnNew, freeze, parityTables, switchToNew } from './seed-strategy.ts';
+import { barrier, compareOldWithNew, createShardOnNew, freeze, switchToNew } from './seed-strategy.ts';
 
 type LogicalPhase = Phase<MigrationContext>;
 
@@ -198,31 +198,16 @@ const parityAtSwitch: LogicalPhase = {
     const held = context.heldSnapshot;
     if (!held) throw new Error('no snapshot of new from the switch');
     try {
-      const report = await onNode(context, 'old', context.database, (oldDb) =>
-        onNode(context, 'new', context.database, async (newDb) => {
-          await newDb.query('begin isolation level repeatable read');
-          await newDb.query(`set transaction snapshot ${newDb.escapeLiteral(held.id)}`);
-          try {
-            return await compareTables(oldDb, newDb, parityTables(context));
-          } finally {
-            await newDb.query('commit');
-          }
-        }),
-      );
-      evidence.report = report;
       evidence.comparedNewAt = 'the switch (exported snapshot)';
-      const oldRows = await onNode(context, 'old', context.database, async (c) =>
-        Number((await c.query<{ n: number }>('select count(*)::int n from digoal.login_log')).rows[0]?.n),
-      );
-      evidence.oldWritesAfterBarrier = oldRows - (context.marks.oldLogRowsAtBarrier ?? oldRows);
-      if (!report.passed) {
-        throw new Error(
-          `parity failed: ${report.tables
-            .filter((t) => t.mismatchedRanges.length)
-            .map((t) => t.table)
-            .join(', ')} differ`,
-        );
-      }
+      await compareOldWithNew(context, evidence, async (newDb, compare) => {
+        await newDb.query('begin isolation level repeatable read');
+        await newDb.query(`set transaction snapshot ${newDb.escapeLiteral(held.id)}`);
+        try {
+          return await compare();
+        } finally {
+          await newDb.query('commit');
+        }
+      });
     } finally {
       context.heldSnapshot = undefined;
       await held.close();
@@ -243,8 +228,7 @@ export async function dropReplication(context: MigrationContext, evidence: Evide
   snapshotClient.delete(context);
   const dropped: string[] = [];
   await onNode(context, 'new', 'postgres', async (c) => {
-    const exists = await c.query(`select 1 from pg_database where datname = $1`, [context.database]);
-    if (exists.rowCount === 0) return;
+    if (!(await databaseStates(c, [context.database])).get(context.database)?.exists) return;
     await onNode(context, 'new', context.database, async (db) => {
       const sub = await db.query('select 1 from pg_subscription where subname = $1', [subscription]);
       if (sub.rowCount) {

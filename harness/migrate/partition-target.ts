@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { NodeAccess } from '../provision/provider.ts';
 import { partitionConnstring } from '../schema/cluster-connstrings.ts';
+import { type MigrationContext, onNode } from './migration-context.ts';
 
 export const readOnlyOption = ['options', '-c default_transaction_read_only=true'] as const;
 
@@ -24,18 +25,18 @@ export async function setPartitionTarget(
 }
 
 /**
- * Where the proxy's cluster sends partition N now, read from its connstring: the node whose
- * peer address it names, and whether it is frozen read-only.
+ * Where the proxy's cluster sends the context's partition now, read from its connstring:
+ * the node whose peer address it names, and whether it is frozen read-only.
  */
 export async function partitionHome(
-  proxy: pg.Client,
-  clusterName: string,
-  partition: number,
-  nodes: Readonly<Record<'old' | 'new', NodeAccess>>,
+  context: MigrationContext,
 ): Promise<{ home: 'old' | 'new' | 'elsewhere'; readOnly: boolean; connstring: string }> {
-  const { rows } = await proxy.query<{ o: string }>(
-    `select o from pg_foreign_server, unnest(srvoptions) o where srvname = $1 and o like $2`,
-    [clusterName, `p${partition}=%`],
+  const { config, partition, nodes } = context;
+  const { rows } = await onNode(context, 'proxy', config.topology.proxyDatabase, (proxy) =>
+    proxy.query<{ o: string }>(
+      `select o from pg_foreign_server, unnest(srvoptions) o where srvname = $1 and o like $2`,
+      [config.topology.clusterName, `p${partition}=%`],
+    ),
   );
   const connstring = rows[0]?.o.slice(`p${partition}=`.length) ?? '';
   const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(connstring)?.[1];

@@ -1,10 +1,11 @@
+import type pg from 'pg';
 import { createOwnedDatabase, databaseStates } from '../schema/ownership.ts';
 import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
-import { compareTables, type ParityTable } from '../verify/parity.ts';
+import { compareTables, type ParityReport, type ParityTable } from '../verify/parity.ts';
 import { freezeBarrier } from './freeze-barrier.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
-import type { Phase } from './phase-result.ts';
+import type { Evidence, Phase } from './phase-result.ts';
 
 type SeedPhase = Phase<MigrationContext>;
 
@@ -91,26 +92,40 @@ export function parityTables(context: MigrationContext): ParityTable[] {
     : ['userinfo', 'session', 'tbl_small'];
 }
 
+/**
+ * Compares old (frozen) with new, records the report and how many writes old took after
+ * the barrier, and fails on a difference. `readNew` may set new's connection up first (a
+ * snapshot to read through) around the comparison.
+ */
+export async function compareOldWithNew(
+  context: MigrationContext,
+  evidence: Evidence,
+  readNew: (newDb: pg.Client, compare: () => Promise<ParityReport>) => Promise<ParityReport> = (_, compare) =>
+    compare(),
+): Promise<void> {
+  const report = await onNode(context, 'old', context.database, (oldDb) =>
+    onNode(context, 'new', context.database, (newDb) =>
+      readNew(newDb, () => compareTables(oldDb, newDb, parityTables(context))),
+    ),
+  );
+  // Writes that reached old after the barrier would be missing from the copy.
+  const oldRows = await onNode(context, 'old', context.database, async (c) =>
+    Number((await c.query<{ n: number }>('select count(*)::int n from digoal.login_log')).rows[0]?.n),
+  );
+  evidence.report = report;
+  evidence.oldWritesAfterBarrier = oldRows - (context.marks.oldLogRowsAtBarrier ?? oldRows);
+  if (!report.passed)
+    throw new Error(
+      `parity failed: ${report.tables
+        .filter((t) => t.mismatchedRanges.length)
+        .map((t) => t.table)
+        .join(', ')} differ`,
+    );
+}
+
 export const parity: SeedPhase = {
   name: 'parity',
-  async run(context, evidence) {
-    const report = await onNode(context, 'old', context.database, (oldDb) =>
-      onNode(context, 'new', context.database, (newDb) => compareTables(oldDb, newDb, parityTables(context))),
-    );
-    // Writes that reached old after the barrier would be missing from the copy.
-    const oldRows = await onNode(context, 'old', context.database, async (c) =>
-      Number((await c.query<{ n: number }>('select count(*)::int n from digoal.login_log')).rows[0]?.n),
-    );
-    evidence.report = report;
-    evidence.oldWritesAfterBarrier = oldRows - (context.marks.oldLogRowsAtBarrier ?? oldRows);
-    if (!report.passed)
-      throw new Error(
-        `parity failed: ${report.tables
-          .filter((t) => t.mismatchedRanges.length)
-          .map((t) => t.table)
-          .join(', ')} differ`,
-      );
-  },
+  run: (context, evidence) => compareOldWithNew(context, evidence),
 };
 
 export const switchToNew: SeedPhase = {

@@ -1,4 +1,4 @@
-import { type MigrationContext, onNode } from '../migrate/migration-context.ts';
+import type { MigrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
 import type { Check } from './checks.ts';
@@ -13,9 +13,7 @@ export async function faultInvariantsCheck(
   migration: MigrationResult,
   checks: readonly Check[],
 ): Promise<Check> {
-  const where = await onNode(context, 'proxy', context.config.topology.proxyDatabase, (c) =>
-    partitionHome(c, context.config.topology.clusterName, context.partition, context.nodes),
-  );
+  const where = await partitionHome(context);
   const expected =
     migration.outcome === 'completed' ? 'new' : migration.outcome === 'rolled-back' ? 'old' : undefined;
   const placed = expected !== undefined && where.home === expected && !where.readOnly;

@@ -1,6 +1,7 @@
 import { type MigrationContext, onNode } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
-import { compareTables } from '../verify/parity.ts';
+import { databaseStates } from '../schema/ownership.ts';
+import { compareTables, type ParityTable } from './parity.ts';
 
 export interface MoveCheck {
   readonly name: 'routing' | 'read through the proxy' | 'parity with old';
@@ -11,11 +12,9 @@ export interface MoveCheck {
 
 /** The checks that need no load: where the proxy sends the partition, a read through it, and parity while old exists. */
 export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]> {
-  const { config, nodes, partition, database } = context;
+  const { config, partition } = context;
   const proxyDb = config.topology.proxyDatabase;
-  const where = await onNode(context, 'proxy', proxyDb, (c) =>
-    partitionHome(c, config.topology.clusterName, partition, nodes),
-  );
+  const where = await partitionHome(context);
   const routing: MoveCheck = {
     name: 'routing',
     passed: where.home === 'new' && !where.readOnly,
@@ -26,8 +25,7 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
   const userid = partition === 0 ? config.topology.partitions : partition;
   const read = await onNode(context, 'proxy', proxyDb, async (c) => {
     const { rows } = await c.query<{ dbid: number | null }>('select dbid from query_pk($1)', [userid]);
-    const app = await c.query<{ app: string | null }>(`select current_setting('application_name') app`);
-    return { dbid: rows[0]?.dbid ?? null, app: app.rows[0]?.app };
+    return { dbid: rows[0]?.dbid ?? null };
   });
   const readCheck: MoveCheck = {
     name: 'read through the proxy',
@@ -35,43 +33,52 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
     summary: `query_pk(${userid}) through the proxy answered from dbid ${read.dbid ?? 'nothing'}`,
     evidence: { userid, dbid: read.dbid },
   };
+  const parity = await parityWithOld(context, ['userinfo', 'session', 'tbl_small', 'login_log']);
+  return [routing, readCheck, parity];
+}
+
+/** Old's copy against new's, while old's still exists; fails when new has none. */
+export async function parityWithOld(
+  context: MigrationContext,
+  tables: readonly ParityTable[],
+): Promise<MoveCheck> {
+  const { database } = context;
   const exists = (role: 'old' | 'new') =>
-    onNode(context, role, 'postgres', async (c) =>
-      Boolean((await c.query('select 1 from pg_database where datname = $1', [database])).rowCount),
+    onNode(
+      context,
+      role,
+      'postgres',
+      async (c) => (await databaseStates(c, [database])).get(database)?.exists,
     );
   const [oldExists, newExists] = [await exists('old'), await exists('new')];
-  let parity: MoveCheck;
   if (!newExists) {
-    parity = {
+    return {
       name: 'parity with old',
       passed: false,
       summary: `${database} does not exist on new: nothing was moved`,
       evidence: { oldExists, newExists },
     };
-  } else if (!oldExists) {
-    parity = {
+  }
+  if (!oldExists) {
+    return {
       name: 'parity with old',
       passed: true,
       summary: `${database} no longer exists on old (dropped after an earlier verification)`,
       evidence: { oldExists },
     };
-  } else {
-    const report = await onNode(context, 'old', database, (oldDb) =>
-      onNode(context, 'new', database, (newDb) =>
-        compareTables(oldDb, newDb, ['userinfo', 'session', 'tbl_small', 'login_log']),
-      ),
-    );
-    parity = {
-      name: 'parity with old',
-      passed: report.passed,
-      summary: report.passed
-        ? 'old and new hold the same rows'
-        : `differ: ${report.tables
-            .filter((t) => t.mismatchedRanges.length)
-            .map((t) => `${t.table} (old ${t.oldRows}, new ${t.newRows} rows)`)
-            .join(', ')}`,
-      evidence: { report },
-    };
   }
-  return [routing, readCheck, parity];
+  const report = await onNode(context, 'old', database, (oldDb) =>
+    onNode(context, 'new', database, (newDb) => compareTables(oldDb, newDb, tables)),
+  );
+  return {
+    name: 'parity with old',
+    passed: report.passed,
+    summary: report.passed
+      ? 'old and new hold the same rows'
+      : `differ: ${report.tables
+          .filter((t) => t.mismatchedRanges.length)
+          .map((t) => `${t.table} (old ${t.oldRows}, new ${t.newRows} rows)`)
+          .join(', ')}`,
+    evidence: { report },
+  };
 }

@@ -1,5 +1,5 @@
 import { ConfigError, ShardmoveError } from '../../errors.ts';
-import { migrationContext, onNode } from '../../migrate/migration-context.ts';
+import { migrationContext } from '../../migrate/migration-context.ts';
 import { partitionHome } from '../../migrate/partition-target.ts';
 import { runMigration } from '../../migrate/run-migration.ts';
 import { readJournal, removeJournal, writeJournal } from '../../state/migration-journal.ts';
@@ -51,9 +51,7 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
         { hint: 'run `shardmove recover` first: it finishes or rolls back that migration' },
       );
     }
-    const where = await onNode(context, 'proxy', config.topology.proxyDatabase, (c) =>
-      partitionHome(c, config.topology.clusterName, partition, nodes),
-    );
+    const where = await partitionHome(context);
     if (where.home !== 'old' || where.readOnly) {
       throw new ShardmoveError(
         `p${partition} is ${where.readOnly ? 'frozen read-only' : `on ${where.home}`}, not on old read-write: nothing to move`,
