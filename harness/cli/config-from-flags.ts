@@ -20,7 +20,11 @@ export function configFromFlags(values: Record<string, string | boolean | undefi
       provider: str('provider'),
       topology: {
         partitions: integerFlag(values.partitions, 'partitions'),
-        movePartition: integerFlag(values['move-partition'], 'move-partition'),
+        // run, migrate and verify call it --partition; up and the rest --move-partition.
+        movePartition:
+          values['move-partition'] !== undefined
+            ? integerFlag(values['move-partition'], 'move-partition')
+            : integerFlag(values.partition, 'partition'),
       },
       stateDir: str('state-dir'),
       migration: { strategy: str('strategy'), logs: str('logs') },

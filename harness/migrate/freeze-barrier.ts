@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import { type MigrationContext, onNode } from './migration-context.ts';
 import type { Evidence } from './phase-result.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { pollUntil } from './poll.ts';
 
 /** Re-runs a count query every 20 ms until it returns 0 or the deadline passes; returns the last count. */
 async function pollUntilZero(
@@ -11,12 +10,8 @@ async function pollUntilZero(
   params: unknown[],
   deadline: number,
 ): Promise<number> {
-  for (;;) {
-    const { rows } = await client.query<{ n: number }>(sql, params);
-    const n = rows[0]?.n ?? 0;
-    if (n === 0 || performance.now() > deadline) return n;
-    await sleep(20);
-  }
+  const count = async () => (await client.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0;
+  return (await pollUntil(count, (n) => n === 0, deadline, 20)).value;
 }
 
 /**

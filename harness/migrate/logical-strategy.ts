@@ -6,6 +6,7 @@ import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
 import { buildKeys, createTables } from './copy-strategy.ts';
 import { type MigrationContext, onNode, pinConnections, unpinConnections } from './migration-context.ts';
 import type { Evidence, Phase } from './phase-result.ts';
+import { pollUntil } from './poll.ts';
 import { barrier, compareOldWithNew, createShardOnNew, freeze, switchToNew } from './seed-strategy.ts';
 
 type LogicalPhase = Phase<MigrationContext>;
@@ -15,8 +16,6 @@ const snapshotClient = new WeakMap<MigrationContext, pg.Client>();
 
 export const publication = 'shardmove_move';
 export const subscription = 'shardmove_move';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function logicalFile(prefix: string) {
   const file = (await sqlFiles('migrate-logical')).find((f) =>
@@ -34,12 +33,9 @@ async function waitFor(
   intervalMillis: number,
 ): Promise<number> {
   const started = performance.now();
-  for (;;) {
-    if (await check()) return Math.round(performance.now() - started);
-    if (performance.now() - started > timeoutMillis)
-      throw new Error(`${what}: not done after ${timeoutMillis} ms`);
-    await sleep(intervalMillis);
-  }
+  const { done } = await pollUntil(check, (ok) => ok, started + timeoutMillis, intervalMillis);
+  if (!done) throw new Error(`${what}: not done after ${timeoutMillis} ms`);
+  return Math.round(performance.now() - started);
 }
 
 const prepare: LogicalPhase = {

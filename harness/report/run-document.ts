@@ -145,9 +145,7 @@ export function runDocument(
         second: s.second,
         moved: finiteCounts(sumPartitions(s, (p) => p === partition)),
         others: finiteCounts(sumPartitions(s, (p) => p !== partition)),
-        scripts: Object.fromEntries(
-          Object.entries(s.scripts).map(([name, c]) => [name, finiteCounts({ ...c, buckets: {} })]),
-        ),
+        scripts: Object.fromEntries(Object.entries(s.scripts).map(([name, c]) => [name, finiteCounts(c)])),
         lag: finiteMoments(s.lag),
         skipped: s.skipped,
         reconnects: s.reconnects,

@@ -32,9 +32,7 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`migrate takes no arguments, got ${positionals.join(' ')}`);
-    const flags: Record<string, string | boolean | undefined> = { ...values };
-    if (typeof values.partition === 'string') flags['move-partition'] = values.partition;
-    const { config: layered } = await configFromFlags(flags);
+    const { config: layered } = await configFromFlags(values);
     const { state, nodes } = await openKeptTopology(layered.stateDir);
     const partition = layered.topology.movePartition;
     if (partition >= state.topology.partitions) {

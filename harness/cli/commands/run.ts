@@ -49,7 +49,6 @@ ${seedOptionsHelp}`,
       ...values,
       scenario: positionals[0] ?? values.scenario,
     };
-    if (typeof values.partition === 'string') flags['move-partition'] = values.partition;
     const { config, scenario } = await configFromFlags(flags);
     const keep = values.keep === true;
     const repeat = values.repeat === undefined ? 1 : Number(values.repeat);

@@ -32,9 +32,7 @@ have reached new since the move). Exits 0 when every check holds.
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`verify takes no arguments, got ${positionals.join(' ')}`);
-    const flags: Record<string, string | boolean | undefined> = { ...values };
-    if (typeof values.partition === 'string') flags['move-partition'] = values.partition;
-    const { config: layered } = await configFromFlags(flags);
+    const { config: layered } = await configFromFlags(values);
     const { state, nodes } = await openKeptTopology(layered.stateDir);
     const config = {
       ...layered,

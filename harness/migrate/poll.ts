@@ -1,0 +1,19 @@
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs probe every intervalMillis until done(value) holds or the deadline (a
+ * performance.now() time) has passed; returns the last value and whether it was done.
+ */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  deadline: number,
+  intervalMillis: number,
+): Promise<{ value: T; done: boolean }> {
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return { value, done: true };
+    if (performance.now() > deadline) return { value, done: false };
+    await sleep(intervalMillis);
+  }
+}
