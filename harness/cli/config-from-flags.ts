@@ -1,5 +1,6 @@
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { ConfigError } from '../errors.ts';
+import { faultPlanProblem } from '../migrate/run-migration.ts';
 
 function integerFlag(value: string | boolean | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -10,9 +11,11 @@ function integerFlag(value: string | boolean | undefined, flag: string): number 
 }
 
 /** Maps the shared config flags onto config keys and loads the layered config. */
-export function configFromFlags(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
+export async function configFromFlags(
+  values: Record<string, string | boolean | undefined>,
+): Promise<LoadedConfig> {
   const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
-  return loadConfig({
+  const loaded = await loadConfig({
     scenario: str('scenario'),
     configFile: str('config'),
     env: process.env,
@@ -46,4 +49,8 @@ export function configFromFlags(values: Record<string, string | boolean | undefi
       allowDestructive: values['allow-destructive'] === true ? true : undefined,
     },
   });
+  // A fault plan depends on the strategy's phases, which the config layer does not know.
+  const problem = faultPlanProblem(loaded.config);
+  if (problem) throw new ConfigError(problem);
+  return loaded;
 }

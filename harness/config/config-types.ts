@@ -66,7 +66,13 @@ export type MigrationStrategy = (typeof migrationStrategies)[number];
 export const logPolicies = ['migrate', 'leave'] as const;
 export type LogPolicy = (typeof logPolicies)[number];
 
-export const faultKinds = ['kill-new', 'pause-old', 'terminate-proxy-backends', 'cut-replication'] as const;
+export const faultKinds = [
+  'kill-new',
+  'pause-old',
+  'restart-old',
+  'terminate-proxy-backends',
+  'cut-replication',
+] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 /** A fault injected while a phase runs: what, in which phase, how long after it started. */

@@ -1,7 +1,7 @@
 import type { FaultConfig } from '../config/config-types.ts';
 import { type InjectedFault, type MigrationContext, onNode } from '../migrate/migration-context.ts';
 import type { Phase } from '../migrate/phase-result.ts';
-import { killNode, pauseNode } from './node-control.ts';
+import { killNode, pauseNode, restartNode } from './node-control.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,6 +14,9 @@ async function inject(context: MigrationContext, fault: FaultConfig): Promise<st
     case 'pause-old':
       if (!handle) throw new Error('pause-old needs the provider handle');
       return pauseNode(handle, 'old', fault.durationMillis ?? 3000);
+    case 'restart-old':
+      if (!handle) throw new Error('restart-old needs the provider handle');
+      return restartNode(handle, 'old');
     case 'terminate-proxy-backends': {
       // Every client backend of the proxy but the harness's own sessions.
       const n = await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
@@ -58,10 +61,13 @@ export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): P
       const injection = (async (): Promise<InjectedFault> => {
         await sleep(delay);
         const injectedAt = performance.timeOrigin + performance.now();
-        const detail = await inject(context, fault).catch(
-          (error: unknown) => `injection failed: ${(error as Error).message}`,
-        );
-        return { kind: fault.kind, phase: phase.name, injectedAt, detail };
+        try {
+          const detail = await inject(context, fault);
+          return { kind: fault.kind, phase: phase.name, injectedAt, detail, injected: true };
+        } catch (error) {
+          const detail = `injection failed: ${(error as Error).message}`;
+          return { kind: fault.kind, phase: phase.name, injectedAt, detail, injected: false };
+        }
       })();
       try {
         // At 0 ms the fault lands before the phase does anything: a phase of a few

@@ -3,12 +3,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeRole } from '../config/config-types.ts';
+import { runCommand } from '../lifecycle/run-command.ts';
+import {
+  findLocalBinaries,
+  localNodePaths,
+  postgresOsUser,
+  serverPgpassPath,
+} from '../provision/local-binaries.ts';
 import type { NodesHandle } from '../provision/provider.ts';
 
 const run = promisify(execFile);
 
 async function postmasterPid(baseDir: string, role: NodeRole): Promise<number> {
-  const text = await readFile(join(baseDir, role, 'postmaster.pid'), 'utf8');
+  const text = await readFile(join(localNodePaths(baseDir, role).dataDir, 'postmaster.pid'), 'utf8');
   const pid = Number(text.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${role}: no postmaster pid`);
   return pid;
@@ -53,4 +60,30 @@ export async function pauseNode(handle: NodesHandle, role: NodeRole, millis: num
     return `docker pause/unpause ${name} for ${millis} ms`;
   }
   throw new Error('node faults need the local or containers provider');
+}
+
+/**
+ * Restarts a node with a fast shutdown, as an operator's restart or a failover would:
+ * sessions are cut, the server is back moments later on the same address. Local only: a
+ * restarted container comes back under a new published port, which the harness could
+ * not follow.
+ */
+export async function restartNode(handle: NodesHandle, role: NodeRole): Promise<string> {
+  if (handle.provider !== 'local')
+    throw new Error(`restarting a node needs the local provider, not ${handle.provider}`);
+  const binaries = findLocalBinaries();
+  if (!binaries) throw new Error('PostgreSQL binaries not found');
+  const { dataDir, logFile } = localNodePaths(handle.baseDir, role);
+  const started = performance.now();
+  await runCommand(
+    join(binaries.binDir, 'pg_ctl'),
+    ['-D', dataDir, '-l', logFile, '-m', 'fast', '-w', 'restart'],
+    // As at start: the postmaster's environment carries the pgpass file its libpq uses.
+    {
+      asUser: postgresOsUser,
+      what: `pg_ctl restart (${role})`,
+      env: { ...process.env, PGPASSFILE: serverPgpassPath(handle.baseDir) },
+    },
+  );
+  return `pg_ctl restart -m fast of ${role} (${Math.round(performance.now() - started)} ms)`;
 }

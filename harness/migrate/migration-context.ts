@@ -32,6 +32,8 @@ export interface InjectedFault {
   phase: string;
   injectedAt: number;
   detail: string;
+  /** False when the injection itself failed: the run then proves nothing about the fault. */
+  injected: boolean;
 }
 
 export function migrationContext(

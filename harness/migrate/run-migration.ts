@@ -1,4 +1,10 @@
-import type { LogPolicy, MigrationStrategy, ShardmoveConfig } from '../config/config-types.ts';
+import type {
+  FaultKind,
+  LogPolicy,
+  MigrationStrategy,
+  ProviderName,
+  ShardmoveConfig,
+} from '../config/config-types.ts';
 import { DestructiveActionRefused } from '../errors.ts';
 import { withFault } from '../faults/inject-fault.ts';
 import { databaseStates, dropDatabase } from '../schema/ownership.ts';
@@ -31,10 +37,20 @@ export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
   const fault = config.migration.fault;
   if (!fault) return undefined;
   const names = strategies[config.migration.strategy].map((p) => p.name);
-  return names.includes(fault.phase)
-    ? undefined
-    : `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
+  if (!names.includes(fault.phase))
+    return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
+  const providers = nodeFaultProviders[fault.kind];
+  if (providers && config.provider !== 'auto' && !providers.includes(config.provider))
+    return `the ${fault.kind} fault needs the ${providers.join(' or ')} provider, not ${config.provider}`;
+  return undefined;
 }
+
+/** Faults that act on a node's processes, and the providers that let shardmove reach them. */
+const nodeFaultProviders: Partial<Record<FaultKind, readonly ProviderName[]>> = {
+  'kill-new': ['local', 'containers'],
+  'pause-old': ['local', 'containers'],
+  'restart-old': ['local'],
+};
 
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
   seed: seedStrategyPhases,

@@ -30,6 +30,14 @@ export function hasPlproxy(binaries: LocalBinaries): boolean {
   return binaries.pkgLibDir !== undefined && existsSync(join(binaries.pkgLibDir, 'plproxy.so'));
 }
 
+/** Where a local node keeps its data directory and server log, under the run's directory. */
+export function localNodePaths(baseDir: string, role: string): { dataDir: string; logFile: string } {
+  return { dataDir: join(baseDir, role), logFile: join(baseDir, `${role}.log`) };
+}
+
+/** The pgpass file local postmasters are started with, for the connections their libpq makes. */
+export const serverPgpassPath = (baseDir: string) => join(baseDir, 'server.pgpass');
+
 /** initdb and postgres refuse to run as root; as root, shardmove runs them as this user. */
 export const postgresOsUser = 'postgres';
 

@@ -15,8 +15,10 @@ import {
   findLocalBinaries,
   hasPlproxy,
   type LocalBinaries,
+  localNodePaths,
   osUserExists,
   postgresOsUser,
+  serverPgpassPath,
 } from './local-binaries.ts';
 import { sweepLocalRun } from './local-sweep.ts';
 import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
@@ -78,8 +80,7 @@ async function writeOwned(path: string, text: string, ctx: NodeContext): Promise
 }
 
 async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> {
-  const dataDir = join(ctx.baseDir, role);
-  const logFile = join(ctx.baseDir, `${role}.log`);
+  const { dataDir, logFile } = localNodePaths(ctx.baseDir, role);
   const bin = (name: string) => join(ctx.binaries.binDir, name);
   const asUser = asRoot() ? postgresOsUser : undefined;
   const as = asUser ? { asUser } : {};
@@ -175,7 +176,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     if (owner) await chown(baseDir, owner.uid, owner.gid);
     const password = newPassword();
     const pwFile = join(baseDir, 'pwfile');
-    const serverPgpass = join(baseDir, 'server.pgpass');
+    const serverPgpass = serverPgpassPath(baseDir);
     const user = config.topology.role;
     const ctx: NodeContext = {
       binaries,

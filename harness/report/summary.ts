@@ -1,4 +1,5 @@
 import { metricCatalog } from '../config/threshold-expression.ts';
+import type { PhaseResult } from '../migrate/phase-result.ts';
 import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
@@ -10,6 +11,16 @@ export function freezeWindowText(doc: Pick<RunDocument, 'freezeWindow'>): string
   const fw = doc.freezeWindow;
   if (fw.seconds !== undefined) return `${fw.seconds.toFixed(2)} s, ${fw.rejections} writes rejected`;
   return fw.rejections ? 'no accepted write after the last rejection' : 'no write was rejected';
+}
+
+/** Phase results as aligned terminal lines: name, duration, then status (an error can be long). */
+export function phaseLines(phases: readonly PhaseResult[]): string[] {
+  const width = Math.max(0, ...phases.map((p) => p.name.length));
+  return phases.map((p) => {
+    const duration = p.status === 'not-run' ? '' : seconds(p.endedAt - p.startedAt);
+    const status = p.status === 'failed' ? `failed: ${p.error}` : p.status;
+    return `  ${p.name.padEnd(width)}  ${duration.padStart(7)}  ${status}`;
+  });
 }
 
 /**
@@ -59,14 +70,11 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
   );
   lines.push('');
   if (md) lines.push('## Phases', '', '| phase | status | duration |', '|---|---|---|');
-  for (const p of [...m.phases, ...m.rollback, ...(doc.dropOld ? [doc.dropOld] : [])]) {
+  const phases = [...m.phases, ...m.rollback, ...(doc.dropOld ? [doc.dropOld] : [])];
+  if (!md) lines.push(...phaseLines(phases));
+  for (const p of md ? phases : []) {
     const duration = p.status === 'not-run' ? '' : seconds(p.endedAt - p.startedAt);
-    const status = p.status === 'failed' ? `failed: ${p.error}` : p.status;
-    lines.push(
-      md
-        ? `| ${p.name} | ${status} | ${duration} |`
-        : `  ${p.name.padEnd(18)} ${status.padEnd(8)} ${duration}`,
-    );
+    lines.push(`| ${p.name} | ${p.status === 'failed' ? `failed: ${p.error}` : p.status} | ${duration} |`);
   }
   if (md) {
     const stages = tpsByStage(reportSeries(doc));

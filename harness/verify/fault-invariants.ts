@@ -21,6 +21,12 @@ export async function faultInvariantsCheck(
   const parity = checks.find((c) => c.name === 'parity')?.passed === true;
   const parityOk = migration.outcome !== 'completed' || parity;
   const problems = [
+    ...(context.config.migration.fault && !migration.fault
+      ? [`the fault was never injected: its phase '${context.config.migration.fault.phase}' did not run`]
+      : []),
+    ...(migration.fault && !migration.fault.injected
+      ? [`the fault was not injected (${migration.fault.detail})`]
+      : []),
     ...(placed
       ? []
       : [

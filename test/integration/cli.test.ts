@@ -189,6 +189,26 @@ describe('bad input', () => {
     const unknownCommand = await runCli(['upp']);
     expect(unknownCommand.code).toBe(2);
     expect(unknownCommand.stderr).toMatch(/^shardmove: unknown command 'upp'/);
+    const faultOutsideStrategy = await runCli([
+      'run',
+      'fault-restart-old-during-pre-copy',
+      '--strategy',
+      'logical',
+    ]);
+    expect(faultOutsideStrategy.code).toBe(2);
+    expect(faultOutsideStrategy.stderr).toMatch(
+      /'migration\.fault\.phase' "pre-copy" is not a phase of the logical strategy \(prepare new, publish,/,
+    );
+    const faultOutOfReach = await runCli([
+      'run',
+      'fault-restart-old-during-pre-copy',
+      '--provider',
+      'containers',
+    ]);
+    expect(faultOutOfReach.code).toBe(2);
+    expect(faultOutOfReach.stderr).toContain(
+      'the restart-old fault needs the local provider, not containers',
+    );
     expect(await leftovers()).toEqual(before);
     expect(await readdir(stateDir)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { ignoreEvents } from '../../harness/events.ts';
+import { faultPlanProblem } from '../../harness/migrate/run-migration.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { leftovers } from '../support/leftovers.ts';
@@ -21,6 +22,7 @@ const expected: Record<string, 'completed' | 'rolled-back'> = {
   'fault-cut-replication-during-catch-up': 'completed',
   'fault-kill-new-during-copy': 'rolled-back',
   'fault-pause-old-during-pre-copy': 'completed',
+  'fault-restart-old-during-pre-copy': 'rolled-back',
   'fault-terminate-proxy-backends-after-freeze': 'completed',
 };
 
@@ -36,10 +38,10 @@ describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
 
   beforeAll(async () => {
     before = await leftovers();
-    ({ config } = await loadConfig({
-      scenario,
-      flags: { provider, seeding: { profile: 'ci' }, rehearsal: { baselineSeconds: 5, settleSeconds: 6 } },
-    }));
+    const flags = { seeding: { profile: 'ci' }, rehearsal: { baselineSeconds: 5, settleSeconds: 6 } };
+    ({ config } = await loadConfig({ scenario, flags: { provider, ...flags } }));
+    // A fault only one provider can inject (restart-old) runs on the provider its scenario names.
+    if (faultPlanProblem(config)) ({ config } = await loadConfig({ scenario, flags }));
     topology = await startTopology({ config, events: ignoreEvents });
     result = await rehearse(topology, config, ignoreEvents);
   });
@@ -51,6 +53,7 @@ describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
     const fault = config.migration.fault;
     expect(result.migration.fault).toMatchObject({ kind: fault?.kind, phase: fault?.phase });
     expect(result.migration.fault?.detail).not.toMatch(/injection failed/);
+    expect(result.migration.fault?.injected).toBe(true);
     const hit = result.migration.phases.find((p) => p.name === fault?.phase);
     expect(hit?.status === 'not-run' ? undefined : hit?.evidence.fault).toEqual(result.migration.fault);
   });

@@ -2,6 +2,7 @@ import { ConfigError, ShardmoveError } from '../../errors.ts';
 import { migrationContext } from '../../migrate/migration-context.ts';
 import { partitionHome } from '../../migrate/partition-target.ts';
 import { runMigration } from '../../migrate/run-migration.ts';
+import { phaseLines } from '../../report/summary.ts';
 import { readJournal, removeJournal, writeJournal } from '../../state/migration-journal.ts';
 import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { type Command, configOptions } from '../command.ts';
@@ -70,12 +71,7 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
     reporter.flush();
     if (values.json) out(JSON.stringify(result, null, 2));
     else {
-      for (const p of [...result.phases, ...result.rollback]) {
-        const took = p.status === 'not-run' ? '' : `${((p.endedAt - p.startedAt) / 1000).toFixed(1)} s`;
-        out(
-          `  ${p.name.padEnd(18)} ${(p.status === 'failed' ? `failed: ${p.error}` : p.status).padEnd(8)} ${took}`,
-        );
-      }
+      for (const line of phaseLines([...result.phases, ...result.rollback])) out(line);
       out(`\n${result.outcome}: ${result.state}`);
     }
     return result.outcome === 'completed' ? 0 : 1;

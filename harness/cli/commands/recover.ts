@@ -1,6 +1,7 @@
 import { ConfigError } from '../../errors.ts';
 import { migrationContext } from '../../migrate/migration-context.ts';
 import { recoverMigration } from '../../migrate/recover-migration.ts';
+import { phaseLines } from '../../report/summary.ts';
 import { readJournal, removeJournal } from '../../state/migration-journal.ts';
 import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { type Command, configOptions } from '../command.ts';
@@ -43,9 +44,7 @@ the partition is read-write on one side and the journal is gone.
     out(
       `found: ${recovery.found} (a ${journal.strategy} migration started ${journal.startedAt} by pid ${journal.pid})`,
     );
-    for (const p of recovery.phases) {
-      out(`  ${p.name.padEnd(22)} ${p.status === 'failed' ? `failed: ${p.error}` : p.status}`);
-    }
+    for (const line of phaseLines(recovery.phases)) out(line);
     const done = recovery.phases.every((p) => p.status === 'ok');
     out(`${recovery.action}: ${recovery.state}`);
     if (done) await removeJournal(layered.stateDir);
