@@ -17,10 +17,10 @@ const { values } = parseArgs({
 const quick = values.quick === true;
 const benches: Record<string, () => Promise<void>> = {
   'provider-tps': () =>
-    providerTpsBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
+    providerTpsBench({ rounds: quick ? 2 : 4, durationSeconds: quick ? 12 : 20, clients: 30 }),
   seeding: () => seedingBench({ rounds: quick ? 1 : 3 }),
   'load-vs-pgbench': () =>
-    loadVsPgbenchBench({ rounds: quick ? 1 : 3, durationSeconds: quick ? 12 : 20, clients: 30 }),
+    loadVsPgbenchBench({ rounds: quick ? 2 : 4, durationSeconds: quick ? 12 : 20, clients: 30 }),
   'per-call': () => perCallBench({ timeMillis: quick ? 1000 : 3000, provider: 'local' }),
   'snapshot-restore': () => snapshotRestoreBench(),
   strategies: () => strategiesBench(),

@@ -26,7 +26,9 @@ export async function providerTpsBench(options: {
       `provider TPS: pgbench -M prepared -c ${options.clients} -j 2 -T ${options.durationSeconds}, select insert_log(:id), ${options.rounds} alternating rounds`,
     );
     for (let round = 1; round <= options.rounds; round++) {
-      for (const provider of providers) {
+      // ABBA order: whichever provider goes first in a round has fresher tables and a
+      // cooler machine, so the first slot alternates.
+      for (const provider of round % 2 === 1 ? providers : [...providers].reverse()) {
         const topology = topologies.get(provider) as StartedTopology;
         const result = await pgbench(topology.nodes.proxy, topology.config.topology.proxyDatabase, {
           clients: options.clients,
