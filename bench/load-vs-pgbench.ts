@@ -3,7 +3,7 @@ import { ignoreEvents } from '../harness/events.ts';
 import { startLoad } from '../harness/load/run-load.ts';
 import { pgbenchScript } from '../harness/load/scripts.ts';
 import { startTopology } from '../harness/topology/start-topology.ts';
-import { median, pgbench } from './pgbench.ts';
+import { median, pgbench, quiesce } from './pgbench.ts';
 
 /**
  * Goal (issue 4): `shardmove load` reaches at least 0.95 of pgbench's TPS (pgbench -j 2)
@@ -55,7 +55,10 @@ export async function loadVsPgbenchBench(options: {
     // ABBA order: login_log grows with every run, so whichever goes first has an edge.
     const order = round % 2 === 1 ? [runPgbench, runOurs] : [runOurs, runPgbench];
     const lines: string[] = [];
-    for (const run of order) lines.push(await run());
+    for (const run of order) {
+      await quiesce([topology]);
+      lines.push(await run());
+    }
     console.log(`  round ${round}: ${lines.join(', ')}`);
   }
   const ratio = median(ours) / median(theirs);

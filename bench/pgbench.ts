@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatDsn } from '../harness/config/dsn.ts';
+import { withClient } from '../harness/db/connect.ts';
 import type { NodeAccess } from '../harness/provision/provider.ts';
 import { writePgpass } from '../harness/state/pgpass.ts';
+import type { StartedTopology } from '../harness/topology/start-topology.ts';
 
 const run = promisify(execFile);
 
@@ -83,4 +85,35 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * Waits until none of these topologies is still working off an earlier run: a checkpoint
+ * on every node, then no autovacuum worker anywhere. Without it, one side's measured run
+ * pays for the other side's vacuum of the rows it just inserted.
+ */
+export async function quiesce(
+  topologies: readonly StartedTopology[],
+  timeoutMillis = 120_000,
+): Promise<void> {
+  const nodes = topologies.flatMap((t) => Object.values(t.nodes));
+  const deadline = performance.now() + timeoutMillis;
+  for (const node of nodes) {
+    await withClient(node.endpoint, 'postgres', { connectTimeoutMillis: 10_000 }, (c) =>
+      c.query('checkpoint'),
+    );
+  }
+  for (;;) {
+    let busy = 0;
+    for (const node of nodes) {
+      busy += await withClient(node.endpoint, 'postgres', { connectTimeoutMillis: 10_000 }, async (c) => {
+        const { rows } = await c.query<{ n: number }>(
+          `select count(*)::int n from pg_stat_activity where backend_type = 'autovacuum worker'`,
+        );
+        return rows[0]?.n ?? 0;
+      });
+    }
+    if (busy === 0 || performance.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

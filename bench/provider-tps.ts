@@ -2,7 +2,7 @@ import type { ProviderName } from '../harness/config/config-types.ts';
 import { loadConfig } from '../harness/config/load-config.ts';
 import { ignoreEvents } from '../harness/events.ts';
 import { type StartedTopology, startTopology } from '../harness/topology/start-topology.ts';
-import { insertLogScript, median, pgbench } from './pgbench.ts';
+import { insertLogScript, median, pgbench, quiesce } from './pgbench.ts';
 
 /**
  * Goal (issue 2): insert_log through the containers provider reaches at least 90% of the
@@ -30,6 +30,7 @@ export async function providerTpsBench(options: {
       // cooler machine, so the first slot alternates.
       for (const provider of round % 2 === 1 ? providers : [...providers].reverse()) {
         const topology = topologies.get(provider) as StartedTopology;
+        await quiesce([...topologies.values()]);
         const result = await pgbench(topology.nodes.proxy, topology.config.topology.proxyDatabase, {
           clients: options.clients,
           threads: 2,
