@@ -30,7 +30,7 @@ export async function configFromFlags(
             : integerFlag(values.partition, 'partition'),
       },
       stateDir: str('state-dir'),
-      migration: { strategy: str('strategy'), logs: str('logs') },
+      migration: { strategy: str('strategy'), logs: str('logs'), freeze: str('freeze') },
       seeding: {
         profile: str('profile'),
         data: str('data'),

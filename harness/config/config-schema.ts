@@ -1,6 +1,7 @@
 import {
   containerNetworks,
   faultKinds,
+  freezeMethods,
   logPolicies,
   migrationStrategies,
   providerNames,
@@ -124,6 +125,7 @@ export const configShape: ObjectShape = {
       fields: {
         strategy: oneOf(migrationStrategies),
         logs: oneOf(logPolicies),
+        freeze: oneOf(freezeMethods),
         barrierTimeoutMillis: integer(0, 600_000),
         injectFaultAfter: optional(nonEmptyString),
         fault: {

@@ -85,10 +85,19 @@ export interface FaultConfig {
   durationMillis?: number;
 }
 
+export const freezeMethods = ['connstring', 'table-triggers'] as const;
+export type FreezeMethod = (typeof freezeMethods)[number];
+
 export interface MigrationConfig {
   strategy: MigrationStrategy;
   /** migrate: copy login_log too (default); leave: the article's policy, old logs discarded. */
   logs: LogPolicy;
+  /**
+   * connstring: the article's freeze, p<N>'s connstring gets default_transaction_read_only
+   * (PL/Proxy then reconnects every partition); table-triggers: statement triggers on old's
+   * tables reject writes with the same SQLSTATE, and the proxy is left alone until the switch.
+   */
+  freeze: FreezeMethod;
   /** How long the freeze barrier waits for in-flight writers before terminating them. */
   barrierTimeoutMillis: number;
   /** Fault injection: this phase fails after doing its work (leaving its side effects). */

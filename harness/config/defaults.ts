@@ -28,6 +28,7 @@ export const defaultConfig: ShardmoveConfig = {
   migration: {
     strategy: 'seed',
     logs: 'migrate',
+    freeze: 'connstring',
     barrierTimeoutMillis: 5000,
     injectFaultAfter: undefined,
     fault: undefined,

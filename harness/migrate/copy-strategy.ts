@@ -2,9 +2,10 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { renderSql, runSqlFile, sqlFiles, statements } from '../schema/sql-files.ts';
 import { mapLimit } from '../util/map-limit.ts';
+import { freeze } from './freeze.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
 import type { Phase } from './phase-result.ts';
-import { barrier, freeze, parity, prepareNew, switchToNew } from './seed-strategy.ts';
+import { barrier, parity, prepareNew, switchToNew } from './seed-strategy.ts';
 
 type CopyPhase = Phase<MigrationContext>;
 

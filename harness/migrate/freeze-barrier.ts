@@ -15,8 +15,8 @@ async function pollUntilZero(
 }
 
 /**
- * The freeze is soft: default_transaction_read_only applies to new connections, and each
- * proxy backend reloads the cluster lazily, at the start of its next transaction. A call
+ * With the connstring freeze (the article's) the freeze is soft: default_transaction_read_only
+ * applies to new connections, and each proxy backend reloads the cluster lazily, at the start of its next transaction. A call
  * already running on old at the ALTER still commits read-write, and a proxy transaction
  * that began just before the ALTER can still send one. So, in two steps:
  * 1. on the proxy, wait until every running transaction began after the freeze: from then
@@ -29,6 +29,23 @@ async function pollUntilZero(
 export async function freezeBarrier(context: MigrationContext, evidence: Evidence): Promise<void> {
   const freezeAt = context.marks.freezeAt;
   if (freezeAt === undefined) throw new Error('freeze barrier before the freeze');
+  if (context.config.migration.freeze === 'table-triggers') {
+    // CREATE TRIGGER waited for the writers in flight when it took its locks.
+    evidence.method = 'table-triggers: the freeze DDL was the barrier';
+  } else await waitForPreFreezeWork(context, freezeAt, evidence);
+  await onNode(context, 'old', context.database, async (c) => {
+    const { rows } = await c.query<{ n: number }>('select count(*)::int n from digoal.login_log');
+    context.marks.oldLogRowsAtBarrier = rows[0]?.n ?? 0;
+    evidence.oldLoginLogRows = context.marks.oldLogRowsAtBarrier;
+  });
+  context.marks.barrierAt = performance.timeOrigin + performance.now();
+}
+
+async function waitForPreFreezeWork(
+  context: MigrationContext,
+  freezeAt: number,
+  evidence: Evidence,
+): Promise<void> {
   const started = performance.now();
   const timeout = context.config.migration.barrierTimeoutMillis;
   await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
@@ -76,10 +93,4 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
     evidence.inFlightAtTimeout = busy;
     evidence.terminatedSessions = rows[0]?.n ?? 0;
   });
-  await onNode(context, 'old', context.database, async (c) => {
-    const { rows } = await c.query<{ n: number }>('select count(*)::int n from digoal.login_log');
-    context.marks.oldLogRowsAtBarrier = rows[0]?.n ?? 0;
-    evidence.oldLoginLogRows = context.marks.oldLogRowsAtBarrier;
-  });
-  context.marks.barrierAt = performance.timeOrigin + performance.now();
 }

@@ -4,10 +4,11 @@ import { connect } from '../db/connect.ts';
 import { databaseStates } from '../schema/ownership.ts';
 import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
 import { buildKeys, createTables } from './copy-strategy.ts';
+import { freeze } from './freeze.ts';
 import { type MigrationContext, onNode, pinConnections, unpinConnections } from './migration-context.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 import { pollUntil } from './poll.ts';
-import { barrier, compareOldWithNew, createShardOnNew, freeze, switchToNew } from './seed-strategy.ts';
+import { barrier, compareOldWithNew, createShardOnNew, switchToNew } from './seed-strategy.ts';
 
 type LogicalPhase = Phase<MigrationContext>;
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { NodeAccess } from '../provision/provider.ts';
 import { partitionConnstring } from '../schema/cluster-connstrings.ts';
+import { databaseStates } from '../schema/ownership.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
 
 export const readOnlyOption = ['options', '-c default_transaction_read_only=true'] as const;
@@ -24,13 +25,33 @@ export async function setPartitionTarget(
   return connstring;
 }
 
+/** Whether old's shard database carries the freeze triggers (false when it does not exist). */
+async function oldTablesFrozen(context: MigrationContext): Promise<boolean> {
+  // Old unreachable (a fault, a crash): nothing to unfreeze there now, whatever it holds.
+  return onNode(context, 'old', 'postgres', async (c) => {
+    if (!(await databaseStates(c, [context.database])).get(context.database)?.exists) return false;
+    return onNode(context, 'old', context.database, async (db) => {
+      const { rowCount } = await db.query(`select 1 from pg_namespace where nspname = 'shardmove_freeze'`);
+      return rowCount === 1;
+    });
+  }).catch(() => false);
+}
+
+export interface PartitionHome {
+  readonly home: 'old' | 'new' | 'elsewhere';
+  /** Writes to the partition are rejected: by its connstring, or (on old) by the freeze triggers. */
+  readonly readOnly: boolean;
+  readonly connstringReadOnly: boolean;
+  readonly tablesFrozen: boolean;
+  readonly connstring: string;
+}
+
 /**
- * Where the proxy's cluster sends the context's partition now, read from its connstring:
- * the node whose peer address it names, and whether it is frozen read-only.
+ * Where the proxy's cluster sends the context's partition now, read from its connstring
+ * (the node whose peer address it names), and whether writes to it are frozen, by either
+ * freeze method.
  */
-export async function partitionHome(
-  context: MigrationContext,
-): Promise<{ home: 'old' | 'new' | 'elsewhere'; readOnly: boolean; connstring: string }> {
+export async function partitionHome(context: MigrationContext): Promise<PartitionHome> {
   const { config, partition, nodes } = context;
   const { rows } = await onNode(context, 'proxy', config.topology.proxyDatabase, (proxy) =>
     proxy.query<{ o: string }>(
@@ -41,9 +62,14 @@ export async function partitionHome(
   const connstring = rows[0]?.o.slice(`p${partition}=`.length) ?? '';
   const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(connstring)?.[1];
   const at = (n: NodeAccess) => field('host') === n.peerHost && field('port') === String(n.peerPort);
+  const home = at(nodes.old) ? 'old' : at(nodes.new) ? 'new' : 'elsewhere';
+  const connstringReadOnly = connstring.includes(readOnlyOption[1]);
+  const tablesFrozen = await oldTablesFrozen(context);
   return {
-    home: at(nodes.old) ? 'old' : at(nodes.new) ? 'new' : 'elsewhere',
-    readOnly: connstring.includes(readOnlyOption[1]),
+    home,
+    readOnly: connstringReadOnly || (home === 'old' && tablesFrozen),
+    connstringReadOnly,
+    tablesFrozen,
     connstring,
   };
 }

@@ -9,10 +9,10 @@ import { DestructiveActionRefused } from '../errors.ts';
 import { withFault } from '../faults/inject-fault.ts';
 import { databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { copyStrategyPhases } from './copy-strategy.ts';
+import { unfreezeOld } from './freeze.ts';
 import { dropReplication, logicalStrategyPhases } from './logical-strategy.ts';
 import { matviewStrategyPhases } from './matview-strategy.ts';
-import { type InjectedFault, type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
-import { setPartitionTarget } from './partition-target.ts';
+import { type InjectedFault, type MigrationContext, onNode } from './migration-context.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
 import { seedStrategyPhases } from './seed-strategy.ts';
 
@@ -63,17 +63,7 @@ const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationCon
 export const rollbackPhases: readonly Phase<MigrationContext>[] = [
   {
     name: 'unfreeze on old',
-    async run(context, evidence) {
-      evidence.connstring = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
-        setPartitionTarget(
-          c,
-          context.config.topology.clusterName,
-          context.partition,
-          context.nodes.old,
-          false,
-        ),
-      );
-    },
+    run: unfreezeOld,
   },
   {
     name: 'drop replication',

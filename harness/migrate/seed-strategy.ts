@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { createOwnedDatabase, databaseStates } from '../schema/ownership.ts';
 import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
 import { compareTables, type ParityReport, type ParityTable } from '../verify/parity.ts';
+import { freeze } from './freeze.ts';
 import { freezeBarrier } from './freeze-barrier.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
@@ -60,17 +61,6 @@ const seedFolder = async (context: MigrationContext, prefix: string) => {
   const file = (await sqlFiles('migrate-seed')).find((f) => f.name.startsWith(`migrate-seed/${prefix}`));
   if (!file) throw new Error(`no migrate-seed/${prefix}* file`);
   await onNode(context, 'new', context.database, (c) => runSqlFile(c, file, { shard: context.partition }));
-};
-
-export const freeze: SeedPhase = {
-  name: 'freeze',
-  async run(context, evidence) {
-    await onNode(context, 'proxy', proxyDatabase(context), (c) =>
-      setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.old, true),
-    );
-    context.marks.freezeAt = performance.timeOrigin + performance.now();
-    evidence.partition = `p${context.partition}`;
-  },
 };
 
 export const barrier: SeedPhase = { name: 'freeze barrier', run: freezeBarrier };

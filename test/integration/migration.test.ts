@@ -239,6 +239,49 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
   });
 
+  const p23Connstring = async () =>
+    (
+      await query<{ p23: string }>(
+        topology.nodes.proxy.endpoint,
+        'proxy',
+        `select o as p23 from pg_foreign_server, unnest(srvoptions) o where srvname = 'rds_pg_cluster' and o like 'p23=%'`,
+      )
+    )[0]?.p23;
+  const freezeSchemas = async () =>
+    query<{ n: number }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      `select count(*)::int n from pg_namespace where nspname = 'shardmove_freeze'`,
+    );
+
+  it('rolls back a table-trigger freeze: writes were rejected with 25006, the triggers are gone, the proxy never changed', async () => {
+    const before = await p23Connstring();
+    const triggers = {
+      ...config,
+      migration: {
+        ...config.migration,
+        strategy: 'copy' as const,
+        freeze: 'table-triggers' as const,
+        injectFaultAfter: 'freeze barrier',
+      },
+    };
+    const result = await rehearse(topology, triggers, ignoreEvents);
+    expect(result.migration.outcome).toBe('rolled-back');
+    const frozen = result.migration.phases.find((p) => p.name === 'freeze');
+    expect(frozen?.status === 'ok' && frozen.evidence).toMatchObject({ method: 'table-triggers' });
+    expect(result.freezeWindow.rejections).toBeGreaterThan(0);
+    expect(result.checks.find((c) => c.name === 'write rejection')?.passed).toBe(true);
+    const unfreeze = result.migration.rollback.find((p) => p.name === 'unfreeze on old');
+    expect(unfreeze?.status === 'ok' && unfreeze.evidence).toMatchObject({
+      connstring: 'already old, read-write',
+      triggersDropped: true,
+    });
+    expect(await p23Connstring()).toBe(before);
+    expect(await freezeSchemas()).toEqual([{ n: 0 }]);
+    await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log(23)');
+    expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
+  });
+
   it('fails the ledger check when an acknowledged write is missing', async () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
     const ledger = emptyLedger(32);
@@ -253,5 +296,27 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(check.passed).toBe(false);
     expect(check.evidence.missing).toBe(1);
     expect(check.evidence.missingExamples).toEqual([23 + 32 * 99_999]);
+  });
+
+  it('completes a move under the table-trigger freeze: rejections, parity and the ledger hold, old stays frozen', async () => {
+    const triggers = {
+      ...config,
+      migration: {
+        ...config.migration,
+        strategy: 'copy' as const,
+        freeze: 'table-triggers' as const,
+        injectFaultAfter: undefined,
+      },
+    };
+    const result = await rehearse(topology, triggers, ignoreEvents);
+    expect(result.migration.outcome).toBe('completed');
+    expect(result.freezeWindow.rejections).toBeGreaterThan(0);
+    for (const name of ['reads', 'write rejection', 'parity', 'no acknowledged write lost']) {
+      const check = result.checks.find((c) => c.name === name);
+      expect(check?.passed, `${name}: ${check?.summary}`).toBe(true);
+    }
+    expect(await p23Connstring()).toContain(`port=${topology.nodes.new.peerPort}`);
+    // Old keeps its triggers (frozen) for as long as it is kept.
+    if (result.dropOld?.status !== 'ok') expect(await freezeSchemas()).toEqual([{ n: 1 }]);
   });
 });

@@ -11,7 +11,7 @@ import { configFromFlags } from '../config-from-flags.ts';
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'move one partition of a kept topology from old to new (no load; then `verify`)',
-  usage: `shardmove migrate [--strategy seed|matview|copy|logical] [--partition N] [--logs migrate|leave] [--json]
+  usage: `shardmove migrate [--strategy seed|matview|copy|logical] [--partition N] [--logs migrate|leave] [--freeze connstring|table-triggers] [--json]
 
 Runs a strategy's phases against the topology \`up --keep\` left running, without a load:
 a failure before the switch is rolled back. The old database is kept: \`shardmove verify
@@ -20,12 +20,16 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
   --strategy S             seed (default), matview, copy or logical
   --partition N            the partition to move (default: 23); it must live on old
   --logs migrate|leave     copy login_log (default) or leave it, as the article does
+  --freeze connstring|table-triggers
+                           freeze p<N> by its connstring (default, the article's; PL/Proxy
+                           reconnects every partition) or by triggers on old's tables
   --json                   print the migration result as JSON
   --state-dir DIR          the state directory (default: .shardmove)`,
   options: {
     strategy: { type: 'string' },
     partition: { type: 'string' },
     logs: { type: 'string' },
+    freeze: { type: 'string' },
     json: { type: 'boolean' },
     scenario: configOptions.scenario,
     config: configOptions.config,

@@ -14,7 +14,7 @@ import { configFromFlags } from '../config-from-flags.ts';
 export const runCommand: Command = {
   name: 'run',
   summary: 'the whole rehearsal: up, seed, load, migrate under load, verify, report',
-  usage: `shardmove run [SCENARIO] [--strategy seed|matview|copy] [--logs migrate|leave] [options]
+  usage: `shardmove run [SCENARIO] [--strategy seed|matview|copy|logical] [--logs migrate|leave] [--freeze connstring|table-triggers] [options]
 
 Provisions and seeds the topology, starts the load (open loop: uniform insert_log writers,
 plus writers and readers of the moved partition), waits for a baseline, migrates the
@@ -27,6 +27,9 @@ and exits 0 only when every check and every threshold of the scenario holds.
   SCENARIO                 a scenario from scenarios/ (default: seed-db23)
   --strategy seed|matview|copy     the migration procedure (default: the scenario's)
   --logs migrate|leave     copy login_log (default) or leave it, as the article does
+  --freeze connstring|table-triggers
+                           freeze p<N> by its connstring (default, the article's; PL/Proxy
+                           reconnects every partition) or by triggers on old's tables
   --partition N            the partition to move (default: 23)
   --keep                   leave the topology running afterwards (stop it with shardmove down)
   --reports DIR            where the bundle goes (default: reports)
@@ -38,6 +41,7 @@ ${seedOptionsHelp}`,
     ...seedOptions,
     strategy: { type: 'string' },
     logs: { type: 'string' },
+    freeze: { type: 'string' },
     partition: { type: 'string' },
     keep: { type: 'boolean' },
     reports: { type: 'string' },

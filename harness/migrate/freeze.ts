@@ -1,0 +1,84 @@
+import { runSqlFile, type SqlFile, sqlFiles } from '../schema/sql-files.ts';
+import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
+import { partitionHome, setPartitionTarget } from './partition-target.ts';
+import type { Evidence, Phase } from './phase-result.ts';
+
+async function freezeFile(prefix: '001' | '002'): Promise<SqlFile> {
+  const file = (await sqlFiles('migrate-freeze')).find((f) => f.name.startsWith(`migrate-freeze/${prefix}`));
+  if (!file) throw new Error(`no migrate-freeze/${prefix}* file`);
+  return file;
+}
+
+const lockNotAvailable = new Set(['55P03', '40P01']);
+
+/**
+ * Creates the write-rejecting triggers on old's shard tables. The DDL queues behind the
+ * writers in flight and new writers queue behind it, so it waits at most a short lock
+ * timeout per attempt and tries again: the load never stalls behind it for long.
+ */
+async function freezeTables(context: MigrationContext, evidence: Evidence): Promise<void> {
+  const file = await freezeFile('001');
+  const deadline = performance.now() + context.config.migration.barrierTimeoutMillis;
+  await onNode(context, 'old', context.database, async (c) => {
+    await c.query(`set lock_timeout = '100ms'`);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await runSqlFile(c, file, {});
+          evidence.lockAttempts = attempt;
+          return;
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (!code || !lockNotAvailable.has(code) || performance.now() > deadline) throw error;
+        }
+      }
+    } finally {
+      await c.query('reset lock_timeout');
+    }
+  });
+}
+
+/**
+ * Freezes writes to the moved partition: the article's read-only connstring on the proxy,
+ * or triggers on old's tables (`migration.freeze`). Either way a write gets SQLSTATE 25006.
+ */
+export const freeze: Phase<MigrationContext> = {
+  name: 'freeze',
+  async run(context, evidence) {
+    const method = context.config.migration.freeze;
+    evidence.method = method;
+    evidence.partition = `p${context.partition}`;
+    if (method === 'connstring') {
+      await onNode(context, 'proxy', proxyDatabase(context), (c) =>
+        setPartitionTarget(
+          c,
+          context.config.topology.clusterName,
+          context.partition,
+          context.nodes.old,
+          true,
+        ),
+      );
+    } else await freezeTables(context, evidence);
+    context.marks.freezeAt = performance.timeOrigin + performance.now();
+  },
+};
+
+/**
+ * Makes the partition writable on old again, whichever freeze was used: its connstring
+ * back to old read-write (left alone when it already is, since any change makes PL/Proxy
+ * reconnect every partition) and the triggers dropped.
+ */
+export async function unfreezeOld(context: MigrationContext, evidence: Evidence): Promise<void> {
+  const where = await partitionHome(context);
+  if (where.home === 'old' && !where.connstringReadOnly) evidence.connstring = 'already old, read-write';
+  else {
+    evidence.connstring = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
+      setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.old, false),
+    );
+  }
+  if (where.tablesFrozen) {
+    const file = await freezeFile('002');
+    await onNode(context, 'old', context.database, (c) => runSqlFile(c, file, {}));
+  }
+  evidence.triggersDropped = where.tablesFrozen;
+}
