@@ -7,29 +7,19 @@ import type { StartedNodes } from '../../harness/provision/provider.ts';
 import { newRunId } from '../../harness/provision/run-id.ts';
 import { startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
-import { query } from '../support/sql.ts';
+import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
 
 /** Bare local PostgreSQL nodes stand in for real staging hosts. */
 describe('the external provider pointed at local hosts', () => {
   let hosts: StartedNodes;
-  const uri = (role: NodeRole) => {
-    const e = hosts.nodes[role].endpoint;
-    return `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/postgres`;
-  };
+  const uri = (role: NodeRole) => uriWithPassword(hosts.nodes[role].endpoint);
   const externalConfig = (flags: Record<string, unknown> = {}) =>
     testConfig('external', {
       external: { proxy: uri('proxy'), old: uri('old'), new: uri('new') },
       seeding: { profile: 'none' },
       ...flags,
     });
-  const databases = async (role: NodeRole) =>
-    (
-      await query<{ datname: string }>(
-        hosts.nodes[role].endpoint,
-        'postgres',
-        'select datname from pg_database order by 1',
-      )
-    ).map((r) => r.datname);
+  const databases = (role: NodeRole) => databaseNames(hosts.nodes[role].endpoint);
 
   beforeAll(async () => {
     hosts = await localProvider.start({

@@ -13,20 +13,13 @@ import { type StartedTopology, startTopology } from '../../harness/topology/star
 import { noAckLostCheck } from '../../harness/verify/checks.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
-import { query } from '../support/sql.ts';
+import { databaseNames, query } from '../support/sql.ts';
 
 const provider = testProviders()[0] ?? 'local';
 const shortRehearsal = { baselineSeconds: 6, settleSeconds: 7 };
 
-async function databases(topology: StartedTopology, role: 'old' | 'new'): Promise<string[]> {
-  return (
-    await query<{ datname: string }>(
-      topology.nodes[role].endpoint,
-      'postgres',
-      'select datname from pg_database',
-    )
-  ).map((r) => r.datname);
-}
+const databases = (topology: StartedTopology, role: 'old' | 'new') =>
+  databaseNames(topology.nodes[role].endpoint);
 
 const phaseNames: Record<MigrationStrategy, string[]> = {
   matview: [
@@ -247,6 +240,10 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
         `select o as p23 from pg_foreign_server, unnest(srvoptions) o where srvname = 'rds_pg_cluster' and o like 'p23=%'`,
       )
     )[0]?.p23;
+  const copyWithTriggerFreeze = (injectFaultAfter: string | undefined): ShardmoveConfig => ({
+    ...config,
+    migration: { ...config.migration, strategy: 'copy', freeze: 'table-triggers', injectFaultAfter },
+  });
   const freezeSchemas = async () =>
     query<{ n: number }>(
       topology.nodes.old.endpoint,
@@ -256,16 +253,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
 
   it('rolls back a table-trigger freeze: writes were rejected with 25006, the triggers are gone, the proxy never changed', async () => {
     const before = await p23Connstring();
-    const triggers = {
-      ...config,
-      migration: {
-        ...config.migration,
-        strategy: 'copy' as const,
-        freeze: 'table-triggers' as const,
-        injectFaultAfter: 'freeze barrier',
-      },
-    };
-    const result = await rehearse(topology, triggers, ignoreEvents);
+    const result = await rehearse(topology, copyWithTriggerFreeze('freeze barrier'), ignoreEvents);
     expect(result.migration.outcome).toBe('rolled-back');
     const frozen = result.migration.phases.find((p) => p.name === 'freeze');
     expect(frozen?.status === 'ok' && frozen.evidence).toMatchObject({ method: 'table-triggers' });
@@ -299,16 +287,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
   });
 
   it('completes a move under the table-trigger freeze: rejections, parity and the ledger hold, old stays frozen', async () => {
-    const triggers = {
-      ...config,
-      migration: {
-        ...config.migration,
-        strategy: 'copy' as const,
-        freeze: 'table-triggers' as const,
-        injectFaultAfter: undefined,
-      },
-    };
-    const result = await rehearse(topology, triggers, ignoreEvents);
+    const result = await rehearse(topology, copyWithTriggerFreeze(undefined), ignoreEvents);
     expect(result.migration.outcome).toBe('completed');
     expect(result.freezeWindow.rejections).toBeGreaterThan(0);
     for (const name of ['reads', 'write rejection', 'parity', 'no acknowledged write lost']) {

@@ -9,7 +9,7 @@ import { runCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { leftovers } from '../support/leftovers.ts';
 import { type PostgresInstall, postgresWithoutPlproxy } from '../support/postgres-without-plproxy.ts';
-import { query } from '../support/sql.ts';
+import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
 
 /** A real PostgreSQL 15 whose installation lacks PL/Proxy, found through SHARDMOVE_PG_BINDIR. */
 describe('PostgreSQL without PL/Proxy', () => {
@@ -45,18 +45,8 @@ describe('PostgreSQL without PL/Proxy', () => {
 
   describe('as the proxy host of the external provider', () => {
     let hosts: StartedNodes;
-    const uri = (role: NodeRole) => {
-      const e = hosts.nodes[role].endpoint;
-      return `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/postgres`;
-    };
-    const databases = async (role: NodeRole) =>
-      (
-        await query<{ datname: string }>(
-          hosts.nodes[role].endpoint,
-          'postgres',
-          'select datname from pg_database order by 1',
-        )
-      ).map((r) => r.datname);
+    const uri = (role: NodeRole) => uriWithPassword(hosts.nodes[role].endpoint);
+    const databases = (role: NodeRole) => databaseNames(hosts.nodes[role].endpoint);
 
     beforeAll(async () => {
       // The local provider starts bare servers from whichever installation it finds.

@@ -15,3 +15,19 @@ export async function query<R extends pg.QueryResultRow>(
     await client.end();
   }
 }
+
+/** The databases a node holds, sorted. */
+export async function databaseNames(endpoint: Endpoint): Promise<string[]> {
+  const rows = await query<{ datname: string }>(
+    endpoint,
+    'postgres',
+    'select datname from pg_database order by 1',
+  );
+  return rows.map((r) => r.datname);
+}
+
+/** A node's libpq URI with its password, as a user would hand it to the external provider. */
+export function uriWithPassword(endpoint: Endpoint): string {
+  const password = encodeURIComponent(endpoint.password?.reveal() ?? '');
+  return `postgresql://${endpoint.user}:${password}@${endpoint.host}:${endpoint.port}/postgres`;
+}
