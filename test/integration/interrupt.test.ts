@@ -64,10 +64,8 @@ describe('Ctrl-C during a migration', () => {
   // A different phase on each run of the suite; the name is in the test's title.
   const phase = migrationPhases[Math.floor(Math.random() * migrationPhases.length)] ?? 'freeze';
 
-  it(`SIGINT once "${phase}" started stops the load and the nodes and leaves nothing`, async () => {
-    const before = await leftovers();
-    const reports = join(stateDir, 'reports');
-    const { child, done } = startCli([
+  const startRun = (reports: string) =>
+    startCli([
       'run',
       '--provider',
       testProviders()[0] ?? 'local',
@@ -78,17 +76,43 @@ describe('Ctrl-C during a migration', () => {
       '--reports',
       reports,
     ]);
-    let sent = false;
+  const exitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    `%s once "${phase}" started stops the load and the nodes and leaves nothing`,
+    async (signal) => {
+      const before = await leftovers();
+      const reports = join(stateDir, 'reports');
+      const { child, done } = startRun(reports);
+      let sent = false;
+      child.stderr?.on('data', (d: Buffer) => {
+        if (!sent && new RegExp(`\\] ${phase}( \\(.*\\))?: started`).test(d.toString())) {
+          sent = true;
+          setTimeout(() => child.kill(signal), Math.floor(Math.random() * 300));
+        }
+      });
+      const result = await done;
+      expect(sent).toBe(true);
+      expect(result.code).toBe(exitCodes[signal]);
+      expect(result.stderr).toContain(`${signal}: cleaning up`);
+      expect(await leftovers()).toEqual(before);
+      await rm(reports, { recursive: true, force: true });
+    },
+  );
+
+  it(`after a SIGKILL once "${phase}" started, down --all sweeps what was left`, async () => {
+    const before = await leftovers();
+    const reports = join(stateDir, 'reports');
+    const { child, done } = startRun(reports);
     child.stderr?.on('data', (d: Buffer) => {
-      if (!sent && new RegExp(`\\] ${phase}( \\(.*\\))?: started`).test(d.toString())) {
-        sent = true;
-        setTimeout(() => child.kill('SIGINT'), Math.floor(Math.random() * 300));
-      }
+      if (new RegExp(`\\] ${phase}( \\(.*\\))?: started`).test(d.toString())) child.kill('SIGKILL');
     });
-    const result = await done;
-    expect(sent).toBe(true);
-    expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/SIGINT: cleaning up/);
+    expect((await done).signal).toBe('SIGKILL');
+    const left = await leftovers();
+    // A killed process cannot clean up: its nodes are still there.
+    expect([...left.postmasters, ...left.containers].length).toBeGreaterThan(0);
+    const sweep = await runCli(['down', '--all']);
+    expect(sweep.code).toBe(0);
     expect(await leftovers()).toEqual(before);
     await rm(reports, { recursive: true, force: true });
   });
