@@ -19,6 +19,20 @@ export interface CallFailure {
 
 const socketCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
 
+/**
+ * PL/Proxy reports its own connection to a data node breaking mid-call as an internal
+ * error (XX000) carrying libpq's message, not as class 08.
+ */
+function remoteHopLost(sqlstate: string, message: string): boolean {
+  return (
+    sqlstate === 'XX000' &&
+    /PL\/Proxy function/.test(message) &&
+    /server closed the connection unexpectedly|PQconsumeInput|could not send data|no connection to the server|connection to server .* lost/i.test(
+      message,
+    )
+  );
+}
+
 export function classifyError(error: unknown, inFlight: boolean): CallFailure {
   const e = error as { code?: string; message?: string };
   const code = e.code;
@@ -36,9 +50,14 @@ export function classifyError(error: unknown, inFlight: boolean): CallFailure {
   if (sqlstate === '40001' || sqlstate === '40P01') {
     return { errorClass: 'serialization', connectionLost: false, indeterminate: false, sqlstate, message };
   }
-  if (sqlstate && (sqlstate.startsWith('08') || /^57P0[123]$/.test(sqlstate))) {
-    // The server ended our session (57P01 on the proxy) or a remote hop broke: the call's fate is unknown.
-    const ours = /^57P0[123]$/.test(sqlstate);
+  if (
+    sqlstate &&
+    (sqlstate.startsWith('08') || /^57P0[123]$/.test(sqlstate) || remoteHopLost(sqlstate, message))
+  ) {
+    // The server ended our session (57P01 on the proxy) or a remote hop broke: the call's
+    // fate is unknown. PL/Proxy relays a data node's own FATAL as "REMOTE FATAL": our
+    // session to the proxy is fine then.
+    const ours = /^57P0[123]$/.test(sqlstate) && !/\bREMOTE FATAL\b/.test(message);
     return { errorClass: 'connection', connectionLost: ours, indeterminate: inFlight, sqlstate, message };
   }
   return { errorClass: 'other', connectionLost: false, indeterminate: false, sqlstate, message };

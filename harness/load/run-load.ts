@@ -174,6 +174,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       }),
   );
 
+  let stopRequestedAt: number | undefined;
   const done = (async (): Promise<LoadResult> => {
     let finished: EngineReport[];
     try {
@@ -182,7 +183,16 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       clearInterval(emitter);
       await Promise.all(workers.map((w) => w.terminate()));
     }
-    const endEpochMillis = performance.timeOrigin + performance.now();
+    // The load ends when it was told to (or its duration ran out), not when the last
+    // in-flight call came back: the seconds after that had nothing scheduled in them and
+    // must not count as full seconds of the run.
+    const plannedEnd =
+      spec.durationSeconds === undefined ? undefined : startEpochMillis + spec.durationSeconds * 1000;
+    const endEpochMillis = Math.min(
+      performance.timeOrigin + performance.now(),
+      stopRequestedAt ?? Number.POSITIVE_INFINITY,
+      plannedEnd ?? Number.POSITIVE_INFINITY,
+    );
     const ledger = emptyLedger(spec.partitions);
     const merged = new Map<string, hdr.Histogram>();
     const errors = new ErrorSamples();
@@ -243,6 +253,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       listeners.push(listener);
     },
     stop: () => {
+      stopRequestedAt ??= performance.timeOrigin + performance.now();
       for (const w of workers) w.postMessage('stop');
       return done;
     },

@@ -76,9 +76,10 @@ export async function unfreezeOld(context: MigrationContext, evidence: Evidence)
       setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.old, false),
     );
   }
-  if (where.tablesFrozen) {
+  // Unknown (old unreachable) is tried too: the attempt fails and the rollback says so.
+  if (where.tablesFrozen !== false) {
     const file = await freezeFile('002');
     await onNode(context, 'old', context.database, (c) => runSqlFile(c, file, {}));
   }
-  evidence.triggersDropped = where.tablesFrozen;
+  evidence.triggersDropped = where.tablesFrozen !== false;
 }

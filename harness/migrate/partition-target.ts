@@ -25,24 +25,26 @@ export async function setPartitionTarget(
   return connstring;
 }
 
-/** Whether old's shard database carries the freeze triggers (false when it does not exist). */
-async function oldTablesFrozen(context: MigrationContext): Promise<boolean> {
-  // Old unreachable (a fault, a crash): nothing to unfreeze there now, whatever it holds.
+/**
+ * Whether old's shard database carries the freeze triggers: false when it does not exist,
+ * undefined when old cannot be reached (a fault, a crash) and nobody can tell.
+ */
+async function oldTablesFrozen(context: MigrationContext): Promise<boolean | undefined> {
   return onNode(context, 'old', 'postgres', async (c) => {
     if (!(await databaseStates(c, [context.database])).get(context.database)?.exists) return false;
     return onNode(context, 'old', context.database, async (db) => {
       const { rowCount } = await db.query(`select 1 from pg_namespace where nspname = 'shardmove_freeze'`);
       return rowCount === 1;
     });
-  }).catch(() => false);
+  }).catch(() => undefined);
 }
 
 export interface PartitionHome {
   readonly home: 'old' | 'new' | 'elsewhere';
-  /** Writes to the partition are rejected: by its connstring, or (on old) by the freeze triggers. */
+  /** Writes to the partition are rejected: by its connstring, or (on old) by the freeze triggers, or old is unreachable. */
   readonly readOnly: boolean;
   readonly connstringReadOnly: boolean;
-  readonly tablesFrozen: boolean;
+  readonly tablesFrozen: boolean | undefined;
   readonly connstring: string;
 }
 
@@ -67,7 +69,8 @@ export async function partitionHome(context: MigrationContext): Promise<Partitio
   const tablesFrozen = await oldTablesFrozen(context);
   return {
     home,
-    readOnly: connstringReadOnly || (home === 'old' && tablesFrozen),
+    // On an old that cannot be reached, writes cannot be shown to work: not read-write.
+    readOnly: connstringReadOnly || (home === 'old' && tablesFrozen !== false),
     connstringReadOnly,
     tablesFrozen,
     connstring,

@@ -173,9 +173,10 @@ describe(`the load generator against a real topology (${provider})`, () => {
       `select pg_terminate_backend(pid) from pg_stat_activity where datname = 'db23'`,
     );
     const result = await run.done;
-    expect(result.totals.failed.other).toBe(0);
+    const errors = JSON.stringify(result.errors.samples);
+    expect(result.totals.failed.other, errors).toBe(0);
     // p23 accepts writes again once the proxy has reconnected to db23.
-    expect(result.seconds[3]?.partitions[23]?.ok).toBeGreaterThan(0);
+    expect(result.seconds[3]?.partitions[23]?.ok, errors).toBeGreaterThan(0);
     const ledger23 = result.ledger[23];
     expect(ledger23 && ackedCounts(ledger23).size).toBeGreaterThan(0);
   });
