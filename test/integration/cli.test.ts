@@ -171,6 +171,27 @@ describe.each(['SIGKILL', 'SIGINT'] as const)('shardmove recover after %s mid-mi
   });
 });
 
+describe('shardmove recover after kill -9 past the switch', () => {
+  it('finds the move done and ties its loose ends: replication dropped, parity with old, old kept', async () => {
+    await withKeptLocalTopology(async () => {
+      const { child, done } = startCli(['migrate', '--strategy', 'logical', '--state-dir', stateDir]);
+      child.stderr?.on('data', (d: Buffer) => {
+        // p23 already routes to new; the subscription and publication are still there.
+        if (/\] detach: started/.test(d.toString())) child.kill('SIGKILL');
+      });
+      expect((await done).signal).toBe('SIGKILL');
+
+      const recover = await runCli(['recover', '--state-dir', stateDir]);
+      expect(recover.stdout).toMatch(/^found: p23 on new, read-write/m);
+      expect(recover.stdout).toMatch(/^completed: p23 on new, read-write; db23 kept on old/m);
+      expect(recover.code).toBe(0);
+      const verify = await runCli(['verify', '--state-dir', stateDir]);
+      expect(verify.code, verify.stdout).toBe(0);
+      expect((await runCli(['recover', '--state-dir', stateDir])).stdout).toMatch(/^nothing to recover/);
+    });
+  });
+});
+
 describe('bad input', () => {
   it('rejects a bad flag or config value with one clear message and touches nothing', async () => {
     const before = await leftovers();
