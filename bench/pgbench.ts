@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatDsn } from '../harness/config/dsn.ts';
 import { withClient } from '../harness/db/connect.ts';
+import { pollUntil } from '../harness/migrate/poll.ts';
 import type { NodeAccess } from '../harness/provision/provider.ts';
 import { writePgpass } from '../harness/state/pgpass.ts';
 import type { StartedTopology } from '../harness/topology/start-topology.ts';
@@ -103,7 +104,7 @@ export async function quiesce(
       c.query('checkpoint'),
     );
   }
-  for (;;) {
+  const autovacuumWorkers = async () => {
     let busy = 0;
     for (const node of nodes) {
       busy += await withClient(node.endpoint, 'postgres', { connectTimeoutMillis: 10_000 }, async (c) => {
@@ -113,7 +114,7 @@ export async function quiesce(
         return rows[0]?.n ?? 0;
       });
     }
-    if (busy === 0 || performance.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+    return busy;
+  };
+  await pollUntil(autovacuumWorkers, (busy) => busy === 0, deadline, 500);
 }

@@ -50,8 +50,8 @@ async function inject(context: MigrationContext, fault: FaultConfig): Promise<st
 
 /**
  * The phase with the fault injected while it runs: afterMillis into it, concurrently (at 0,
- * first). The
- * phase's own outcome is whatever the fault makes of it; the injection is recorded either way.
+ * first). The phase's own outcome is whatever the fault makes of it; the injection is
+ * recorded either way.
  */
 export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): Phase<MigrationContext> {
   return {

@@ -14,11 +14,20 @@ async function pollUntilZero(
   return (await pollUntil(count, (n) => n === 0, deadline, 20)).value;
 }
 
+/** login_log's rows on old: at the barrier, and again at parity, to count writes that slipped in between. */
+export async function oldLoginLogRows(context: MigrationContext): Promise<number> {
+  return onNode(context, 'old', context.database, async (c) => {
+    const { rows } = await c.query<{ n: number }>('select count(*)::int n from digoal.login_log');
+    return rows[0]?.n ?? 0;
+  });
+}
+
 /**
  * With the connstring freeze (the article's) the freeze is soft: default_transaction_read_only
- * applies to new connections, and each proxy backend reloads the cluster lazily, at the start of its next transaction. A call
- * already running on old at the ALTER still commits read-write, and a proxy transaction
- * that began just before the ALTER can still send one. So, in two steps:
+ * applies to new connections, and each proxy backend reloads the cluster lazily, at the
+ * start of its next transaction. A call already running on old at the ALTER still commits
+ * read-write, and a proxy transaction that began just before the ALTER can still send one.
+ * So, in two steps:
  * 1. on the proxy, wait until every running transaction began after the freeze: from then
  *    on no proxy backend will send anything to a pre-freeze connection;
  * 2. on old, wait until the statement or transaction each pre-freeze session was running
@@ -33,11 +42,8 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
     // CREATE TRIGGER waited for the writers in flight when it took its locks.
     evidence.method = 'table-triggers: the freeze DDL was the barrier';
   } else await waitForPreFreezeWork(context, freezeAt, evidence);
-  await onNode(context, 'old', context.database, async (c) => {
-    const { rows } = await c.query<{ n: number }>('select count(*)::int n from digoal.login_log');
-    context.marks.oldLogRowsAtBarrier = rows[0]?.n ?? 0;
-    evidence.oldLoginLogRows = context.marks.oldLogRowsAtBarrier;
-  });
+  context.marks.oldLogRowsAtBarrier = await oldLoginLogRows(context);
+  evidence.oldLoginLogRows = context.marks.oldLogRowsAtBarrier;
   context.marks.barrierAt = performance.timeOrigin + performance.now();
 }
 

@@ -41,7 +41,10 @@ async function oldTablesFrozen(context: MigrationContext): Promise<boolean | und
 
 export interface PartitionHome {
   readonly home: 'old' | 'new' | 'elsewhere';
-  /** Writes to the partition are rejected: by its connstring, or (on old) by the freeze triggers, or old is unreachable. */
+  /**
+   * Writes to the partition are rejected: by its connstring, or (on old) by the freeze
+   * triggers, or old cannot be reached to tell.
+   */
   readonly readOnly: boolean;
   readonly connstringReadOnly: boolean;
   readonly tablesFrozen: boolean | undefined;

@@ -3,7 +3,7 @@ import { createOwnedDatabase, databaseStates } from '../schema/ownership.ts';
 import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
 import { compareTables, type ParityReport, type ParityTable } from '../verify/parity.ts';
 import { freeze } from './freeze.ts';
-import { freezeBarrier } from './freeze-barrier.ts';
+import { freezeBarrier, oldLoginLogRows } from './freeze-barrier.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
 import { setPartitionTarget } from './partition-target.ts';
 import type { Evidence, Phase } from './phase-result.ts';
@@ -99,9 +99,7 @@ export async function compareOldWithNew(
     ),
   );
   // Writes that reached old after the barrier would be missing from the copy.
-  const oldRows = await onNode(context, 'old', context.database, async (c) =>
-    Number((await c.query<{ n: number }>('select count(*)::int n from digoal.login_log')).rows[0]?.n),
-  );
+  const oldRows = await oldLoginLogRows(context);
   evidence.report = report;
   evidence.oldWritesAfterBarrier = oldRows - (context.marks.oldLogRowsAtBarrier ?? oldRows);
   if (!report.passed)
