@@ -27,6 +27,7 @@ export const configOptions = {
   partitions: { type: 'string' },
   'move-partition': { type: 'string' },
   'state-dir': { type: 'string' },
+  pooler: { type: 'string' },
   'allow-destructive': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
@@ -36,6 +37,9 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --partitions N           partition count, a power of two (default: 32)
   --move-partition N       the partition to move (default: 23)
   --state-dir DIR          where up --keep writes its state (default: .shardmove)
+  --pooler none|pgbouncer  pgbouncer: PL/Proxy reaches the data nodes through a pgbouncer on
+                           the proxy's host, and the switch retargets it (needs
+                           --freeze table-triggers; default: none, the seed's)
   --allow-destructive      allow dropping databases shardmove did not create`;
 
 /** Flags of the seeding step (up, seed). */

@@ -24,6 +24,7 @@ export async function configFromFlags(
       topology: {
         partitions: integerFlag(values.partitions, 'partitions'),
         // run, migrate and verify call it --partition; up and the rest --move-partition.
+        pooler: str('pooler'),
         movePartition:
           values['move-partition'] !== undefined
             ? integerFlag(values['move-partition'], 'move-partition')

@@ -27,7 +27,17 @@ export interface TopologyConfig {
    * reconnects is a CPU storm the seed never had.
    */
   auth: 'md5' | 'scram-sha-256';
+  /**
+   * none: the seed's topology, PL/Proxy connects to the data nodes. pgbouncer: PL/Proxy
+   * connects to a pgbouncer on the proxy's host (transaction pooling), which holds the
+   * connections to the data nodes; the switch then retargets the pooler instead of the
+   * cluster, so no proxy backend has to reconnect anything.
+   */
+  pooler: PoolerKind;
 }
+
+export const poolerKinds = ['none', 'pgbouncer'] as const;
+export type PoolerKind = (typeof poolerKinds)[number];
 
 export interface ExternalTargets {
   proxy: string;

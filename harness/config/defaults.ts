@@ -13,6 +13,7 @@ export const defaultConfig: ShardmoveConfig = {
     role: 'digoal',
     connectionLifetimeSeconds: 1800,
     auth: 'md5',
+    pooler: 'none',
   },
   server: { proxy: {}, backend: {} },
   seeding: {

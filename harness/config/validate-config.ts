@@ -101,6 +101,35 @@ function checkSemantics(config: ShardmoveConfig): void {
     }
     for (const role of ['proxy', 'old', 'new'] as const) parseDsn(config.external[role], `external.${role}`);
   }
+  const pooler = poolerProblem(config);
+  if (pooler) throw new ConfigError(pooler.message, { hint: pooler.hint });
+}
+
+/** On a pooled topology the freeze defaults to the one that works through the pooler. */
+export function withPoolerFreeze(config: ShardmoveConfig): ShardmoveConfig {
+  if (config.topology.pooler === 'none') return config;
+  return { ...config, migration: { ...config.migration, freeze: 'table-triggers' } };
+}
+
+/**
+ * What a pooled topology cannot do. Also checked by commands that take the topology from a
+ * kept one, after the merge.
+ */
+export function poolerProblem(config: ShardmoveConfig): { message: string; hint: string } | undefined {
+  if (config.topology.pooler === 'none') return undefined;
+  if (config.provider === 'external') {
+    return {
+      message: `'topology.pooler' ${config.topology.pooler} is provisioned by the local and containers providers, not external`,
+      hint: 'point external.proxy at your own pooled proxy instead, or leave topology.pooler at none',
+    };
+  }
+  if (config.migration.freeze === 'connstring') {
+    return {
+      message: `the connstring freeze does not work through pgbouncer: it passes default_transaction_read_only in the startup 'options', which pgbouncer 1.18 refuses`,
+      hint: 'add --freeze table-triggers (or set migration.freeze), or leave topology.pooler at none',
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -114,7 +143,11 @@ export function resolveConfig(defaults: ShardmoveConfig, layers: readonly Config
     checkLayer(layer.values, configShape, '', layer.source);
     merged = merge(merged, layer.values);
   }
-  const config = merged as unknown as ShardmoveConfig;
+  let config = merged as unknown as ShardmoveConfig;
+  const freezeChosen = layers.some(
+    (l) => isPlainObject(l.values.migration) && l.values.migration.freeze !== undefined,
+  );
+  if (!freezeChosen) config = withPoolerFreeze(config);
   checkSemantics(config);
   return config;
 }

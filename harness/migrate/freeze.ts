@@ -1,6 +1,6 @@
 import { runSqlFile, type SqlFile, sqlFiles } from '../schema/sql-files.ts';
 import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
-import { partitionHome, setPartitionTarget } from './partition-target.ts';
+import { partitionHome, routePartition, setPartitionTarget } from './partition-target.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 
 async function freezeFile(prefix: '001' | '002'): Promise<SqlFile> {
@@ -71,11 +71,7 @@ export const freeze: Phase<MigrationContext> = {
 export async function unfreezeOld(context: MigrationContext, evidence: Evidence): Promise<void> {
   const where = await partitionHome(context);
   if (where.home === 'old' && !where.connstringReadOnly) evidence.connstring = 'already old, read-write';
-  else {
-    evidence.connstring = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
-      setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.old, false),
-    );
-  }
+  else await routePartition(context, 'old', evidence);
   // Unknown (old unreachable) is tried too: the attempt fails and the rollback says so.
   if (where.tablesFrozen !== false) {
     const file = await freezeFile('002');

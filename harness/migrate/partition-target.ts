@@ -1,8 +1,10 @@
 import type pg from 'pg';
+import { livePoolerDatabases, poolerAdmin, retargetPoolerDatabase } from '../provision/pooler-control.ts';
 import type { NodeAccess } from '../provision/provider.ts';
 import { partitionConnstring } from '../schema/cluster-connstrings.ts';
 import { databaseStates } from '../schema/ownership.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
+import type { Evidence } from './phase-result.ts';
 
 export const readOnlyOption = ['options', '-c default_transaction_read_only=true'] as const;
 
@@ -23,6 +25,35 @@ export async function setPartitionTarget(
     `alter server ${proxy.escapeIdentifier(clusterName)} options (set ${proxy.escapeIdentifier(`p${partition}`)} ${proxy.escapeLiteral(connstring)})`,
   );
   return connstring;
+}
+
+/**
+ * Sends the partition to a node, read-write. On a pooled topology the pooler is retargeted
+ * and PL/Proxy's configuration is not touched, so no proxy backend reconnects anything;
+ * else the seed's ALTER SERVER, after which every proxy backend reconnects to every partition.
+ */
+export async function routePartition(
+  context: MigrationContext,
+  role: 'old' | 'new',
+  evidence: Evidence,
+): Promise<void> {
+  const pooler = context.nodes.proxy.pooler;
+  const node = context.nodes[role];
+  if (!pooler) {
+    evidence.connstring = await onNode(context, 'proxy', context.config.topology.proxyDatabase, (c) =>
+      setPartitionTarget(c, context.config.topology.clusterName, context.partition, node, false),
+    );
+    return;
+  }
+  const admin = await poolerAdmin(pooler, context.config.connectTimeoutMillis);
+  try {
+    const target = { name: context.database, host: node.peerHost, port: node.peerPort };
+    const { pausedMillis } = await retargetPoolerDatabase(admin, context.handle, target);
+    evidence.pooler = `${target.name} -> ${target.host}:${target.port}`;
+    evidence.pausedMillis = pausedMillis;
+  } finally {
+    await admin.end().catch(() => {});
+  }
 }
 
 /**
@@ -53,7 +84,8 @@ export interface PartitionHome {
 
 /**
  * Where the proxy's cluster sends the context's partition now, read from its connstring
- * (the node whose peer address it names), and whether writes to it are frozen, by either
+ * (the node whose peer address it names, or on a pooled topology the node the pooler
+ * forwards the shard database to), and whether writes to it are frozen, by either
  * freeze method.
  */
 export async function partitionHome(context: MigrationContext): Promise<PartitionHome> {
@@ -66,7 +98,19 @@ export async function partitionHome(context: MigrationContext): Promise<Partitio
   );
   const connstring = rows[0]?.o.slice(`p${partition}=`.length) ?? '';
   const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(connstring)?.[1];
-  const at = (n: NodeAccess) => field('host') === n.peerHost && field('port') === String(n.peerPort);
+  let target = { host: field('host'), port: field('port') };
+  const pooler = nodes.proxy.pooler;
+  if (pooler && target.host === pooler.peerHost && target.port === String(pooler.peerPort)) {
+    // Through the pooler: the home is where the pooler forwards the database now.
+    const admin = await poolerAdmin(pooler, config.connectTimeoutMillis);
+    try {
+      const entry = (await livePoolerDatabases(admin)).find((d) => d.name === context.database);
+      target = { host: entry?.host, port: entry ? String(entry.port) : undefined };
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
+  const at = (n: NodeAccess) => target.host === n.peerHost && target.port === String(n.peerPort);
   const home = at(nodes.old) ? 'old' : at(nodes.new) ? 'new' : 'elsewhere';
   const connstringReadOnly = connstring.includes(readOnlyOption[1]);
   const tablesFrozen = await oldTablesFrozen(context);

@@ -1,3 +1,4 @@
+import { poolerAdmin, resumePoolerDatabase } from '../provision/pooler-control.ts';
 import { parityWithOld } from '../verify/verify-move.ts';
 import { dropReplication } from './logical-strategy.ts';
 import type { MigrationContext } from './migration-context.ts';
@@ -20,6 +21,18 @@ export interface Recovery {
  * checked, old kept); otherwise it is rolled back exactly as a failed migration is.
  */
 export async function recoverMigration(context: MigrationContext): Promise<Recovery> {
+  const pooler = context.nodes.proxy.pooler;
+  if (pooler) {
+    // Killed between PAUSE and RESUME, the harness leaves the pooler holding every call.
+    const admin = await poolerAdmin(pooler, context.config.connectTimeoutMillis);
+    try {
+      if (await resumePoolerDatabase(admin, context.database)) {
+        context.events({ type: 'info', message: `pooler: ${context.database} was paused; resumed` });
+      }
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
   const where = await partitionHome(context);
   const found = `p${context.partition} on ${where.home}${where.readOnly ? ', frozen read-only' : ', read-write'}`;
   if (where.home === 'new' && !where.readOnly) {

@@ -4,8 +4,8 @@ import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
 import { compareTables, type ParityReport, type ParityTable } from '../verify/parity.ts';
 import { freeze } from './freeze.ts';
 import { freezeBarrier, oldLoginLogRows } from './freeze-barrier.ts';
-import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
-import { setPartitionTarget } from './partition-target.ts';
+import { type MigrationContext, onNode } from './migration-context.ts';
+import { routePartition } from './partition-target.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 
 type SeedPhase = Phase<MigrationContext>;
@@ -119,9 +119,7 @@ export const parity: SeedPhase = {
 export const switchToNew: SeedPhase = {
   name: 'switch',
   async run(context, evidence) {
-    evidence.connstring = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
-      setPartitionTarget(c, context.config.topology.clusterName, context.partition, context.nodes.new, false),
-    );
+    await routePartition(context, 'new', evidence);
     context.marks.switchAt = performance.timeOrigin + performance.now();
   },
 };

@@ -20,6 +20,7 @@ import {
   postgresOsUser,
   serverPgpassPath,
 } from './local-binaries.ts';
+import { hasPgbouncer, pgbouncerBinary, startLocalPooler } from './local-pooler.ts';
 import { sweepLocalRun } from './local-sweep.ts';
 import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
@@ -29,9 +30,16 @@ import { storePassword } from './store-password.ts';
 const setupFix = 'bash scripts/setup.sh';
 const asRoot = () => process.getuid?.() === 0;
 
-async function preflight(): Promise<PreflightResult> {
+async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
   const findings: string[] = [];
   let ok = true;
+  if (config.topology.pooler === 'pgbouncer') {
+    if (hasPgbouncer()) findings.push(`pgbouncer: ${pgbouncerBinary}`);
+    else {
+      ok = false;
+      findings.push('pgbouncer: missing (apt package pgbouncer), needed by topology.pooler');
+    }
+  }
   const binaries = findLocalBinaries();
   if (!binaries) {
     ok = false;
@@ -195,6 +203,20 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     const started = await Promise.all(nodeRoles.map((role) => startNode(role, ctx)));
     await rm(pwFile, { force: true });
     const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
+    if (config.topology.pooler === 'pgbouncer') {
+      const pooler = await startLocalPooler({
+        config,
+        baseDir,
+        runId,
+        user,
+        password,
+        owner,
+        asUser: asRoot() ? postgresOsUser : undefined,
+        backends: nodes,
+      });
+      nodes.proxy = { ...nodes.proxy, pooler };
+      events({ type: 'info', message: `local: pgbouncer ${pooler.version} on 127.0.0.1:${pooler.peerPort}` });
+    }
     let stopped = false;
     const stop = async () => {
       if (stopped) return;

@@ -3,18 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDirPrefix, localMarkerFile } from './labels.ts';
 
-/** Postmasters whose data directory lies under `dir`, found through /proc (a SIGKILLed harness leaves no pid list). */
-async function postmastersUnder(dir: string): Promise<number[]> {
-  const pids: number[] = [];
+/**
+ * Postmasters whose data directory, and pgbouncers whose config, lie under `dir`, found
+ * through /proc (a SIGKILLed harness leaves no pid list), each with the signal that stops
+ * it at once: SIGQUIT is PostgreSQL's immediate shutdown, SIGTERM pgbouncer's.
+ */
+async function serversUnder(dir: string): Promise<Array<{ pid: number; signal: NodeJS.Signals }>> {
+  const found: Array<{ pid: number; signal: NodeJS.Signals }> = [];
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
     const dataDir = argv[argv.indexOf('-D') + 1];
     if (argv[0]?.endsWith('/postgres') && argv.includes('-D') && dataDir?.startsWith(`${dir}/`)) {
-      pids.push(Number(entry));
+      found.push({ pid: Number(entry), signal: 'SIGQUIT' });
+    } else if (argv[0]?.endsWith('/pgbouncer') && argv.some((a) => a.startsWith(`${dir}/`))) {
+      found.push({ pid: Number(entry), signal: 'SIGTERM' });
     }
   }
-  return pids;
+  return found;
 }
 
 function alive(pid: number): boolean {
@@ -27,15 +33,16 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Stops every postmaster under a shardmove base directory and removes the directory.
- * SIGQUIT is PostgreSQL's immediate shutdown (children exit with their postmaster); SIGKILL
- * follows for anything still there after 10 s.
+ * Stops every server (postmaster, pgbouncer) under a shardmove base directory and removes
+ * the directory. A postmaster's children exit with it; SIGKILL follows for anything still
+ * there after 10 s.
  */
 export async function sweepLocalRun(baseDir: string): Promise<{ stopped: number }> {
-  const pids = await postmastersUnder(baseDir);
-  for (const pid of pids) {
+  const servers = await serversUnder(baseDir);
+  const pids = servers.map((s) => s.pid);
+  for (const { pid, signal } of servers) {
     try {
-      process.kill(pid, 'SIGQUIT');
+      process.kill(pid, signal);
     } catch {
       // gone already
     }

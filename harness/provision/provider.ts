@@ -10,6 +10,18 @@ export interface NodeAccess {
   /** From the other nodes: a network alias for containers, loopback for local. */
   readonly peerHost: string;
   readonly peerPort: number;
+  /** The proxy's only: the pgbouncer PL/Proxy goes through, on a pooled topology. */
+  readonly pooler?: PoolerAccess | undefined;
+}
+
+/** A pgbouncer on the proxy's host, in front of every shard database (topology.pooler). */
+export interface PoolerAccess {
+  /** Its admin console from the harness (database `pgbouncer`, the topology's role). */
+  readonly endpoint: Endpoint;
+  /** From the proxy: where the partitions' connstrings point. */
+  readonly peerHost: string;
+  readonly peerPort: number;
+  readonly version: string;
 }
 
 /** What `down` needs, in another process, to remove what `start` created. Serialisable. */

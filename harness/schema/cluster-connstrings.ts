@@ -1,6 +1,12 @@
 import { formatConninfo } from '../config/dsn.ts';
 import { shardDatabase } from '../config/topology-layout.ts';
-import type { NodeAccess } from '../provision/provider.ts';
+
+/** Where a partition's connections go: a data node, or the pooler in front of them. */
+export interface ConnstringTarget {
+  readonly peerHost: string;
+  readonly peerPort: number;
+  readonly endpoint: { readonly user: string };
+}
 
 /**
  * The seed's partition connstring: host, port, dbname, user, TCP keepalives, and
@@ -8,7 +14,7 @@ import type { NodeAccess } from '../provision/provider.ts';
  */
 export function partitionConnstring(
   partition: number,
-  node: NodeAccess,
+  node: ConnstringTarget,
   extra: ReadonlyArray<readonly [string, string]> = [],
 ): string {
   return formatConninfo([

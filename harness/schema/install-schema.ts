@@ -93,8 +93,9 @@ async function installProxy(nodes: Nodes, options: InstallOptions): Promise<void
   const layout = topologyLayout(config.topology);
   const db = config.topology.proxyDatabase;
   await recreate(proxy, db, options);
+  // A pooled topology sends every partition to the pooler, which knows each one's node.
   const connstrings = Array.from({ length: layout.partitions }, (_, p) =>
-    partitionConnstring(p, nodes[layout.backendOf(p)]),
+    partitionConnstring(p, proxy.pooler ?? nodes[layout.backendOf(p)]),
   );
   await withClient(
     { ...proxy.endpoint, database: db },

@@ -14,6 +14,8 @@ export interface TopologyState {
   readonly createdAt: string;
   readonly handle: NodesHandle;
   readonly nodes: Record<NodeRole, { uri: string; peerHost: string; peerPort: number }>;
+  /** The pgbouncer in front of the data nodes, on a pooled topology: its admin console. */
+  readonly pooler?: { uri: string; peerHost: string; peerPort: number; version: string } | undefined;
   readonly proxyDatabase: string;
   /** The topology as provisioned: later commands take partitions and layout from here. */
   readonly topology: TopologyConfig;
@@ -56,10 +58,11 @@ export async function writeState(
   const paths = statePaths(stateDir);
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   const pgpass = paths.pgpass(state.runId);
-  await writePgpass(
-    pgpass,
-    Object.values(nodes).map((n) => n.endpoint),
-  );
+  const pooler = nodes.proxy.pooler;
+  await writePgpass(pgpass, [
+    ...Object.values(nodes).map((n) => n.endpoint),
+    ...(pooler ? [pooler.endpoint] : []),
+  ]);
   const full: TopologyState = { version: 1, ...state, pgpass };
   await writeFile(paths.file, `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 });
   return full;
@@ -80,7 +83,14 @@ export async function stateEndpoints(state: TopologyState): Promise<Record<NodeR
       return [role, { role, endpoint, peerHost: node.peerHost, peerPort: node.peerPort }];
     }),
   );
-  return Object.fromEntries(entries) as Record<NodeRole, NodeAccess>;
+  const nodes = Object.fromEntries(entries) as Record<NodeRole, NodeAccess>;
+  if (state.pooler) {
+    const parsed = parseDsn(state.pooler.uri, 'state pooler');
+    const endpoint: Endpoint = { ...parsed, password: await readPgpass(state.pgpass, parsed) };
+    const { peerHost, peerPort, version } = state.pooler;
+    nodes.proxy = { ...nodes.proxy, pooler: { endpoint, peerHost, peerPort, version } };
+  }
+  return nodes;
 }
 
 export function nodeUris(

@@ -1,3 +1,4 @@
+import { formatDsn } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
 import { nodeUris, readState, type TopologyState, writeState } from '../state/state-file.ts';
 import type { StartedTopology } from './start-topology.ts';
@@ -13,6 +14,13 @@ export async function assertNothingKept(stateDir: string): Promise<void> {
       },
     );
   }
+}
+
+function poolerState(topology: StartedTopology): TopologyState['pooler'] {
+  const pooler = topology.nodes.proxy.pooler;
+  if (!pooler) return undefined;
+  const { peerHost, peerPort, version } = pooler;
+  return { uri: formatDsn(pooler.endpoint, 'pgbouncer'), peerHost, peerPort, version };
 }
 
 /** Hands a started topology over to the state file: from then on `shardmove down` stops it. */
@@ -32,6 +40,7 @@ export function keepTopology(topology: StartedTopology): Promise<TopologyState> 
       createdAt: new Date().toISOString(),
       handle: topology.handle,
       nodes: { proxy: node('proxy'), old: node('old'), new: node('new') },
+      pooler: poolerState(topology),
       proxyDatabase: config.topology.proxyDatabase,
       topology: config.topology,
       facts: { ...topology.facts },

@@ -60,7 +60,10 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
       provider: started.provider,
       nodes: started.nodes,
       handle: started.handle,
-      facts: started.facts,
+      facts: {
+        ...started.facts,
+        ...(started.nodes.proxy.pooler ? { pooler: `pgbouncer ${started.nodes.proxy.pooler.version}` } : {}),
+      },
       settings,
       versions,
       config,

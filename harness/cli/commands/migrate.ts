@@ -1,3 +1,4 @@
+import { poolerProblem, withPoolerFreeze } from '../../config/validate-config.ts';
 import { ConfigError, ShardmoveError } from '../../errors.ts';
 import { migrationContext } from '../../migrate/migration-context.ts';
 import { partitionHome } from '../../migrate/partition-target.ts';
@@ -45,8 +46,12 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
         `partition ${partition} does not exist: the kept topology has ${state.topology.partitions}`,
       );
     }
-    const config = { ...layered, topology: { ...state.topology, movePartition: partition } };
-    const context = migrationContext(config, nodes, state.runId, reporter.sink);
+    let config = { ...layered, topology: { ...state.topology, movePartition: partition } };
+    // The kept topology may be pooled, which the flags alone did not say.
+    if (values.freeze === undefined) config = withPoolerFreeze(config);
+    const poolerIssue = poolerProblem(config);
+    if (poolerIssue) throw new ConfigError(poolerIssue.message, { hint: poolerIssue.hint });
+    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
     const pending = await readJournal(layered.stateDir);
     if (pending) {
       throw new ShardmoveError(

@@ -38,7 +38,7 @@ the partition is read-write on one side and the journal is gone.
       topology: { ...state.topology, movePartition: journal.partition },
       migration: { ...layered.migration, strategy: journal.strategy },
     };
-    const context = migrationContext(config, nodes, state.runId, reporter.sink);
+    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
     const recovery = await recoverMigration(context);
     reporter.flush();
     out(

@@ -1,3 +1,4 @@
+import { formatDsn } from '../../config/dsn.ts';
 import { nodeUris } from '../../state/state-file.ts';
 import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
 import { startTopology } from '../../topology/start-topology.ts';
@@ -18,6 +19,7 @@ to the state file for later commands.
 
   --keep                   leave the topology running (stop it with shardmove down)
   --json                   print {"provider","proxy","old","new","pgpass"} on stdout
+                           (and "pooler", the pgbouncer admin console, on a pooled topology)
 ${configOptionsHelp}
 ${seedOptionsHelp}`,
   options: { ...configOptions, ...seedOptions, keep: { type: 'boolean' }, json: { type: 'boolean' } },
@@ -36,7 +38,9 @@ ${seedOptionsHelp}`,
     }
     reporter.flush();
     if (values.json === true) {
-      out(JSON.stringify({ provider: topology.provider, ...uris, pgpass: pgpass ?? null }));
+      const pooler = topology.nodes.proxy.pooler;
+      const poolerUri = pooler ? { pooler: formatDsn(pooler.endpoint, 'pgbouncer') } : {};
+      out(JSON.stringify({ provider: topology.provider, ...uris, ...poolerUri, pgpass: pgpass ?? null }));
     } else {
       out(`provider  ${topology.provider} (run ${topology.runId})`);
       if (topology.seeding.status === 'seeded') {
@@ -46,6 +50,11 @@ ${seedOptionsHelp}`,
         );
       }
       for (const role of ['proxy', 'old', 'new'] as const) out(`${role.padEnd(9)} ${uris[role]}`);
+      const pooler = topology.nodes.proxy.pooler;
+      if (pooler)
+        out(
+          `pooler    ${formatDsn(pooler.endpoint, 'pgbouncer')} (pgbouncer ${pooler.version}, admin console)`,
+        );
       if (pgpass) {
         out(`pgpass    ${pgpass}`);
         out(`\ntry:  PGPASSFILE=${pgpass} psql "${uris.proxy}" -c 'select * from query_pk(23)'`);

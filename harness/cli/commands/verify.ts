@@ -38,7 +38,7 @@ have reached new since the move). Exits 0 when every check holds.
       ...layered,
       topology: { ...state.topology, movePartition: layered.topology.movePartition },
     };
-    const context = migrationContext(config, nodes, state.runId, reporter.sink);
+    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
     const checks = await verifyMove(context);
     const passed = checks.every((c) => c.passed);
     const dropped = passed && values['drop-old'] === true ? await dropOld(context) : undefined;

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ShardmoveConfig } from '../config/config-types.ts';
+import { ShardmoveError } from '../errors.ts';
+import { runCommand } from '../lifecycle/run-command.ts';
+import type { Secret } from '../secret.ts';
+import { freePort } from './free-port.ts';
+import { initialPoolerDatabases, pgbouncerIni } from './pgbouncer-config.ts';
+import { localPoolerDir, waitForPooler, writePoolerDatabases } from './pooler-control.ts';
+import type { NodeAccess, PoolerAccess } from './provider.ts';
+
+export const pgbouncerBinary = '/usr/sbin/pgbouncer';
+
+export function hasPgbouncer(): boolean {
+  return existsSync(pgbouncerBinary);
+}
+
+/**
+ * Starts a pgbouncer for a local topology, as the OS user the postmasters run as, in front
+ * of every shard database of old and new.
+ */
+export async function startLocalPooler(options: {
+  config: ShardmoveConfig;
+  baseDir: string;
+  runId: string;
+  user: string;
+  password: Secret;
+  owner: { uid: number; gid: number } | undefined;
+  asUser: string | undefined;
+  backends: Readonly<Record<'old' | 'new', NodeAccess>>;
+}): Promise<PoolerAccess> {
+  const { config, baseDir, owner } = options;
+  if (!hasPgbouncer()) {
+    throw new ShardmoveError(`topology.pooler pgbouncer: ${pgbouncerBinary} not found`, {
+      hint: 'run: bash scripts/setup.sh (apt package pgbouncer)',
+    });
+  }
+  const dir = localPoolerDir(baseDir);
+  await mkdir(dir, { mode: 0o700 });
+  if (owner) await chown(dir, owner.uid, owner.gid);
+  const owned = async (name: string, text: string, mode: number) => {
+    await writeFile(join(dir, name), text, { mode });
+    if (owner) await chown(join(dir, name), owner.uid, owner.gid);
+  };
+  await owned('userlist.txt', `"${options.user}" "${options.password.reveal()}"\n`, 0o600);
+  const handle = { provider: 'local', runId: options.runId, baseDir } as const;
+  await writePoolerDatabases(handle, initialPoolerDatabases(config.topology, options.backends));
+  const logFile = join(dir, 'pgbouncer.log');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const ini = pgbouncerIni({
+      listenAddr: '127.0.0.1',
+      listenPort: port,
+      adminUser: options.user,
+      auth: config.topology.auth,
+      files: {
+        authFile: join(dir, 'userlist.txt'),
+        databasesFile: join(dir, 'databases.ini'),
+        pidFile: join(dir, 'pgbouncer.pid'),
+        logFile,
+      },
+    });
+    await owned('pgbouncer.ini', ini, 0o600);
+    try {
+      // ~1000 client connections after a PL/Proxy reload: the soft limit of 1024 is too few.
+      await runCommand(
+        'sh',
+        [
+          '-c',
+          'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" -d "$1"',
+          pgbouncerBinary,
+          join(dir, 'pgbouncer.ini'),
+        ],
+        { ...(options.asUser ? { asUser: options.asUser } : {}), what: 'pgbouncer' },
+      );
+      const endpoint = {
+        host: '127.0.0.1',
+        port,
+        user: options.user,
+        password: options.password,
+        database: 'pgbouncer',
+      };
+      const version = await waitForPooler(endpoint, config);
+      return { endpoint, peerHost: '127.0.0.1', peerPort: port, version };
+    } catch (error) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      if (attempt < 5 && /Address already in use/.test(log)) continue;
+      throw new ShardmoveError('pooler: pgbouncer did not start', {
+        hint: `${log.trim().split('\n').slice(-5).join('\n')}\n(log: ${logFile})`,
+        cause: error,
+      });
+    }
+  }
+}
