@@ -16,10 +16,25 @@ import {
   userlandProxyEnabled,
 } from './docker-engine.ts';
 import { labelsFor } from './labels.ts';
+import {
+  databasesIni,
+  initialPoolerDatabases,
+  pgbouncerIni,
+  poolerAlias,
+  poolerContainerPort,
+} from './pgbouncer-config.ts';
+import { containerPoolerDir, poolerContainerName, waitForPooler } from './pooler-control.ts';
 
 type Testcontainers = Awaited<ReturnType<typeof loadTestcontainers>>;
 
-import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
+import type {
+  NodeAccess,
+  PoolerAccess,
+  PreflightResult,
+  Provider,
+  StartedNodes,
+  StartRequest,
+} from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsFlags } from './server-settings.ts';
 import { storePassword } from './store-password.ts';
@@ -130,13 +145,54 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       return { role, endpoint, peerHost: role, peerPort: portOf(role) };
     };
 
+    const pooled = config.topology.pooler === 'pgbouncer';
+    const poolerAccess = async (host: string, mappedPort: number) => {
+      const endpoint = { host, port: mappedPort, user, password, database: 'pgbouncer' };
+      const version = await waitForPooler(endpoint, config);
+      events({
+        type: 'info',
+        message: `containers: pgbouncer ${version} as ${poolerAlias}:${poolerContainerPort}`,
+      });
+      return { endpoint, peerHost: poolerAlias, peerPort: poolerContainerPort, version };
+    };
+    const poolerContainer = (backends: Record<'old' | 'new', NodeAccess>) =>
+      nodeContainer(tc, image)
+        .withName(poolerContainerName(runId))
+        .withLabels(labelsFor(runId, 'pooler'))
+        .withEntrypoint(['/usr/local/bin/shardmove-pooler'])
+        .withEnvironment({ SHARDMOVE_USER: user, SHARDMOVE_PASSWORD_FILE: passwordPath })
+        .withCopyContentToContainer([
+          { content: `${password.reveal()}\n`, target: passwordPath, mode: 0o444 },
+          {
+            content: pgbouncerIni({
+              listenAddr: '*',
+              listenPort: poolerContainerPort,
+              adminUser: user,
+              auth: config.topology.auth,
+              files: {
+                authFile: '/var/lib/shardmove/userlist.txt',
+                databasesFile: `${containerPoolerDir}/databases.ini`,
+              },
+            }),
+            target: `${containerPoolerDir}/pgbouncer.ini`,
+            mode: 0o444,
+          },
+          {
+            content: databasesIni(initialPoolerDatabases(config.topology, backends)),
+            target: `${containerPoolerDir}/databases.ini`,
+            mode: 0o644,
+          },
+        ])
+        .withWaitStrategy(tc.Wait.forLogMessage(/process up/))
+        .withStartupTimeout(config.startupTimeoutSeconds * 1000);
+
     let started: NodeAccess[];
     if (pod) {
-      // The proxy owns the namespace: it carries all three aliases and publishes all three ports.
+      // The proxy owns the namespace: it carries every alias and publishes every port.
       const proxy = await container('proxy')
         .withNetworkMode(networkName)
-        .withNetworkAliases(...nodeRoles)
-        .withExposedPorts(...nodeRoles.map((r) => podPorts[r]))
+        .withNetworkAliases(...nodeRoles, ...(pooled ? [poolerAlias] : []))
+        .withExposedPorts(...nodeRoles.map((r) => podPorts[r]), ...(pooled ? [poolerContainerPort] : []))
         .start();
       await Promise.all(
         (['old', 'new'] as const).map((role) =>
@@ -146,6 +202,14 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       started = await Promise.all(
         nodeRoles.map((role) => access(role, proxy.getHost(), proxy.getMappedPort(podPorts[role]))),
       );
+      if (pooled) {
+        const backends = backendsOf(started);
+        await poolerContainer(backends).withNetworkMode(`container:${proxy.getId()}`).start();
+        started = withPooler(
+          started,
+          await poolerAccess(proxy.getHost(), proxy.getMappedPort(poolerContainerPort)),
+        );
+      }
     } else {
       started = await Promise.all(
         nodeRoles.map(async (role) => {
@@ -157,6 +221,15 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
           return access(role, c.getHost(), c.getMappedPort(5432));
         }),
       );
+      if (pooled) {
+        const backends = backendsOf(started);
+        const c = await poolerContainer(backends)
+          .withNetworkMode(networkName)
+          .withNetworkAliases(poolerAlias)
+          .withExposedPorts(poolerContainerPort)
+          .start();
+        started = withPooler(started, await poolerAccess(c.getHost(), c.getMappedPort(poolerContainerPort)));
+      }
     }
     const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
     let stopped = false;
@@ -185,6 +258,19 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     unregister();
     throw error;
   }
+}
+
+function backendsOf(started: readonly NodeAccess[]): Record<'old' | 'new', NodeAccess> {
+  const find = (role: 'old' | 'new') => {
+    const node = started.find((n) => n.role === role);
+    if (!node) throw new Error(`no ${role} node`);
+    return node;
+  };
+  return { old: find('old'), new: find('new') };
+}
+
+function withPooler(started: readonly NodeAccess[], pooler: PoolerAccess): NodeAccess[] {
+  return started.map((n) => (n.role === 'proxy' ? { ...n, pooler } : n));
 }
 
 /**

@@ -15,7 +15,7 @@ export async function stopByHandle(
   switch (handle.provider) {
     case 'local': {
       const { stopped } = await sweepLocalRun(handle.baseDir);
-      return `stopped ${stopped} local PostgreSQL instance(s) and removed ${handle.baseDir}`;
+      return `stopped ${stopped} local server(s) (postmasters, pgbouncer) and removed ${handle.baseDir}`;
     }
     case 'containers': {
       const { containers, networks } = await sweepContainers({ runId: handle.runId });
@@ -40,6 +40,8 @@ export async function sweepEverything(): Promise<string[]> {
   const dirs = await localRunDirs();
   let stopped = 0;
   for (const dir of dirs) stopped += (await sweepLocalRun(dir)).stopped;
-  report.push(`stopped ${stopped} local PostgreSQL instance(s), removed ${dirs.length} run directorie(s)`);
+  report.push(
+    `stopped ${stopped} local server(s) (postmasters, pgbouncer), removed ${dirs.length} run directorie(s)`,
+  );
   return report;
 }

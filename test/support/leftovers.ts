@@ -28,7 +28,8 @@ export async function leftovers(): Promise<Leftovers> {
   const postmasters: string[] = [];
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
     const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
-    if (cmd.includes(`-D ${tmpdir()}/shardmove-sm-`)) postmasters.push(`${pid} ${cmd}`);
+    // Postmasters (-D <run dir>) and pgbouncers (their config in the run dir) alike.
+    if (cmd.includes(`${tmpdir()}/shardmove-sm-`)) postmasters.push(`${pid} ${cmd}`);
   }
   return {
     dirs,

@@ -91,6 +91,29 @@ describe('config layering and validation', () => {
     expect(unknown.hint).toContain('seed-db23');
   });
 
+  it('freezes a pooled topology by triggers, and refuses what a pooler cannot do', async () => {
+    const { config } = await loadConfig({ flags: { topology: { pooler: 'pgbouncer' } } });
+    expect(config.migration.freeze).toBe('table-triggers');
+    expect((await loadConfig({})).config.migration.freeze).toBe('connstring');
+    const connstring = await configError({
+      flags: { topology: { pooler: 'pgbouncer' }, migration: { freeze: 'connstring' } },
+    });
+    expect(connstring.message).toMatch(/connstring freeze does not work through pgbouncer/);
+    expect(connstring.hint).toMatch(/--freeze table-triggers/);
+    const external = await configError({
+      flags: { provider: 'external', topology: { pooler: 'pgbouncer' } },
+      env: {
+        SHARDMOVE_PROXY_URL: 'postgresql://u@h/proxy',
+        SHARDMOVE_OLD_URL: 'postgresql://u@h/postgres',
+        SHARDMOVE_NEW_URL: 'postgresql://u@h/postgres',
+      },
+    });
+    expect(external.message).toMatch(/local and containers providers, not external/);
+    expect((await configError({ flags: { topology: { pooler: 'pgpool' } } })).message).toMatch(
+      /'topology.pooler'.*none, pgbouncer/,
+    );
+  });
+
   it('rejects identifiers that would need quoting in SQL', async () => {
     const error = await configError({ flags: { topology: { proxyDatabase: 'proxy"; drop table x; --' } } });
     expect(error.message).toMatch(/'topology.proxyDatabase' .* must be a lower-case SQL identifier/);
