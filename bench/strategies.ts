@@ -1,4 +1,9 @@
-import { type FreezeMethod, migrationStrategies } from '../harness/config/config-types.ts';
+import {
+  type FreezeMethod,
+  type MigrationStrategy,
+  migrationStrategies,
+  type PoolerKind,
+} from '../harness/config/config-types.ts';
 import { loadConfig } from '../harness/config/load-config.ts';
 import { ignoreEvents } from '../harness/events.ts';
 import { runScenario } from '../harness/rehearsal/run-rehearsal.ts';
@@ -11,21 +16,32 @@ import { runScenario } from '../harness/rehearsal/run-rehearsal.ts';
  */
 export async function strategiesBench(): Promise<void> {
   const rows: Array<{ strategy: string; freeze: number; total: number; dip: number }> = [];
-  // Every strategy with the article's freeze, and logical with the trigger freeze as well.
-  const variants = [
-    ...migrationStrategies.map((strategy) => ({ strategy, freeze: 'connstring' as FreezeMethod })),
-    { strategy: 'logical' as const, freeze: 'table-triggers' as FreezeMethod },
+  // Every strategy with the article's freeze; logical with the trigger freeze as well, and on
+  // a pooled topology, where the switch retargets pgbouncer and PL/Proxy reconnects nothing.
+  const variants: Array<{ strategy: MigrationStrategy; freeze: FreezeMethod; pooler: PoolerKind }> = [
+    ...migrationStrategies.map((strategy) => ({
+      strategy,
+      freeze: 'connstring' as const,
+      pooler: 'none' as const,
+    })),
+    { strategy: 'logical', freeze: 'table-triggers', pooler: 'none' },
+    { strategy: 'logical', freeze: 'table-triggers', pooler: 'pgbouncer' },
   ];
-  for (const { strategy: name, freeze } of variants) {
-    const strategy = freeze === 'connstring' ? name : `${name}+triggers`;
+  for (const { strategy: name, freeze, pooler } of variants) {
+    const strategy =
+      pooler !== 'none' ? `${name}+${pooler}` : freeze === 'connstring' ? name : `${name}+triggers`;
     const { config } = await loadConfig({
-      flags: { seeding: { profile: 'default' }, migration: { strategy: name, freeze } },
+      flags: {
+        topology: { pooler },
+        seeding: { profile: 'default' },
+        migration: { strategy: name, freeze },
+      },
     });
     let result: Awaited<ReturnType<typeof runScenario>>;
     try {
       result = await runScenario(config, ignoreEvents);
     } catch (error) {
-      console.log(`  ${strategy.padEnd(16)} did not finish: ${(error as Error).message}`);
+      console.log(`  ${strategy.padEnd(18)} did not finish: ${(error as Error).message}`);
       continue;
     }
     const ran = result.migration.phases.flatMap((p) => (p.status === 'not-run' ? [] : [p]));
@@ -36,7 +52,7 @@ export async function strategiesBench(): Promise<void> {
     const dip = tps ? 1 - Number(tps.othersLowestWindow) / Number(tps.othersBaseline) : Number.NaN;
     rows.push({ strategy, freeze: result.freezeWindow.seconds ?? Number.NaN, total, dip });
     console.log(
-      `  ${strategy.padEnd(16)} freeze window ${result.freezeWindow.seconds?.toFixed(1)} s, migration ${total.toFixed(1)} s, ` +
+      `  ${strategy.padEnd(18)} freeze window ${result.freezeWindow.seconds?.toFixed(1)} s, migration ${total.toFixed(1)} s, ` +
         `others' deepest dip ${(dip * 100).toFixed(0)}% (${result.migration.outcome}, checks: ${result.checks.filter((c) => c.passed).length}/5)`,
     );
     for (const c of result.checks.filter((k) => !k.passed))
@@ -54,6 +70,6 @@ export async function strategiesBench(): Promise<void> {
         : r.strategy.startsWith('logical')
           ? ` (goal <= 0.1 and under 1 s: ${ratio <= 0.1 && r.freeze < 1 ? 'met' : 'NOT met'})`
           : '';
-    console.log(`  ${r.strategy.padEnd(16)} freeze window / seed's: ${ratio.toFixed(2)}${goal}`);
+    console.log(`  ${r.strategy.padEnd(18)} freeze window / seed's: ${ratio.toFixed(2)}${goal}`);
   }
 }

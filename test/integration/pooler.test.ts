@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
+import { loadConfig } from '../../harness/config/load-config.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { partitionHome } from '../../harness/migrate/partition-target.ts';
 import { livePoolerDatabases, poolerAdmin } from '../../harness/provision/pooler-control.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
-import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { query } from '../support/sql.ts';
 
@@ -38,12 +38,10 @@ describe.each(testProviders())('a pooled topology: the logical move through pgbo
   let poolerBefore: Awaited<ReturnType<typeof poolerDatabases>>;
 
   beforeAll(async () => {
-    config = await testConfig(provider, {
-      topology: { pooler: 'pgbouncer' },
-      seeding: { profile: 'ci' },
-      rehearsal: { baselineSeconds: 6, settleSeconds: 7 },
-      migration: { strategy: 'logical' },
-    });
+    ({ config } = await loadConfig({
+      scenario: 'logical-db23-pgbouncer',
+      flags: { provider, seeding: { profile: 'ci' }, rehearsal: { baselineSeconds: 6, settleSeconds: 7 } },
+    }));
     topology = await startTopology({ config, events: ignoreEvents });
     connstringBefore = await p23Connstring(topology);
     poolerBefore = await poolerDatabases(topology);
@@ -66,9 +64,11 @@ describe.each(testProviders())('a pooled topology: the logical move through pgbo
     expect(config.migration.freeze).toBe('table-triggers');
   });
 
-  it('passes every check and threshold: the other partitions never drop, the freeze is under a second', () => {
+  it("passes every check and the scenario's thresholds: the other partitions never drop, the freeze is under a second", () => {
     const failed = result.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.summary}`);
     expect(failed).toEqual([]);
+    expect(result.thresholds.map((t) => t.expression)).toContain('others_min_pct >= 90');
+    expect(result.thresholds.filter((t) => !t.passed)).toEqual([]);
     expect(result.verdict).toBe('pass');
     expect(result.freezeWindow.rejections).toBeGreaterThan(0);
     expect(result.freezeWindow.seconds).toBeGreaterThan(0);
