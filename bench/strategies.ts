@@ -52,7 +52,7 @@ export async function strategiesBench(): Promise<void> {
     const dip = tps ? 1 - Number(tps.othersLowestWindow) / Number(tps.othersBaseline) : Number.NaN;
     rows.push({ strategy, freeze: result.freezeWindow.seconds ?? Number.NaN, total, dip });
     console.log(
-      `  ${strategy.padEnd(18)} freeze window ${result.freezeWindow.seconds?.toFixed(1)} s, migration ${total.toFixed(1)} s, ` +
+      `  ${strategy.padEnd(18)} freeze window ${result.freezeWindow.seconds?.toFixed(2)} s, migration ${total.toFixed(1)} s, ` +
         `others' deepest dip ${(dip * 100).toFixed(0)}% (${result.migration.outcome}, checks: ${result.checks.filter((c) => c.passed).length}/5)`,
     );
     for (const c of result.checks.filter((k) => !k.passed))
@@ -70,6 +70,6 @@ export async function strategiesBench(): Promise<void> {
         : r.strategy.startsWith('logical')
           ? ` (goal <= 0.1 and under 1 s: ${ratio <= 0.1 && r.freeze < 1 ? 'met' : 'NOT met'})`
           : '';
-    console.log(`  ${r.strategy.padEnd(18)} freeze window / seed's: ${ratio.toFixed(2)}${goal}`);
+    console.log(`  ${r.strategy.padEnd(18)} freeze window / seed's: ${ratio.toFixed(ratio < 0.01 ? 4 : 2)}${goal}`);
   }
 }

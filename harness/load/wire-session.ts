@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import pg from 'pg';
 import { type ScriptName, scriptCatalog } from './scripts.ts';
 
@@ -41,6 +41,21 @@ function callTemplate(statement: string): { buffer: Buffer; idOffset: number } {
 }
 
 /**
+ * A socket that reads into one buffer of its own and hands each read to `deliver`, instead
+ * of allocating a Buffer per read and pushing it through a Readable stream ('data' events
+ * are not emitted at all). Until the hot path takes over, reads are passed on as 'data'
+ * events (copied: the buffer is reused), which is what node-postgres's handshake listens to.
+ */
+function directReadSocket(): { socket: Socket; deliver: { to: (chunk: Buffer) => void } } {
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  const deliver = { to: (chunk: Buffer) => socket.emit('data', Buffer.from(chunk)) };
+  // Node 20 takes `onread` in the constructor too; its type declarations only list it for connect().
+  const options = { onread: { buffer, callback: (bytes: number) => deliver.to(buffer.subarray(0, bytes)) } };
+  const socket: Socket = new Socket(options as ConstructorParameters<typeof Socket>[0]);
+  return { socket, deliver };
+}
+
+/**
  * One client connection for the load's hot path. node-postgres opens it (TLS, SCRAM) and
  * prepares the scripts with PREPARE; after that each call is a single pre-built
  * Bind/Execute/Sync write with the id patched in, and the reader only looks for
@@ -58,11 +73,12 @@ export class WireSession {
   private constructor(
     private readonly client: pg.Client,
     private readonly socket: Socket,
+    deliver: { to: (chunk: Buffer) => void },
     scripts: readonly ScriptName[],
   ) {
     for (const s of scripts) this.templates.set(s, callTemplate(`sm_${s}`));
     socket.removeAllListeners('data');
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    deliver.to = (chunk) => this.onData(chunk);
     socket.on('close', () => this.fail(new CallError('connection closed', 'ECONNRESET')));
     socket.on('error', () => {});
   }
@@ -72,8 +88,10 @@ export class WireSession {
     scripts: readonly ScriptName[],
     connectTimeoutMillis: number,
   ): Promise<WireSession> {
+    const { socket, deliver } = directReadSocket();
     const client = new pg.Client({
       ...target,
+      stream: () => socket,
       ...(target.password === undefined ? { password: undefined } : {}),
       connectionTimeoutMillis: connectTimeoutMillis,
       application_name: 'shardmove-load',
@@ -88,8 +106,7 @@ export class WireSession {
       await client.end().catch(() => {});
       throw error;
     }
-    const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
-    return new WireSession(client, socket, scripts);
+    return new WireSession(client, socket, deliver, scripts);
   }
 
   call(script: ScriptName, id: number): Promise<void> {
