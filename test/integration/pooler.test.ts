@@ -4,6 +4,7 @@ import { loadConfig } from '../../harness/config/load-config.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { partitionHome } from '../../harness/migrate/partition-target.ts';
+import { recoverMigration } from '../../harness/migrate/recover-migration.ts';
 import { livePoolerDatabases, poolerAdmin } from '../../harness/provision/pooler-control.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
@@ -98,5 +99,57 @@ describe.each(testProviders())('a pooled topology: the logical move through pgbo
       'select dbid from query_pk(23)',
     );
     expect(row?.dbid).toBe(23);
+  });
+});
+
+describe('a harness killed between PAUSE and RESUME (local)', () => {
+  let topology: StartedTopology;
+  let config: ShardmoveConfig;
+
+  beforeAll(async () => {
+    ({ config } = await loadConfig({
+      flags: { provider: 'local', topology: { pooler: 'pgbouncer' }, seeding: { profile: 'none' } },
+    }));
+    topology = await startTopology({ config, events: ignoreEvents });
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('holds the calls to db23 until recover resumes it', async () => {
+    const pooler = topology.nodes.proxy.pooler;
+    if (!pooler) throw new Error('no pooler');
+    const admin = await poolerAdmin(pooler, 10_000);
+    try {
+      await admin.query('pause db23');
+    } finally {
+      await admin.end();
+    }
+    let settled = false;
+    const held = query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log(23)').finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(settled).toBe(false);
+    const events: string[] = [];
+    const context = migrationContext(
+      config,
+      topology.nodes,
+      topology.runId,
+      (e) => {
+        if (e.type === 'info') events.push(e.message);
+      },
+      topology.handle,
+    );
+    const recovery = await recoverMigration(context);
+    expect(events).toContain('pooler: db23 was paused; resumed');
+    await held;
+    expect(recovery.found).toBe('p23 on old, read-write');
+    const [row] = await query<{ n: string }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      'select count(*) n from digoal.login_log where userid = 23',
+    );
+    expect(Number(row?.n)).toBe(1);
   });
 });
