@@ -70,6 +70,8 @@ export async function strategiesBench(): Promise<void> {
         : r.strategy.startsWith('logical')
           ? ` (goal <= 0.1 and under 1 s: ${ratio <= 0.1 && r.freeze < 1 ? 'met' : 'NOT met'})`
           : '';
-    console.log(`  ${r.strategy.padEnd(18)} freeze window / seed's: ${ratio.toFixed(ratio < 0.01 ? 4 : 2)}${goal}`);
+    console.log(
+      `  ${r.strategy.padEnd(18)} freeze window / seed's: ${ratio.toFixed(ratio < 0.01 ? 4 : 2)}${goal}`,
+    );
   }
 }
