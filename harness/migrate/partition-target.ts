@@ -48,9 +48,16 @@ export async function routePartition(
   const admin = await poolerAdmin(pooler, context.config.connectTimeoutMillis);
   try {
     const target = { name: context.database, host: node.peerHost, port: node.peerPort };
-    const { pausedMillis } = await retargetPoolerDatabase(admin, context.handle, target);
+    const { drainedMillis, drained, left } = await retargetPoolerDatabase(
+      admin,
+      context.handle,
+      target,
+      context.config.migration.barrierTimeoutMillis,
+    );
     evidence.pooler = `${target.name} -> ${target.host}:${target.port}`;
-    evidence.pausedMillis = pausedMillis;
+    evidence.drainedMillis = drainedMillis;
+    evidence.connectionsDrained = drained;
+    if (left > 0) evidence.connectionsStillOnOld = left;
   } finally {
     await admin.end().catch(() => {});
   }

@@ -1,4 +1,4 @@
-import { poolerAdmin, resumePoolerDatabase } from '../provision/pooler-control.ts';
+import { poolerAdmin, syncPoolerFile } from '../provision/pooler-control.ts';
 import { parityWithOld } from '../verify/verify-move.ts';
 import { dropReplication } from './logical-strategy.ts';
 import type { MigrationContext } from './migration-context.ts';
@@ -23,12 +23,10 @@ export interface Recovery {
 export async function recoverMigration(context: MigrationContext): Promise<Recovery> {
   const pooler = context.nodes.proxy.pooler;
   if (pooler) {
-    // Killed between PAUSE and RESUME, the harness leaves the pooler holding every call.
+    // What the pooler has loaded is where the partition is; its file must say the same.
     const admin = await poolerAdmin(pooler, context.config.connectTimeoutMillis);
     try {
-      if (await resumePoolerDatabase(admin, context.database)) {
-        context.events({ type: 'info', message: `pooler: ${context.database} was paused; resumed` });
-      }
+      await syncPoolerFile(admin, context.handle);
     } finally {
       await admin.end().catch(() => {});
     }

@@ -13,6 +13,7 @@ import { unfreezeOld } from './freeze.ts';
 import { dropReplication, logicalStrategyPhases } from './logical-strategy.ts';
 import { matviewStrategyPhases } from './matview-strategy.ts';
 import { type InjectedFault, type MigrationContext, onNode } from './migration-context.ts';
+import { partitionHome } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
 import { seedStrategyPhases } from './seed-strategy.ts';
 
@@ -116,8 +117,8 @@ export async function runMigration(context: MigrationContext): Promise<Migration
     ? planned.map((p) => (p.name === faulty.phase ? withFault(p, faulty) : p))
     : planned;
   const phases = await runPhases(withInjection, context, context.events);
-  const switched = phase(phases, 'switch')?.status === 'ok';
   const failed = phases.some((p) => p.status === 'failed');
+  const switched = phase(phases, 'switch')?.status === 'ok' || (await routedToNew(context, phases));
   let rollback: PhaseResult[] = [];
   let outcome: MigrationOutcome = 'completed';
   let state = `p${context.partition} on new, read-write; ${context.database} still on old until verified`;
@@ -132,7 +133,11 @@ export async function runMigration(context: MigrationContext): Promise<Migration
           .join(', ')}`;
   } else if (failed) {
     outcome = 'failed-after-switch';
-    state = `p${context.partition} on new; a phase after the switch failed; ${context.database} kept on old`;
+    const what =
+      phase(phases, 'switch')?.status === 'failed'
+        ? 'the switch failed after routing it there'
+        : 'a phase after the switch failed';
+    state = `p${context.partition} on new; ${what}; ${context.database} kept on old`;
   }
   return {
     strategy,
@@ -145,6 +150,17 @@ export async function runMigration(context: MigrationContext): Promise<Migration
     state,
     fault: context.fault,
   };
+}
+
+/**
+ * A switch that failed part way may still have sent the partition to new (the pooler
+ * reloaded, then something after it failed), and writes acknowledged there since: rolling
+ * back would drop them with new's copy. What the routing says decides, not the phase status.
+ */
+async function routedToNew(context: MigrationContext, phases: readonly PhaseResult[]): Promise<boolean> {
+  if (phase(phases, 'switch')?.status !== 'failed') return false;
+  const where = await partitionHome(context).catch(() => undefined);
+  return where?.home === 'new';
 }
 
 /** The last step of the procedure, taken only once every check passed: drop dbN on old. */

@@ -25,8 +25,8 @@ export interface PoolerDatabase {
 /**
  * The [pgbouncer] section; the [databases] section is a file of its own, included, because
  * the switch rewrites it. Transaction pooling: PL/Proxy runs each call as one statement in
- * autocommit, so a server connection is only held for the length of a call, and a PAUSE
- * waits for no more than the calls in flight.
+ * autocommit, so a server connection is only held for the length of a call, and the
+ * switch's drain waits for no more than the calls in flight.
  */
 export function pgbouncerIni(options: {
   listenAddr: string;
@@ -41,8 +41,9 @@ export function pgbouncerIni(options: {
     '[pgbouncer]',
     `listen_addr = ${options.listenAddr}`,
     `listen_port = ${options.listenPort}`,
-    // No unix socket: two local runs would share /tmp, and nothing here connects through one.
-    "unix_socket_dir = ''",
+    // No unix socket (an empty value): two local runs would share /tmp, and nothing here
+    // connects through one.
+    'unix_socket_dir =',
     `auth_type = ${options.auth}`,
     `auth_file = ${files.authFile}`,
     `admin_users = ${options.adminUser}`,
@@ -51,9 +52,10 @@ export function pgbouncerIni(options: {
     'max_client_conn = 20000',
     'default_pool_size = 10',
     'listen_backlog = 4096',
-    // A PL/Proxy reload reconnects ~1000 clients at once; one log line each is noise.
+    // A PL/Proxy reload reconnects ~1000 clients at once: their logins are noise. Closings
+    // stay logged, since a failed server login shows up only as one ("closing because").
     'log_connections = 0',
-    'log_disconnections = 0',
+    'log_disconnections = 1',
     'ignore_startup_parameters = extra_float_digits',
     ...(files.pidFile ? [`pidfile = ${files.pidFile}`] : []),
     ...(files.logFile ? [`logfile = ${files.logFile}`] : []),

@@ -14,7 +14,7 @@ export const localPoolerDir = (baseDir: string) => join(baseDir, 'pooler');
 export const containerPoolerDir = '/etc/shardmove/pooler';
 export const poolerContainerName = (runId: string) => `shardmove-${runId}-pooler`;
 
-/** The pooler's admin console: simple-query commands only (SHOW, PAUSE, RELOAD, RESUME). */
+/** The pooler's admin console: simple-query commands only (SHOW, RELOAD and the like). */
 export function poolerAdmin(pooler: PoolerAccess, connectTimeoutMillis: number): Promise<pg.Client> {
   return connect(pooler.endpoint, 'pgbouncer', { connectTimeoutMillis }, 'pooler');
 }
@@ -111,15 +111,21 @@ async function execInContainer(name: string, cmd: string[]): Promise<void> {
 }
 
 /**
- * Points one shard database of the pooler at another node without dropping a client:
- * PAUSE waits for the calls in flight to end and holds new ones, RELOAD reads the new
- * address (the old server connections are closed), RESUME lets the held calls go to it.
+ * Points one shard database of the pooler at another node without dropping a client.
+ * RELOAD sends every call that starts from then on to the new address and marks the
+ * database's server connections to close as soon as their call ends (pgbouncer's own
+ * switchover); the drain then waits until every connection opened before the RELOAD is
+ * gone, so that no call is still running on the old node when this returns. Not PAUSE,
+ * RELOAD, RESUME: pgbouncer 1.18 may open a connection during the RELOAD, close it again
+ * for the pause, count that as a failed login and refuse every client of the database
+ * for server_login_retry (15 s).
  */
 export async function retargetPoolerDatabase(
   admin: pg.Client,
   handle: NodesHandle | undefined,
   target: PoolerDatabase,
-): Promise<{ pausedMillis: number }> {
+  drainTimeoutMillis: number,
+): Promise<{ drainedMillis: number; drained: number; left: number }> {
   const current = await livePoolerDatabases(admin);
   if (!current.some((d) => d.name === target.name)) {
     throw new ShardmoveError(`the pooler has no database ${target.name}`);
@@ -128,30 +134,41 @@ export async function retargetPoolerDatabase(
     handle,
     current.map((d) => (d.name === target.name ? target : d)),
   );
-  const name = adminName(target.name);
+  const before = await serverConnections(admin, target.name);
+  await admin.query('reload');
   const started = performance.now();
-  await admin.query(`pause ${name}`);
-  try {
-    await admin.query('reload');
-  } finally {
-    await admin.query(`resume ${name}`);
+  // Past the RELOAD the partition is on the new node whatever happens next: a drain that
+  // takes too long is reported, not an error (the old node is frozen; a straggler there can
+  // only read, or be refused a write).
+  let left = before.size;
+  while (left > 0 && performance.now() - started < drainTimeoutMillis) {
+    await new Promise((r) => setTimeout(r, 5));
+    const now = await serverConnections(admin, target.name);
+    left = [...before].filter((id) => now.has(id)).length;
   }
-  return { pausedMillis: Math.round(performance.now() - started) };
+  return { drainedMillis: Math.round(performance.now() - started), drained: before.size - left, left };
 }
 
-/** The admin console takes bare names only; shard databases are dbN. */
-function adminName(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new ShardmoveError(`not a pooler database name: ${name}`);
-  return name;
+/**
+ * The pooler's server connections of one database. pgbouncer reuses a closed connection's
+ * slot (its `ptr`) for the next one, so the identity takes the connect time and local port too.
+ */
+async function serverConnections(admin: pg.Client, database: string): Promise<Set<string>> {
+  const { rows } = await admin.query<{
+    database: string;
+    ptr: string;
+    connect_time: string;
+    local_port: string;
+  }>('show servers');
+  return new Set(
+    rows.filter((r) => r.database === database).map((r) => `${r.ptr}/${r.connect_time}/${r.local_port}`),
+  );
 }
 
-/** Lets a database go that a harness killed between PAUSE and RESUME left paused. */
-export async function resumePoolerDatabase(admin: pg.Client, name: string): Promise<boolean> {
-  try {
-    await admin.query(`resume ${adminName(name)}`);
-    return true;
-  } catch {
-    // "database is not paused": nothing to do.
-    return false;
-  }
+/**
+ * Makes the pooler's [databases] file say what the pooler has loaded: a harness killed
+ * between writing the file and the RELOAD leaves a file that the next RELOAD would act on.
+ */
+export async function syncPoolerFile(admin: pg.Client, handle: NodesHandle | undefined): Promise<void> {
+  await writePoolerDatabases(handle, await livePoolerDatabases(admin));
 }
