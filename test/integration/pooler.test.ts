@@ -12,6 +12,7 @@ import { ignoreEvents } from '../../harness/events.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { partitionHome } from '../../harness/migrate/partition-target.ts';
 import { recoverMigration } from '../../harness/migrate/recover-migration.ts';
+import { runMigration } from '../../harness/migrate/run-migration.ts';
 import {
   livePoolerDatabases,
   localPoolerDir,
@@ -21,7 +22,7 @@ import {
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testProviders } from '../support/providers.ts';
-import { query } from '../support/sql.ts';
+import { databaseNames, query } from '../support/sql.ts';
 
 const p23Connstring = async (topology: StartedTopology) =>
   (
@@ -131,7 +132,7 @@ describe.each(cases)('a pooled topology: the %s move through pgbouncer (%s)', (s
   });
 });
 
-describe('a harness killed between rewriting the pooler file and its RELOAD (local)', () => {
+describe('a pooled topology when things go wrong (local)', () => {
   let topology: StartedTopology;
   let config: ShardmoveConfig;
 
@@ -175,5 +176,20 @@ describe('a harness killed between rewriting the pooler file and its RELOAD (loc
       port: old.peerPort,
     });
     await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log(23)');
+  });
+
+  it('reports a switch that failed after routing p23 to new as failed after the switch, and drops nothing', async () => {
+    const failing = {
+      ...config,
+      migration: { ...config.migration, strategy: 'copy' as const, injectFaultAfter: 'switch' },
+    };
+    const context = migrationContext(failing, topology.nodes, topology.runId, ignoreEvents, topology.handle);
+    const result = await runMigration(context);
+    expect(result.phases.find((p) => p.name === 'switch')?.status).toBe('failed');
+    expect(result.outcome).toBe('failed-after-switch');
+    expect(result.rollback).toEqual([]);
+    expect(result.state).toMatch(/^p23 on new; the switch failed after routing it there/);
+    expect(await databaseNames(topology.nodes.new.endpoint)).toContain('db23');
+    expect(await partitionHome(context)).toMatchObject({ home: 'new', readOnly: false });
   });
 });
