@@ -196,15 +196,21 @@ const parityAtSwitch: LogicalPhase = {
     if (!held) throw new Error('no snapshot of new from the switch');
     try {
       evidence.comparedNewAt = 'the switch (exported snapshot)';
-      await compareOldWithNew(context, evidence, async (newDb, compare) => {
-        await newDb.query('begin isolation level repeatable read');
-        await newDb.query(`set transaction snapshot ${newDb.escapeLiteral(held.id)}`);
-        try {
-          return await compare();
-        } finally {
-          await newDb.query('commit');
-        }
-      });
+      // After the switch: no write waits for it, so it leaves the load a core.
+      await compareOldWithNew(
+        context,
+        evidence,
+        async (newDb, compare) => {
+          await newDb.query('begin isolation level repeatable read');
+          await newDb.query(`set transaction snapshot ${newDb.escapeLiteral(held.id)}`);
+          try {
+            return await compare();
+          } finally {
+            await newDb.query('commit');
+          }
+        },
+        'gentle',
+      );
     } finally {
       context.heldSnapshot = undefined;
       await held.close();

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { createOwnedDatabase, databaseStates } from '../schema/ownership.ts';
 import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
-import { compareTables, type ParityReport, type ParityTable } from '../verify/parity.ts';
+import { compareTables, type ParityPace, type ParityReport, type ParityTable } from '../verify/parity.ts';
 import { freeze } from './freeze.ts';
 import { freezeBarrier, oldLoginLogRows } from './freeze-barrier.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
@@ -92,10 +92,12 @@ export async function compareOldWithNew(
   evidence: Evidence,
   readNew: (newDb: pg.Client, compare: () => Promise<ParityReport>) => Promise<ParityReport> = (_, compare) =>
     compare(),
+  pace: ParityPace = 'fast',
 ): Promise<void> {
+  evidence.pace = pace;
   const report = await onNode(context, 'old', context.database, (oldDb) =>
     onNode(context, 'new', context.database, (newDb) =>
-      readNew(newDb, () => compareTables(oldDb, newDb, parityTables(context))),
+      readNew(newDb, () => compareTables(oldDb, newDb, parityTables(context), pace)),
     ),
   );
   // Writes that reached old after the barrier would be missing from the copy.

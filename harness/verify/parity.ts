@@ -65,6 +65,13 @@ async function rowsInRange(
 }
 
 /**
+ * How hard parity may push: `fast` hashes old and new at once, as a parity inside the
+ * freeze must (every second of it is write outage); `gentle` one side at a time and without
+ * parallel workers, for a parity after the switch, so that the load keeps a core.
+ */
+export type ParityPace = 'fast' | 'gentle';
+
+/**
  * Compares tables between old (frozen) and new: row counts and a content hash per userid
  * range; for each range that differs, the rows themselves, to name the keys that differ.
  */
@@ -72,10 +79,18 @@ export async function compareTables(
   oldDb: pg.Client,
   newDb: pg.Client,
   tables: readonly ParityTable[],
+  pace: ParityPace = 'fast',
 ): Promise<ParityReport> {
   const report: ParityReport = { passed: true, tables: [], differences: [] };
+  if (pace === 'gentle') {
+    for (const db of [oldDb, newDb]) await db.query('set max_parallel_workers_per_gather = 0');
+  }
+  const both = <T>(f: (db: pg.Client) => Promise<T>): Promise<[T, T]> =>
+    pace === 'fast'
+      ? Promise.all([f(oldDb), f(newDb)])
+      : f(oldDb).then(async (a) => [a, await f(newDb)] as [T, T]);
   for (const table of tables) {
-    const [a, b] = await Promise.all([rangeHashes(oldDb, table), rangeHashes(newDb, table)]);
+    const [a, b] = await both((db) => rangeHashes(db, table));
     const ranges = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
     const mismatched = ranges.filter((r) => a.get(r)?.h !== b.get(r)?.h || a.get(r)?.n !== b.get(r)?.n);
     const count = (m: Map<number, { n: number }>) => [...m.values()].reduce((n, v) => n + v.n, 0);
@@ -89,10 +104,7 @@ export async function compareTables(
     if (mismatched.length > 0) report.passed = false;
     for (const range of mismatched) {
       if (report.differences.length >= 10) break;
-      const [oldRows, newRows] = await Promise.all([
-        rowsInRange(oldDb, table, range),
-        rowsInRange(newDb, table, range),
-      ]);
+      const [oldRows, newRows] = await both((db) => rowsInRange(db, table, range));
       for (const key of new Set([...oldRows.keys(), ...newRows.keys()])) {
         if (report.differences.length >= 10) break;
         if (oldRows.get(key) === newRows.get(key)) continue;
