@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { defaultConfig } from '../../config/defaults.ts';
 import { errorMessage } from '../../errors.ts';
+import { pgbouncerBinary } from '../../provision/local-pooler.ts';
 import { providers } from '../../provision/providers.ts';
 import type { Command } from '../command.ts';
 
@@ -30,6 +31,8 @@ Exits 1 when no provider can start.`,
     out(`pgbench    ${version('pgbench', ['--version'])}`);
     out(`docker     ${version('docker', ['--version'])}`);
     out(`chromium   ${version('chromium', ['--version'])}`);
+    // Only --pooler pgbouncer needs it on the local provider (the node image carries its own).
+    out(`pgbouncer  ${version(pgbouncerBinary, ['--version'])} (for --pooler pgbouncer)`);
     const usable: string[] = [];
     for (const provider of [providers.containers, providers.local]) {
       try {
