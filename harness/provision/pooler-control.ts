@@ -11,7 +11,7 @@ import { singleFileTar } from './single-file-tar.ts';
 
 /** Where a local pooler keeps its files, under the run's directory. */
 export const localPoolerDir = (baseDir: string) => join(baseDir, 'pooler');
-/** Where a container pooler finds its config (copied in at creation, rewritten by exec). */
+/** Where a container pooler finds its config (copied in at creation, replaced by the switch). */
 export const containerPoolerDir = '/etc/shardmove/pooler';
 export const poolerContainerName = (runId: string) => `shardmove-${runId}-pooler`;
 
@@ -52,7 +52,8 @@ export async function livePoolerDatabases(admin: pg.Client): Promise<PoolerDatab
 
 /**
  * Replaces the pooler's [databases] file. Local: a rename in the run's directory, so that
- * pgbouncer never reads half a file. Containers: the same inside the container, by exec.
+ * pgbouncer never reads half a file. Containers: an archive the engine extracts over it;
+ * pgbouncer reads it only at the RELOAD that follows.
  */
 export async function writePoolerDatabases(
   handle: NodesHandle | undefined,
