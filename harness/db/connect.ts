@@ -88,18 +88,26 @@ export async function withClient<T>(
   }
 }
 
-/** Retries connecting until the server accepts connections (a fresh postmaster or container). */
+/**
+ * Retries connecting until the server accepts connections and answers the probe (a fresh
+ * postmaster, container or pooler, whose admin console knows no SELECT); returns its rows.
+ */
 export async function waitUntilReady(
   endpoint: Endpoint,
   database: string,
-  options: ConnectOptions & { timeoutMillis: number },
+  options: ConnectOptions & { timeoutMillis: number; probe?: string },
   what: string,
-): Promise<void> {
+): Promise<pg.QueryResultRow[]> {
   const deadline = Date.now() + options.timeoutMillis;
   for (;;) {
     try {
-      await withClient(endpoint, database, options, (c) => c.query('select 1'), what);
-      return;
+      return await withClient(
+        endpoint,
+        database,
+        options,
+        async (c) => (await c.query(options.probe ?? 'select 1')).rows,
+        what,
+      );
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 200));

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { livePoolerDatabases, poolerAdmin, retargetPoolerDatabase } from '../provision/pooler-control.ts';
+import { livePoolerDatabases, retargetPoolerDatabase, withPoolerAdmin } from '../provision/pooler-control.ts';
 import type { NodeAccess } from '../provision/provider.ts';
 import { partitionConnstring } from '../schema/cluster-connstrings.ts';
 import { databaseStates } from '../schema/ownership.ts';
@@ -45,22 +45,17 @@ export async function routePartition(
     );
     return;
   }
-  const admin = await poolerAdmin(pooler, context.config.connectTimeoutMillis);
-  try {
-    const target = { name: context.database, host: node.peerHost, port: node.peerPort };
-    const { drainedMillis, drained, left } = await retargetPoolerDatabase(
-      admin,
-      context.handle,
-      target,
-      context.config.migration.barrierTimeoutMillis,
-    );
-    evidence.pooler = `${target.name} -> ${target.host}:${target.port}`;
-    evidence.drainedMillis = drainedMillis;
-    evidence.connectionsDrained = drained;
-    if (left > 0) evidence.connectionsStillOnOld = left;
-  } finally {
-    await admin.end().catch(() => {});
-  }
+  const target = { name: context.database, host: node.peerHost, port: node.peerPort };
+  const { drainedMillis, drained, left } = await withPoolerAdmin(
+    pooler,
+    context.config.connectTimeoutMillis,
+    (admin) =>
+      retargetPoolerDatabase(admin, context.handle, target, context.config.migration.barrierTimeoutMillis),
+  );
+  evidence.pooler = `${target.name} -> ${target.host}:${target.port}`;
+  evidence.drainedMillis = drainedMillis;
+  evidence.connectionsDrained = drained;
+  if (left > 0) evidence.connectionsStillOnOld = left;
 }
 
 /**
@@ -109,13 +104,9 @@ export async function partitionHome(context: MigrationContext): Promise<Partitio
   const pooler = nodes.proxy.pooler;
   if (pooler && target.host === pooler.peerHost && target.port === String(pooler.peerPort)) {
     // Through the pooler: the home is where the pooler forwards the database now.
-    const admin = await poolerAdmin(pooler, config.connectTimeoutMillis);
-    try {
-      const entry = (await livePoolerDatabases(admin)).find((d) => d.name === context.database);
-      target = { host: entry?.host, port: entry ? String(entry.port) : undefined };
-    } finally {
-      await admin.end().catch(() => {});
-    }
+    const live = await withPoolerAdmin(pooler, config.connectTimeoutMillis, livePoolerDatabases);
+    const entry = live.find((d) => d.name === context.database);
+    target = { host: entry?.host, port: entry ? String(entry.port) : undefined };
   }
   const at = (n: NodeAccess) => target.host === n.peerHost && target.port === String(n.peerPort);
   const home = at(nodes.old) ? 'old' : at(nodes.new) ? 'new' : 'elsewhere';

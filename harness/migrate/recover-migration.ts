@@ -1,4 +1,4 @@
-import { poolerAdmin, syncPoolerFile } from '../provision/pooler-control.ts';
+import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
 import { parityWithOld } from '../verify/verify-move.ts';
 import { dropReplication } from './logical-strategy.ts';
 import type { MigrationContext } from './migration-context.ts';
@@ -24,12 +24,9 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
   const pooler = context.nodes.proxy.pooler;
   if (pooler) {
     // What the pooler has loaded is where the partition is; its file must say the same.
-    const admin = await poolerAdmin(pooler, context.config.connectTimeoutMillis);
-    try {
-      await syncPoolerFile(admin, context.handle);
-    } finally {
-      await admin.end().catch(() => {});
-    }
+    await withPoolerAdmin(pooler, context.config.connectTimeoutMillis, (admin) =>
+      syncPoolerFile(admin, context.handle),
+    );
   }
   const where = await partitionHome(context);
   const found = `p${context.partition} on ${where.home}${where.readOnly ? ', frozen read-only' : ', read-write'}`;

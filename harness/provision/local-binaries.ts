@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface LocalBinaries {
@@ -48,4 +49,13 @@ export function osUserExists(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The OS user a local run's servers run as, when shardmove runs as root (else nobody to hand files to). */
+export type FileOwner = { uid: number; gid: number } | undefined;
+
+/** Writes a file the servers read, owned by the user they run as (private unless mode says otherwise). */
+export async function writeOwned(path: string, text: string, owner: FileOwner, mode = 0o600): Promise<void> {
+  await writeFile(path, text, { mode });
+  if (owner) await chown(path, owner.uid, owner.gid);
 }

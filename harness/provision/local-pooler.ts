@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ShardmoveConfig } from '../config/config-types.ts';
 import { ShardmoveError } from '../errors.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
 import type { Secret } from '../secret.ts';
 import { freePort } from './free-port.ts';
+import { type FileOwner, writeOwned } from './local-binaries.ts';
 import { initialPoolerDatabases, pgbouncerIni } from './pgbouncer-config.ts';
 import { localPoolerDir, waitForPooler, writePoolerDatabases } from './pooler-control.ts';
 import type { NodeAccess, PoolerAccess } from './provider.ts';
@@ -26,7 +27,7 @@ export async function startLocalPooler(options: {
   runId: string;
   user: string;
   password: Secret;
-  owner: { uid: number; gid: number } | undefined;
+  owner: FileOwner;
   asUser: string | undefined;
   backends: Readonly<Record<'old' | 'new', NodeAccess>>;
 }): Promise<PoolerAccess> {
@@ -39,11 +40,7 @@ export async function startLocalPooler(options: {
   const dir = localPoolerDir(baseDir);
   await mkdir(dir, { mode: 0o700 });
   if (owner) await chown(dir, owner.uid, owner.gid);
-  const owned = async (name: string, text: string, mode: number) => {
-    await writeFile(join(dir, name), text, { mode });
-    if (owner) await chown(join(dir, name), owner.uid, owner.gid);
-  };
-  await owned('userlist.txt', `"${options.user}" "${options.password.reveal()}"\n`, 0o600);
+  await writeOwned(join(dir, 'userlist.txt'), `"${options.user}" "${options.password.reveal()}"\n`, owner);
   const handle = { provider: 'local', runId: options.runId, baseDir } as const;
   await writePoolerDatabases(handle, initialPoolerDatabases(config.topology, options.backends));
   const logFile = join(dir, 'pgbouncer.log');
@@ -61,7 +58,7 @@ export async function startLocalPooler(options: {
         logFile,
       },
     });
-    await owned('pgbouncer.ini', ini, 0o600);
+    await writeOwned(join(dir, 'pgbouncer.ini'), ini, owner);
     try {
       // ~1000 client connections after a PL/Proxy reload: the soft limit of 1024 is too few.
       await runCommand(

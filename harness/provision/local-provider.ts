@@ -12,6 +12,7 @@ import type { Secret } from '../secret.ts';
 import { freePort } from './free-port.ts';
 import { localMarkerFile } from './labels.ts';
 import {
+  type FileOwner,
   findLocalBinaries,
   hasPlproxy,
   type LocalBinaries,
@@ -19,6 +20,7 @@ import {
   osUserExists,
   postgresOsUser,
   serverPgpassPath,
+  writeOwned,
 } from './local-binaries.ts';
 import { hasPgbouncer, pgbouncerBinary, startLocalPooler } from './local-pooler.ts';
 import { sweepLocalRun } from './local-sweep.ts';
@@ -79,12 +81,7 @@ interface NodeContext {
   readonly password: Secret;
   readonly config: ShardmoveConfig;
   readonly runId: string;
-  readonly owner: { uid: number; gid: number } | undefined;
-}
-
-async function writeOwned(path: string, text: string, ctx: NodeContext): Promise<void> {
-  await writeFile(path, text, { mode: 0o600 });
-  if (ctx.owner) await chown(path, ctx.owner.uid, ctx.owner.gid);
+  readonly owner: FileOwner;
 }
 
 async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> {
@@ -112,7 +109,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
   await writeOwned(
     join(dataDir, 'postgresql.conf'),
     `${await readFile(join(dataDir, 'postgresql.conf'), 'utf8')}\ninclude 'shardmove.conf'\n`,
-    ctx,
+    ctx.owner,
   );
   const settings = serverSettings(role, ctx.config);
   for (let attempt = 1; ; attempt++) {
@@ -125,7 +122,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       `cluster_name = 'shardmove-${ctx.runId}-${role}'`,
       ...settingsAsConfLines(settings),
     ];
-    await writeOwned(join(dataDir, 'shardmove.conf'), `${conf.join('\n')}\n`, ctx);
+    await writeOwned(join(dataDir, 'shardmove.conf'), `${conf.join('\n')}\n`, ctx.owner);
     try {
       await runCommand(
         bin('pg_ctl'),
@@ -197,8 +194,8 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       runId,
       owner,
     };
-    await writeOwned(pwFile, `${password.reveal()}\n`, ctx);
-    await writeOwned(serverPgpass, `127.0.0.1:*:*:${user}:${password.reveal()}\n`, ctx);
+    await writeOwned(pwFile, `${password.reveal()}\n`, ctx.owner);
+    await writeOwned(serverPgpass, `127.0.0.1:*:*:${user}:${password.reveal()}\n`, ctx.owner);
     events({ type: 'info', message: `local: data directories under ${baseDir}` });
     const started = await Promise.all(nodeRoles.map((role) => startNode(role, ctx)));
     await rm(pwFile, { force: true });

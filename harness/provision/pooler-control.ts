@@ -1,10 +1,11 @@
-import { chown, rename, stat, writeFile } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
-import { connect } from '../db/connect.ts';
+import { waitUntilReady, withClient } from '../db/connect.ts';
 import { ShardmoveError } from '../errors.ts';
 import { loadTestcontainers } from './docker-engine.ts';
+import { writeOwned } from './local-binaries.ts';
 import { databasesIni, type PoolerDatabase } from './pgbouncer-config.ts';
 import type { NodesHandle, PoolerAccess } from './provider.ts';
 import { singleFileTar } from './single-file-tar.ts';
@@ -15,9 +16,13 @@ export const localPoolerDir = (baseDir: string) => join(baseDir, 'pooler');
 export const containerPoolerDir = '/etc/shardmove/pooler';
 export const poolerContainerName = (runId: string) => `shardmove-${runId}-pooler`;
 
-/** The pooler's admin console: simple-query commands only (SHOW, RELOAD and the like). */
-export function poolerAdmin(pooler: PoolerAccess, connectTimeoutMillis: number): Promise<pg.Client> {
-  return connect(pooler.endpoint, 'pgbouncer', { connectTimeoutMillis }, 'pooler');
+/** A connection to the pooler's admin console for the length of fn: simple-query commands only (SHOW, RELOAD and the like). */
+export function withPoolerAdmin<T>(
+  pooler: PoolerAccess,
+  connectTimeoutMillis: number,
+  fn: (admin: pg.Client) => Promise<T>,
+): Promise<T> {
+  return withClient(pooler.endpoint, 'pgbouncer', { connectTimeoutMillis }, fn, 'pooler');
 }
 
 /** Retries until the pooler's admin console answers; returns pgbouncer's version. */
@@ -25,21 +30,13 @@ export async function waitForPooler(
   endpoint: Endpoint,
   limits: { connectTimeoutMillis: number; startupTimeoutSeconds: number },
 ): Promise<string> {
-  const deadline = Date.now() + limits.startupTimeoutSeconds * 1000;
-  for (;;) {
-    try {
-      const admin = await connect(endpoint, 'pgbouncer', limits, 'pooler');
-      try {
-        const { rows } = await admin.query<{ version: string }>('show version');
-        return (rows[0]?.version ?? 'unknown').replace(/^PgBouncer\s+/i, '');
-      } finally {
-        await admin.end().catch(() => {});
-      }
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const rows = await waitUntilReady(
+    endpoint,
+    'pgbouncer',
+    { ...limits, timeoutMillis: limits.startupTimeoutSeconds * 1000, probe: 'show version' },
+    'pooler',
+  );
+  return String(rows[0]?.version ?? 'unknown').replace(/^PgBouncer\s+/i, '');
 }
 
 /** The shard databases the pooler forwards to now, as it has them loaded (not as its file says). */
@@ -63,11 +60,9 @@ export async function writePoolerDatabases(
   if (handle?.provider === 'local') {
     const dir = localPoolerDir(handle.baseDir);
     const file = join(dir, 'databases.ini');
-    await writeFile(`${file}.tmp`, text, { mode: 0o644 });
-    if (process.getuid?.() === 0) {
-      const { uid, gid } = await stat(dir);
-      await chown(`${file}.tmp`, uid, gid);
-    }
+    // Owned like the directory: whoever the run's servers run as.
+    const { uid, gid } = await stat(dir);
+    await writeOwned(`${file}.tmp`, text, process.getuid?.() === 0 ? { uid, gid } : undefined, 0o644);
     await rename(`${file}.tmp`, file);
     return;
   }

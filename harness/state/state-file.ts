@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { NodeRole, ProviderName, TopologyConfig } from '../config/config-types.ts';
 import { type Endpoint, formatDsn, parseDsn } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
-import type { NodeAccess, NodesHandle } from '../provision/provider.ts';
+import type { NodeAccess, NodesHandle, PoolerAccess } from '../provision/provider.ts';
 import { readPgpass, writePgpass } from './pgpass.ts';
 
 /** What `up --keep` leaves for later commands: where the nodes are, never a password. */
@@ -73,24 +73,33 @@ export async function removeState(stateDir: string, state: TopologyState): Promi
   await rm(statePaths(stateDir).file, { force: true });
 }
 
+/** A kept endpoint's URI, with its password looked up in the state's pgpass file. */
+async function stateEndpoint(state: TopologyState, uri: string, what: string): Promise<Endpoint> {
+  const parsed = parseDsn(uri, `state ${what}`);
+  return { ...parsed, password: await readPgpass(state.pgpass, parsed) };
+}
+
 /** Endpoints of a kept topology, with passwords looked up in its pgpass file. */
 export async function stateEndpoints(state: TopologyState): Promise<Record<NodeRole, NodeAccess>> {
   const entries = await Promise.all(
     (Object.keys(state.nodes) as NodeRole[]).map(async (role): Promise<[NodeRole, NodeAccess]> => {
       const node = state.nodes[role];
-      const parsed = parseDsn(node.uri, `state ${role}`);
-      const endpoint: Endpoint = { ...parsed, password: await readPgpass(state.pgpass, parsed) };
+      const endpoint = await stateEndpoint(state, node.uri, role);
       return [role, { role, endpoint, peerHost: node.peerHost, peerPort: node.peerPort }];
     }),
   );
   const nodes = Object.fromEntries(entries) as Record<NodeRole, NodeAccess>;
   if (state.pooler) {
-    const parsed = parseDsn(state.pooler.uri, 'state pooler');
-    const endpoint: Endpoint = { ...parsed, password: await readPgpass(state.pgpass, parsed) };
-    const { peerHost, peerPort, version } = state.pooler;
+    const { uri, peerHost, peerPort, version } = state.pooler;
+    const endpoint = await stateEndpoint(state, uri, 'pooler');
     nodes.proxy = { ...nodes.proxy, pooler: { endpoint, peerHost, peerPort, version } };
   }
   return nodes;
+}
+
+/** A pooler's admin console as a libpq URI (no password). */
+export function poolerUri(pooler: PoolerAccess): string {
+  return formatDsn(pooler.endpoint, 'pgbouncer');
 }
 
 export function nodeUris(

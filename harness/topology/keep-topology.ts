@@ -1,6 +1,5 @@
-import { formatDsn } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
-import { nodeUris, readState, type TopologyState, writeState } from '../state/state-file.ts';
+import { nodeUris, poolerUri, readState, type TopologyState, writeState } from '../state/state-file.ts';
 import type { StartedTopology } from './start-topology.ts';
 
 /** Only one kept topology per state directory: a second would orphan the first. */
@@ -20,7 +19,7 @@ function poolerState(topology: StartedTopology): TopologyState['pooler'] {
   const pooler = topology.nodes.proxy.pooler;
   if (!pooler) return undefined;
   const { peerHost, peerPort, version } = pooler;
-  return { uri: formatDsn(pooler.endpoint, 'pgbouncer'), peerHost, peerPort, version };
+  return { uri: poolerUri(pooler), peerHost, peerPort, version };
 }
 
 /** Hands a started topology over to the state file: from then on `shardmove down` stops it. */

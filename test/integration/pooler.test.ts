@@ -16,7 +16,7 @@ import { runMigration } from '../../harness/migrate/run-migration.ts';
 import {
   livePoolerDatabases,
   localPoolerDir,
-  poolerAdmin,
+  withPoolerAdmin,
   writePoolerDatabases,
 } from '../../harness/provision/pooler-control.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
@@ -36,12 +36,7 @@ const p23Connstring = async (topology: StartedTopology) =>
 const poolerDatabases = async (topology: StartedTopology) => {
   const pooler = topology.nodes.proxy.pooler;
   if (!pooler) throw new Error('no pooler');
-  const admin = await poolerAdmin(pooler, 10_000);
-  try {
-    return await livePoolerDatabases(admin);
-  } finally {
-    await admin.end();
-  }
+  return withPoolerAdmin(pooler, 10_000, livePoolerDatabases);
 };
 
 // Every strategy on the first provider; the logical one (the scenario's) on the others too.
@@ -164,12 +159,7 @@ describe('a pooled topology when things go wrong (local)', () => {
     expect(recovery.found).toBe('p23 on old, read-write');
     const { old } = topology.nodes;
     expect(await readFile(file, 'utf8')).toContain(`db23 = host=${old.peerHost} port=${old.peerPort}`);
-    const admin = await poolerAdmin(pooler, 10_000);
-    try {
-      await admin.query('reload');
-    } finally {
-      await admin.end();
-    }
+    await withPoolerAdmin(pooler, 10_000, (admin) => admin.query('reload'));
     expect((await poolerDatabases(topology)).find((d) => d.name === 'db23')).toEqual({
       name: 'db23',
       host: old.peerHost,

@@ -1,5 +1,4 @@
-import { formatDsn } from '../../config/dsn.ts';
-import { nodeUris } from '../../state/state-file.ts';
+import { nodeUris, poolerUri } from '../../state/state-file.ts';
 import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
 import { startTopology } from '../../topology/start-topology.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
@@ -39,8 +38,8 @@ ${seedOptionsHelp}`,
     reporter.flush();
     if (values.json === true) {
       const pooler = topology.nodes.proxy.pooler;
-      const poolerUri = pooler ? { pooler: formatDsn(pooler.endpoint, 'pgbouncer') } : {};
-      out(JSON.stringify({ provider: topology.provider, ...uris, ...poolerUri, pgpass: pgpass ?? null }));
+      const poolerEntry = pooler ? { pooler: poolerUri(pooler) } : {};
+      out(JSON.stringify({ provider: topology.provider, ...uris, ...poolerEntry, pgpass: pgpass ?? null }));
     } else {
       out(`provider  ${topology.provider} (run ${topology.runId})`);
       if (topology.seeding.status === 'seeded') {
@@ -51,10 +50,7 @@ ${seedOptionsHelp}`,
       }
       for (const role of ['proxy', 'old', 'new'] as const) out(`${role.padEnd(9)} ${uris[role]}`);
       const pooler = topology.nodes.proxy.pooler;
-      if (pooler)
-        out(
-          `pooler    ${formatDsn(pooler.endpoint, 'pgbouncer')} (pgbouncer ${pooler.version}, admin console)`,
-        );
+      if (pooler) out(`pooler    ${poolerUri(pooler)} (pgbouncer ${pooler.version}, admin console)`);
       if (pgpass) {
         out(`pgpass    ${pgpass}`);
         out(`\ntry:  PGPASSFILE=${pgpass} psql "${uris.proxy}" -c 'select * from query_pk(23)'`);
