@@ -1,4 +1,5 @@
 import {
+  containerCpuSchedulings,
   containerNetworks,
   faultKinds,
   freezeMethods,
@@ -90,7 +91,9 @@ const thresholdList: LeafCheck = (v) => {
 export const configShape: ObjectShape = {
   fields: {
     provider: oneOf(providerNames),
-    containers: { fields: { network: oneOf(containerNetworks) } },
+    containers: {
+      fields: { network: oneOf(containerNetworks), cpuScheduling: oneOf(containerCpuSchedulings) },
+    },
     topology: {
       fields: {
         partitions: integer(4, 1024),

@@ -47,6 +47,8 @@ export interface ExternalTargets {
 
 export const containerNetworks = ['pod', 'bridge'] as const;
 export type ContainerNetwork = (typeof containerNetworks)[number];
+export const containerCpuSchedulings = ['host', 'container'] as const;
+export type ContainerCpuScheduling = (typeof containerCpuSchedulings)[number];
 
 export const seedProfiles = ['full', 'default', 'ci', 'none'] as const;
 export const seedDataModes = ['faker', 'seed'] as const;
@@ -150,7 +152,16 @@ export interface ShardmoveConfig {
    * aliases on distinct ports, so proxy-to-backend traffic stays on loopback as in the
    * local provider. bridge: one address per container, traffic over the Docker bridge.
    */
-  containers: { network: ContainerNetwork };
+  containers: {
+    network: ContainerNetwork;
+    /**
+     * host: each container's processes are moved to the host's root CPU cgroup after it
+     * starts, so the kernel schedules every backend on its own as it does the local
+     * provider's (see provision/host-cpu-scheduling.ts); needs cgroup v1, root and the engine
+     * on this host, and falls back to `container` saying why. container: Docker's own cgroup.
+     */
+    cpuScheduling: ContainerCpuScheduling;
+  };
   topology: TopologyConfig;
   /** Non-default server settings, per node kind, on top of those the topology needs. */
   server: { proxy: ServerSettings; backend: ServerSettings };

@@ -3,7 +3,7 @@ import type { ShardmoveConfig } from './config-types.ts';
 /** The seed's system (../shared/seed/SPEC.md): 32 partitions, db23 moves old -> new. */
 export const defaultConfig: ShardmoveConfig = {
   provider: 'auto',
-  containers: { network: 'pod' },
+  containers: { network: 'pod', cpuScheduling: 'host' },
   topology: {
     partitions: 32,
     oldPartitions: undefined,

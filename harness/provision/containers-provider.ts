@@ -15,6 +15,11 @@ import {
   projectRoot,
   userlandProxyEnabled,
 } from './docker-engine.ts';
+import {
+  type HostScheduling,
+  hostSchedulingAvailability,
+  scheduleAsHostProcesses,
+} from './host-cpu-scheduling.ts';
 import { labelsFor } from './labels.ts';
 import {
   databasesIni,
@@ -52,6 +57,7 @@ async function preflight(): Promise<PreflightResult> {
   findings.push(
     `node image ${tag}: ${(await imageExists(tag)) ? 'built' : 'not built yet (built on first use)'}`,
   );
+  findings.push(`CPU scheduling of containers' processes: ${await hostSchedulingAvailability()}`);
   if ((await userlandProxyEnabled()) === true) {
     findings.push(
       'warning: dockerd runs with the userland proxy; load through published ports will be slower',
@@ -186,6 +192,16 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         .withWaitStrategy(tc.Wait.forLogMessage(/process up/))
         .withStartupTimeout(config.startupTimeoutSeconds * 1000);
 
+    const schedulings: HostScheduling[] = [];
+    // Before anything connects: the backends forked from then on start in the root cgroup.
+    const placed = async <T extends { getId(): string }>(c: T): Promise<T> => {
+      if (config.containers.cpuScheduling === 'host') {
+        const { State } = await client.container.dockerode.getContainer(c.getId()).inspect();
+        schedulings.push(await scheduleAsHostProcesses(c.getId(), State.Pid));
+      }
+      return c;
+    };
+
     let started: NodeAccess[];
     if (pod) {
       // The proxy owns the namespace: it carries every alias and publishes every port.
@@ -193,10 +209,11 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         .withNetworkMode(networkName)
         .withNetworkAliases(...nodeRoles, ...(pooled ? [poolerAlias] : []))
         .withExposedPorts(...nodeRoles.map((r) => podPorts[r]), ...(pooled ? [poolerContainerPort] : []))
-        .start();
+        .start()
+        .then(placed);
       await Promise.all(
         (['old', 'new'] as const).map((role) =>
-          container(role).withNetworkMode(`container:${proxy.getId()}`).start(),
+          container(role).withNetworkMode(`container:${proxy.getId()}`).start().then(placed),
         ),
       );
       started = await Promise.all(
@@ -204,7 +221,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       );
       if (pooled) {
         const backends = backendsOf(started);
-        await poolerContainer(backends).withNetworkMode(`container:${proxy.getId()}`).start();
+        await poolerContainer(backends).withNetworkMode(`container:${proxy.getId()}`).start().then(placed);
         started = withPooler(
           started,
           await poolerAccess(proxy.getHost(), proxy.getMappedPort(poolerContainerPort)),
@@ -217,7 +234,8 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
             .withNetworkMode(networkName)
             .withNetworkAliases(role)
             .withExposedPorts(5432)
-            .start();
+            .start()
+            .then(placed);
           return access(role, c.getHost(), c.getMappedPort(5432));
         }),
       );
@@ -227,9 +245,14 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
           .withNetworkMode(networkName)
           .withNetworkAliases(poolerAlias)
           .withExposedPorts(poolerContainerPort)
-          .start();
+          .start()
+          .then(placed);
         started = withPooler(started, await poolerAccess(c.getHost(), c.getMappedPort(poolerContainerPort)));
       }
+    }
+    const cpuScheduling = describeScheduling(config.containers.cpuScheduling, schedulings);
+    if (cpuScheduling !== config.containers.cpuScheduling) {
+      events({ type: 'info', message: `containers: CPU scheduling ${cpuScheduling}` });
     }
     const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
     let stopped = false;
@@ -249,6 +272,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         imageId: (await imageId(image)) ?? 'unknown',
         network: networkName,
         networkMode: config.containers.network,
+        cpuScheduling,
       },
       stop,
       [Symbol.asyncDispose]: stop,
@@ -258,6 +282,13 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     unregister();
     throw error;
   }
+}
+
+/** `host`, `container`, or `container (why host was not possible)`. */
+function describeScheduling(asked: 'host' | 'container', results: readonly HostScheduling[]): string {
+  const skipped = results.find((r): r is { skipped: string } => 'skipped' in r);
+  if (asked === 'container') return 'container';
+  return skipped ? `container (host asked: ${skipped.skipped})` : 'host';
 }
 
 function backendsOf(started: readonly NodeAccess[]): Record<'old' | 'new', NodeAccess> {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topologyLayout } from '../../harness/config/topology-layout.ts';
+import { withClient } from '../../harness/db/connect.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
+import { cpuCgroupsOf } from '../support/cpu-cgroups.ts';
 import { testProviders } from '../support/providers.ts';
 import { query } from '../support/sql.ts';
 
@@ -114,6 +116,22 @@ describe.each(testProviders())('the seed topology on the %s provider', (provider
     ]);
   });
 
+  it.runIf(provider === 'containers')(
+    "schedules the containers' processes as host processes, the backends forked since included",
+    async () => {
+      expect(topology.facts.cpuScheduling).toBe('host');
+      // One proxy backend with a connection to each of the 32 partitions, held open.
+      await withClient(proxy(), proxyDb(), { connectTimeoutMillis: 10_000 }, async (client) => {
+        await client.query('select * from dy($$select 1$$) as t(one int)');
+        for (const role of ['proxy', 'old', 'new']) {
+          const paths = await cpuCgroupsOf(`shardmove-${topology.runId}-${role}`);
+          expect(paths.length).toBeGreaterThan(role === 'proxy' ? 5 : 16);
+          expect(new Set(paths)).toEqual(new Set(['/']));
+        }
+      });
+    },
+  );
+
   it('records the non-default server settings the topology needs', () => {
     expect(topology.settings.old.wal_level).toBe('logical');
     expect(topology.settings.new.wal_level).toBe('logical');
@@ -127,10 +145,14 @@ describe.runIf(testProviders().includes('containers'))(
   () => {
     it('routes every partition through Docker network aliases', async () => {
       const config = await testConfig('containers', {
-        containers: { network: 'bridge' },
+        containers: { network: 'bridge', cpuScheduling: 'container' },
         seeding: { profile: 'none' },
       });
       await using topology = await startTopology({ config, events: ignoreEvents });
+      expect(topology.facts.cpuScheduling).toBe('container');
+      const paths = await cpuCgroupsOf(`shardmove-${topology.runId}-old`);
+      expect(paths.length).toBeGreaterThan(0);
+      for (const path of paths) expect(path).toContain('docker');
       expect(topology.nodes.old.peerHost).toBe('old');
       expect(topology.nodes.old.peerPort).toBe(5432);
       const rows = await query<{ db: string }>(

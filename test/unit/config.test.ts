@@ -86,6 +86,9 @@ describe('config layering and validation', () => {
     expect((await configError({ flags: { provider: 'kubernetes' } })).message).toMatch(
       /'provider' .* must be one of auto, containers, local, external/,
     );
+    expect((await configError({ flags: { containers: { cpuScheduling: 'realtime' } } })).message).toMatch(
+      /'containers.cpuScheduling' .* must be one of host, container/,
+    );
     const unknown = await configError({ scenario: 'no-such-scenario' });
     expect(unknown.message).toBe("unknown scenario 'no-such-scenario'");
     expect(unknown.hint).toContain('seed-db23');
