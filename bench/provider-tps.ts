@@ -24,6 +24,9 @@ export async function providerTpsBench(options: {
   ];
   const width = Math.max(...variants.map((v) => v.label.length));
   const topologies = new Map<string, StartedTopology>();
+  console.log(
+    `provider TPS: pgbench -M prepared -c ${options.clients} -j 2 -T ${options.durationSeconds}, select insert_log(:id), ${options.rounds} alternating rounds`,
+  );
   try {
     for (const { label, flags } of variants) {
       const { config } = await loadConfig({ flags: { ...flags, load: { clients: options.clients } } });
@@ -35,9 +38,6 @@ export async function providerTpsBench(options: {
       );
     }
     const tps = new Map<string, number[]>(variants.map((v) => [v.label, []]));
-    console.log(
-      `provider TPS: pgbench -M prepared -c ${options.clients} -j 2 -T ${options.durationSeconds}, select insert_log(:id), ${options.rounds} alternating rounds`,
-    );
     const labels = variants.map((v) => v.label);
     for (let round = 1; round <= options.rounds; round++) {
       // ABC then CBA: whichever goes first in a round has fresher tables and a cooler

@@ -88,6 +88,57 @@ export class ClientLoop {
     }
   }
 
+  private done = 0;
+
+  private limitReached(): boolean {
+    return this.spec.transactionsPerClient !== undefined && this.done >= this.spec.transactionsPerClient;
+  }
+
+  /**
+   * Closed loop without an await per call: each reply sends the next call. Resolves false
+   * when the run is over, true when the connection was lost (the failure recorded).
+   */
+  private closedLoop(session: WireSession, pick: () => ScriptName, nextId: () => number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      let start = now();
+      const next = (): void => {
+        if (this.stopping || start >= this.endAt || this.limitReached()) return resolve(false);
+        const script = pick();
+        const id = nextId();
+        session.send(script, id, (error) => {
+          try {
+            const t = now();
+            this.done++;
+            if (error === undefined) this.recorder.ok(script, id, t, start);
+            else {
+              const failure = classifyError(error, true);
+              this.recorder.failed(script, id, t, failure, start);
+              if (failure.connectionLost) return resolve(true);
+            }
+            start = t;
+            next();
+          } catch (bug) {
+            reject(bug);
+          }
+        });
+      };
+      next();
+    });
+  }
+
+  /** A new connection after a lost one; false when the run ended while connecting. */
+  private async reconnect(): Promise<boolean> {
+    this.session?.destroy();
+    try {
+      this.session = await this.connect();
+      this.recorder.reconnected(now());
+      return true;
+    } catch (error) {
+      if (error instanceof StoppedWhileConnecting) return false;
+      throw error;
+    }
+  }
+
   private finished(): boolean {
     return now() >= this.endAt;
   }
@@ -102,7 +153,6 @@ export class ClientLoop {
           ? undefined
           : this.spec.ratePerSecond / this.spec.totalClients;
     let scheduled = now();
-    let done = 0;
     try {
       this.session = await this.connect();
     } catch (error) {
@@ -112,48 +162,43 @@ export class ClientLoop {
     // One clock read per call: the end of a call is the start of the next (closed loop).
     let t = now();
     while (!this.stopping && t < this.endAt) {
-      if (this.spec.transactionsPerClient !== undefined && done >= this.spec.transactionsPerClient) break;
-      let start = t;
-      if (perClientRate !== undefined) {
-        scheduled += (-Math.log(1 - Math.random()) / perClientRate) * 1000;
-        if (scheduled > start) {
-          // Timers round down to whole milliseconds: round up, so no call starts before its slot.
-          await sleep(Math.ceil(scheduled - start));
-          if (this.stopping || this.finished()) break;
-          start = now();
-        }
-        if (this.spec.latencyLimitMillis !== undefined && start - scheduled > this.spec.latencyLimitMillis) {
-          this.recorder.skipped(start);
-          t = start;
-          done++;
-          continue;
-        }
-        this.recorder.lag(start, Math.max(0, start - scheduled) * 1000);
+      if (this.limitReached()) break;
+      if (perClientRate === undefined) {
+        if (!(await this.closedLoop(this.session, pick, nextId))) break;
+        if (!(await this.reconnect())) return;
+        t = now();
+        continue;
       }
+      let start = t;
+      scheduled += (-Math.log(1 - Math.random()) / perClientRate) * 1000;
+      if (scheduled > start) {
+        // Timers round down to whole milliseconds: round up, so no call starts before its slot.
+        await sleep(Math.ceil(scheduled - start));
+        if (this.stopping || this.finished()) break;
+        start = now();
+      }
+      if (this.spec.latencyLimitMillis !== undefined && start - scheduled > this.spec.latencyLimitMillis) {
+        this.recorder.skipped(start);
+        t = start;
+        this.done++;
+        continue;
+      }
+      this.recorder.lag(start, Math.max(0, start - scheduled) * 1000);
       const script = pick();
       const id = nextId();
-      const latencyFrom = perClientRate === undefined ? start : Math.min(start, scheduled);
       try {
         await this.session.call(script, id);
         t = now();
-        this.recorder.ok(script, id, t, latencyFrom);
+        // Latency from the scheduled start, as pgbench -R measures it.
+        this.recorder.ok(script, id, t, Math.min(start, scheduled));
       } catch (error) {
-        const failure = classifyError(error, true);
         t = now();
+        const failure = classifyError(error, true);
         this.recorder.failed(script, id, t, failure, start);
-        if (failure.connectionLost) {
-          this.session.destroy();
-          try {
-            this.session = await this.connect();
-            t = now();
-            this.recorder.reconnected(t);
-          } catch (reconnectError) {
-            if (reconnectError instanceof StoppedWhileConnecting) return;
-            throw reconnectError;
-          }
-        }
+        if (failure.connectionLost && !(await this.reconnect())) return;
+        t = now();
       }
-      done++;
+      this.done++;
     }
     this.session?.destroy();
   }
