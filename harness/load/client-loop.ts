@@ -102,7 +102,10 @@ export class ClientLoop {
     return new Promise((resolve, reject) => {
       let start = now();
       const next = (): void => {
-        if (this.stopping || start >= this.endAt || this.limitReached()) return resolve(false);
+        if (this.stopping || start >= this.endAt || this.limitReached()) {
+          resolve(false);
+          return;
+        }
         const script = pick();
         const id = nextId();
         session.send(script, id, (error) => {
@@ -113,7 +116,10 @@ export class ClientLoop {
             else {
               const failure = classifyError(error, true);
               this.recorder.failed(script, id, t, failure, start);
-              if (failure.connectionLost) return resolve(true);
+              if (failure.connectionLost) {
+                resolve(true);
+                return;
+              }
             }
             start = t;
             next();

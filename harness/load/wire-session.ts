@@ -117,9 +117,15 @@ export class WireSession {
    * call are CPU the database under test does not get.
    */
   send(script: ScriptName, id: number, onReply: (error: CallError | undefined) => void): void {
-    if (this.closed) return onReply(new CallError('connection closed', 'ECONNRESET'));
+    if (this.closed) {
+      onReply(new CallError('connection closed', 'ECONNRESET'));
+      return;
+    }
     const template = this.templates.get(script);
-    if (!template) return onReply(new CallError(`script ${script} not prepared`, undefined));
+    if (!template) {
+      onReply(new CallError(`script ${script} not prepared`, undefined));
+      return;
+    }
     // Only one call is ever in flight, and its write left long ago: the buffer can be reused.
     template.buffer.writeInt32BE(id, template.idOffset);
     this.inFlightSince = performance.now();
