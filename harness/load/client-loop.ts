@@ -201,8 +201,10 @@ export class ClientLoop {
         t = now();
         const failure = classifyError(error, true);
         this.recorder.failed(script, id, t, failure, start);
-        if (failure.connectionLost && !(await this.reconnect())) return;
-        t = now();
+        if (failure.connectionLost) {
+          if (!(await this.reconnect())) return;
+          t = now();
+        }
       }
       this.done++;
     }

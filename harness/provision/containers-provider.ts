@@ -1,4 +1,4 @@
-import type { NodeRole } from '../config/config-types.ts';
+import type { ContainerCpuScheduling, NodeRole } from '../config/config-types.ts';
 import { nodeRoles } from '../config/config-types.ts';
 import { waitUntilReady } from '../db/connect.ts';
 import { ShardmoveError } from '../errors.ts';
@@ -111,8 +111,15 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     // In a pod every node listens on its own port of the shared namespace.
     const portOf = (role: NodeRole) => (pod ? podPorts[role] : 5432);
 
+    const schedulings: HostScheduling[] = [];
+    const placed = async (containerId: string) => {
+      if (config.containers.cpuScheduling !== 'host') return;
+      const { State } = await client.container.dockerode.getContainer(containerId).inspect();
+      schedulings.push(await scheduleAsHostProcesses(containerId, State.Pid));
+    };
+
     const container = (role: NodeRole) =>
-      nodeContainer(tc, image)
+      nodeContainer(tc, image, placed)
         .withName(`shardmove-${runId}-${role}`)
         .withLabels(labelsFor(runId, role))
         // Docker's default /dev/shm is 64 MiB; parallel query and index builds keep their
@@ -162,7 +169,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       return { endpoint, peerHost: poolerAlias, peerPort: poolerContainerPort, version };
     };
     const poolerContainer = (backends: Record<'old' | 'new', NodeAccess>) =>
-      nodeContainer(tc, image)
+      nodeContainer(tc, image, placed)
         .withName(poolerContainerName(runId))
         .withLabels(labelsFor(runId, 'pooler'))
         .withEntrypoint(['/usr/local/bin/shardmove-pooler'])
@@ -192,16 +199,6 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         .withWaitStrategy(tc.Wait.forLogMessage(/process up/))
         .withStartupTimeout(config.startupTimeoutSeconds * 1000);
 
-    const schedulings: HostScheduling[] = [];
-    // Before anything connects: the backends forked from then on start in the root cgroup.
-    const placed = async <T extends { getId(): string }>(c: T): Promise<T> => {
-      if (config.containers.cpuScheduling === 'host') {
-        const { State } = await client.container.dockerode.getContainer(c.getId()).inspect();
-        schedulings.push(await scheduleAsHostProcesses(c.getId(), State.Pid));
-      }
-      return c;
-    };
-
     let started: NodeAccess[];
     if (pod) {
       // The proxy owns the namespace: it carries every alias and publishes every port.
@@ -209,11 +206,10 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         .withNetworkMode(networkName)
         .withNetworkAliases(...nodeRoles, ...(pooled ? [poolerAlias] : []))
         .withExposedPorts(...nodeRoles.map((r) => podPorts[r]), ...(pooled ? [poolerContainerPort] : []))
-        .start()
-        .then(placed);
+        .start();
       await Promise.all(
         (['old', 'new'] as const).map((role) =>
-          container(role).withNetworkMode(`container:${proxy.getId()}`).start().then(placed),
+          container(role).withNetworkMode(`container:${proxy.getId()}`).start(),
         ),
       );
       started = await Promise.all(
@@ -221,7 +217,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       );
       if (pooled) {
         const backends = backendsOf(started);
-        await poolerContainer(backends).withNetworkMode(`container:${proxy.getId()}`).start().then(placed);
+        await poolerContainer(backends).withNetworkMode(`container:${proxy.getId()}`).start();
         started = withPooler(
           started,
           await poolerAccess(proxy.getHost(), proxy.getMappedPort(poolerContainerPort)),
@@ -234,8 +230,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
             .withNetworkMode(networkName)
             .withNetworkAliases(role)
             .withExposedPorts(5432)
-            .start()
-            .then(placed);
+            .start();
           return access(role, c.getHost(), c.getMappedPort(5432));
         }),
       );
@@ -245,8 +240,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
           .withNetworkMode(networkName)
           .withNetworkAliases(poolerAlias)
           .withExposedPorts(poolerContainerPort)
-          .start()
-          .then(placed);
+          .start();
         started = withPooler(started, await poolerAccess(c.getHost(), c.getMappedPort(poolerContainerPort)));
       }
     }
@@ -285,9 +279,9 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
 }
 
 /** `host`, `container`, or `container (why host was not possible)`. */
-function describeScheduling(asked: 'host' | 'container', results: readonly HostScheduling[]): string {
-  const skipped = results.find((r): r is { skipped: string } => 'skipped' in r);
+function describeScheduling(asked: ContainerCpuScheduling, results: readonly HostScheduling[]): string {
   if (asked === 'container') return 'container';
+  const skipped = results.find((r): r is { skipped: string } => 'skipped' in r);
   return skipped ? `container (host asked: ${skipped.skipped})` : 'host';
 }
 
@@ -305,11 +299,17 @@ function withPooler(started: readonly NodeAccess[], pooler: PoolerAccess): NodeA
 }
 
 /**
- * Publishes ports on 127.0.0.1 only: the harness is the only client, and a database with a
- * test password has no business listening on every interface of the machine.
+ * Every node container of a run: publishes ports on 127.0.0.1 only (the harness is the only
+ * client, and a database with a test password has no business listening on every interface
+ * of the machine), and hands each started container to `placed` (its CPU scheduling).
  */
-function nodeContainer(tc: Testcontainers, image: string) {
+function nodeContainer(tc: Testcontainers, image: string, placed: (containerId: string) => Promise<void>) {
   class NodeContainer extends tc.GenericContainer {
+    // Before the harness connects: the backends forked from then on start where the postmaster is.
+    protected override async containerStarted(started: { getId(): string }): Promise<void> {
+      await placed(started.getId());
+    }
+
     protected override async beforeContainerCreated(): Promise<void> {
       const bindings = Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>;
       for (const binding of bindings.flat()) binding.HostIp = '127.0.0.1';

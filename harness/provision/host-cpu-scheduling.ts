@@ -75,7 +75,8 @@ async function cpuHierarchyMount(): Promise<string | undefined> {
   return undefined;
 }
 
-async function cpuCgroupOf(pid: number): Promise<string | undefined> {
+/** A process's path in the cgroup v1 `cpu` hierarchy (`/` is the root), from /proc. */
+export async function cpuCgroupOf(pid: number): Promise<string | undefined> {
   const lines = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
   for (const line of lines.split('\n')) {
     const [, controllers, path] = line.split(':');

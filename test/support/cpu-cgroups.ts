@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { cpuCgroupOf } from '../../harness/provision/host-cpu-scheduling.ts';
 
 const run = promisify(execFile);
 
@@ -12,11 +12,6 @@ export async function cpuCgroupsOf(containerName: string): Promise<string[]> {
     .slice(1)
     .map((l) => l.trim())
     .filter(Boolean);
-  const paths: string[] = [];
-  for (const pid of pids) {
-    const lines = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-    const cpu = lines.split('\n').find((l) => l.split(':')[1]?.split(',').includes('cpu'));
-    if (cpu) paths.push(cpu.split(':')[2] ?? '');
-  }
-  return paths;
+  const paths = await Promise.all(pids.map((pid) => cpuCgroupOf(Number(pid))));
+  return paths.filter((p): p is string => p !== undefined);
 }
