@@ -143,7 +143,7 @@ describe.each(testProviders())('the seed topology on the %s provider', (provider
 describe.runIf(testProviders().includes('containers'))(
   'containers with one address per node (network: bridge)',
   () => {
-    it('routes every partition through Docker network aliases', async () => {
+    it("routes every partition through Docker network aliases, and keeps Docker's CPU cgroup when asked", async () => {
       const config = await testConfig('containers', {
         containers: { network: 'bridge', cpuScheduling: 'container' },
         seeding: { profile: 'none' },
