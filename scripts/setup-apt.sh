@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   postgresql-15 postgresql-15-plproxy postgresql-client-15   # local provider, pgbench, psql
+  postgresql-plperl-15                                       # topology.connectionCpuMillis (a slow host, rehearsed)
   pgbouncer                                                  # topology.pooler on the local provider
   docker.io debootstrap                                      # containers provider, offline base image
   build-essential libcairo2-dev libpango1.0-dev libjpeg-dev  # canvas (charts) builds from source

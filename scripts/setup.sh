@@ -13,15 +13,14 @@ if [ "${SHARDMOVE_SKIP_DOCKER:-}" != 1 ]; then
   bash "$root/scripts/build-image.sh"
 fi
 
-# Install only when package-lock.json changed since the last install. `npm install`, not
-# `npm ci`: the registry these machines reach lists only linux builds of optional
-# platform packages (biome's), so the lock file lacks the others and `npm ci` refuses it;
-# `npm install` installs exactly the locked versions all the same.
+# Install only when package-lock.json changed since the last install. `npm ci`: exactly the
+# locked versions, and it never rewrites package-lock.json, so a fresh clone stays clean
+# (`npm install` rewrote it whenever the registry listed a platform package the lock lacked).
 stamp="$root/node_modules/.shardmove-lock-sha"
 want=$(sha256sum "$root/package-lock.json" | cut -c1-64)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "npm: installing packages (canvas builds from source, about 30 s)"
-  (cd "$root" && npm install --no-audit --no-fund --loglevel=error)
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
 else
   log "npm: packages current"

@@ -48,6 +48,8 @@ export async function configFromFlags(
         truncate: values.truncate === true ? true : undefined,
       },
       allowDestructive: values['allow-destructive'] === true ? true : undefined,
+      rehearsal: { rate: str('rate') },
+      load: { clients: integerFlag(values.clients, 'clients') },
     },
   });
   // A fault plan depends on the strategy's phases, which the config layer does not know.

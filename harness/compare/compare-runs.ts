@@ -24,6 +24,8 @@ export interface CheckComparison {
 
 export interface Comparison {
   tolerance: number;
+  /** Inconclusive runs, left out of both sides: a run that could not judge is neither a baseline nor a regression. */
+  excluded: { baseline: string[]; candidate: string[] };
   metrics: MetricComparison[];
   checks: CheckComparison[];
   regressed: boolean;
@@ -33,7 +35,7 @@ export interface Comparison {
  * Slack on top of the relative tolerance, per unit: a freeze of 0.05 s against 0.04 s is
  * 25% longer and still nothing.
  */
-const absoluteSlack: Record<string, number> = { s: 0.2, ms: 1, tps: 0, '%': 1, calls: 0 };
+const absoluteSlack: Record<string, number> = { s: 0.2, ms: 1, tps: 0, '%': 1, calls: 0, storms: 0.05 };
 
 function range(docs: readonly RunDocument[], metric: MetricName) {
   const values = docs.map((d) => d.metrics[metric]).filter((v): v is number => typeof v === 'number');
@@ -48,10 +50,17 @@ function range(docs: readonly RunDocument[], metric: MetricName) {
  * that held in every baseline run and failed in a candidate run is a regression too.
  */
 export function compareRuns(
-  baseline: readonly RunDocument[],
-  candidate: readonly RunDocument[],
+  baselineRuns: readonly RunDocument[],
+  candidateRuns: readonly RunDocument[],
   tolerance: number,
 ): Comparison {
+  const judged = (d: RunDocument) => d.verdict !== 'inconclusive';
+  const baseline = baselineRuns.filter(judged);
+  const candidate = candidateRuns.filter(judged);
+  const excluded = {
+    baseline: baselineRuns.filter((d) => !judged(d)).map((d) => d.runId),
+    candidate: candidateRuns.filter((d) => !judged(d)).map((d) => d.runId),
+  };
   const metrics = metricNames.map((metric): MetricComparison => {
     const { unit, better } = metricCatalog[metric];
     const b = range(baseline, metric);
@@ -86,11 +95,13 @@ export function compareRuns(
       baselinePassed,
       candidatePassed,
       runs: { baseline: baseline.length, candidate: candidate.length },
-      regressed: baselinePassed === baseline.length && candidatePassed < candidate.length,
+      regressed:
+        baseline.length > 0 && baselinePassed === baseline.length && candidatePassed < candidate.length,
     };
   });
   return {
     tolerance,
+    excluded,
     metrics,
     checks,
     regressed: metrics.some((m) => m.status === 'regressed') || checks.some((c) => c.regressed),

@@ -39,7 +39,13 @@ export function comparisonLines(c: Comparison, format: 'text' | 'markdown'): str
   ]);
   const head = ['metric', 'baseline', 'candidate', 'change', 'status'];
   const verdict = c.regressed ? 'REGRESSION' : 'no regression';
-  const note = `tolerance ${(c.tolerance * 100).toFixed(0)}%: a metric regresses only when every candidate run is worse than every baseline run by more than that`;
+  const left = [
+    ...c.excluded.baseline.map((id) => `${id} (baseline)`),
+    ...c.excluded.candidate.map((id) => `${id} (candidate)`),
+  ];
+  const note =
+    `tolerance ${(c.tolerance * 100).toFixed(0)}%: a metric regresses only when every candidate run is worse than every baseline run by more than that` +
+    (left.length ? `; left out as inconclusive: ${left.join(', ')}` : '');
   if (format === 'markdown') {
     return [
       `## shardmove compare: ${verdict}`,

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import {
   containerCpuSchedulings,
   containerNetworks,
@@ -10,6 +11,7 @@ import {
   seedDataModes,
   seedProfiles,
 } from './config-types.ts';
+import { parseRate } from './rate-spec.ts';
 import { parseThreshold } from './threshold-expression.ts';
 
 /**
@@ -88,6 +90,27 @@ const thresholdList: LeafCheck = (v) => {
   return undefined;
 };
 
+const rateSpec: LeafCheck = (v) => {
+  if (typeof v !== 'number' && typeof v !== 'string')
+    return `must be calls per second (1500) or a share of capacity ("40%"), got ${JSON.stringify(v)}`;
+  try {
+    parseRate(v);
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+};
+
+const reasonMap: LeafCheck = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return 'must be an object of "check name or threshold": "why it is expected to fail"';
+  for (const [key, reason] of Object.entries(v)) {
+    if (typeof reason !== 'string' || reason.trim() === '')
+      return `${JSON.stringify(key)} needs the reason it is expected to fail, as a string`;
+  }
+  return undefined;
+};
+
 export const configShape: ObjectShape = {
   fields: {
     provider: oneOf(providerNames),
@@ -105,6 +128,7 @@ export const configShape: ObjectShape = {
         connectionLifetimeSeconds: integer(0, 86_400),
         auth: oneOf(['md5', 'scram-sha-256']),
         pooler: oneOf(poolerKinds),
+        connectionCpuMillis: integer(0, 10_000),
       },
     },
     server: { fields: { proxy: settingsMap, backend: settingsMap } },
@@ -146,25 +170,35 @@ export const configShape: ObjectShape = {
     },
     rehearsal: {
       fields: {
-        baselineSeconds: integer(1, 3600),
-        settleSeconds: integer(1, 3600),
-        writerRate: integer(1, 1_000_000),
+        rate: rateSpec,
+        writerWeight: integer(0, 1_000_000),
+        movedWriterWeight: integer(0, 1_000_000),
+        readerWeight: integer(1, 1_000_000),
         movedWriterClients: integer(0, 1000),
-        movedWriterRate: integer(1, 1_000_000),
         readerClients: integer(1, 1000),
-        readerRate: integer(1, 1_000_000),
+        latencyLimitMillis: integer(1, 600_000),
+        warmupMaxSeconds: integer(5, 3600),
+        steadyWindowSeconds: integer(1, 60),
+        steadyTolerance: ratio,
+        probeSeconds: integer(1, 600),
+        baselineSeconds: integer(1, 3600),
+        baselineMinRateRatio: ratio,
+        baselineMaxLagMillis: integer(0, 600_000),
+        baselineMaxSkippedShare: ratio,
+        settleSeconds: integer(1, 3600),
+        settleMaxSeconds: integer(1, 3600),
         microBenchmarkMillis: integer(0, 600_000),
       },
     },
     recovery: {
       fields: {
-        movedRatio: ratio,
-        movedSeconds: integer(0, 3600),
-        othersMinRatio: ratio,
+        ratio,
+        withinSeconds: integer(0, 3600),
         windowSeconds: integer(1, 60),
       },
     },
     thresholds: thresholdList,
+    expectedFailures: reasonMap,
     compare: { fields: { tolerance: ratio } },
     external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
     allowDestructive: boolean,

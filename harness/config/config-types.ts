@@ -34,6 +34,13 @@ export interface TopologyConfig {
    * cluster, so no proxy backend has to reconnect anything.
    */
   pooler: PoolerKind;
+  /**
+   * CPU each new backend of every node burns before it serves (ms; 0: none), to rehearse a
+   * host where a connection is expensive (a slow VM's fork, TLS over a real network) on one
+   * where it is not. PL/Proxy opens clients x partitions connections, so this decides how
+   * long warm-ups and reconnection storms take. Needs PL/Perl on the nodes.
+   */
+  connectionCpuMillis: number;
 }
 
 export const poolerKinds = ['none', 'pgbouncer'] as const;
@@ -119,31 +126,63 @@ export interface MigrationConfig {
 }
 
 export interface RehearsalConfig {
-  /** Load before the migration starts: the baseline the recovery check compares with. */
-  baselineSeconds: number;
-  /** Load after the switch. */
-  settleSeconds: number;
-  /** Open-loop rate of the uniform insert_log writers (config.load.clients of them). */
-  writerRate: number;
+  /**
+   * The load's rate in all: calls per second (`1500`), or a share of the topology's capacity
+   * measured by a closed-loop probe after the warm-up (`"40%"`), so that the same scenario
+   * asks the same of a slow host and a fast one.
+   */
+  rate: number | string;
+  /** How the rate is split: uniform insert_log writers, extra writers and readers of the moved partition. */
+  writerWeight: number;
+  movedWriterWeight: number;
+  readerWeight: number;
   /** Extra writers and readers on the moved partition, so its figures are not 1/32 of the noise. */
   movedWriterClients: number;
-  movedWriterRate: number;
   readerClients: number;
-  readerRate: number;
+  /** Open loop: a call already later than this at its turn is skipped and counted (pgbench -L). */
+  latencyLimitMillis: number;
+  /** The warm-up (every client primed, then throughput steady) gives up after this long. */
+  warmupMaxSeconds: number;
+  /** Throughput is steady when each second of a window is within this share of the window's mean, and so is the window before. */
+  steadyWindowSeconds: number;
+  steadyTolerance: number;
+  /** The closed-loop probe that measures capacity. */
+  probeSeconds: number;
+  /** Load at the chosen rate before the migration: the baseline the recovery check compares with. */
+  baselineSeconds: number;
+  /** The baseline's limits; a run outside them is inconclusive and stops before the migration. */
+  baselineMinRateRatio: number;
+  baselineMaxLagMillis: number;
+  baselineMaxSkippedShare: number;
+  /** Load after the switch: at least this long, then until both groups are back, up to the maximum. */
+  settleSeconds: number;
+  settleMaxSeconds: number;
   /** tinybench per-call cost (proxy vs the shard directly) before the load starts, per call and target; 0: skip. */
   microBenchmarkMillis: number;
 }
 
 export interface RecoveryLimits {
-  /** After the switch the moved partition's TPS reaches this share of its baseline ... */
-  movedRatio: number;
-  /** ... within this many seconds. */
-  movedSeconds: number;
-  /** The other partitions' TPS never falls below this share of their baseline. */
-  othersMinRatio: number;
+  /** After the switch the moved partition's and the others' TPS are back at this share of their baseline ... */
+  ratio: number;
+  /**
+   * ... within this many seconds, plus the expected length of one reconnection storm on
+   * this host (proxy backends x partitions x the measured connection cost / cores), so that
+   * the limit asks the same of a host where connections are cheap and one where they are not.
+   */
+  withinSeconds: number;
   /** TPS is compared over moving windows of this many seconds (one second of a partition is noisy). */
   windowSeconds: number;
 }
+
+export const checkNames = [
+  'reads',
+  'write rejection',
+  'parity',
+  'no acknowledged write lost',
+  'tps recovery',
+  'fault invariants',
+] as const;
+export type CheckName = (typeof checkNames)[number];
 
 export interface ShardmoveConfig {
   provider: ProviderChoice;
@@ -173,6 +212,12 @@ export interface ShardmoveConfig {
   recovery: RecoveryLimits;
   /** Run-level gates, k6 style: `"freeze_window_s < 15"`; a run fails when one does not hold. */
   thresholds: string[];
+  /**
+   * Checks (by name) and thresholds (by expression) this scenario expects to fail, with the
+   * reason: a known weakness of the procedure. The run passes when every outcome is as
+   * declared; a declared failure that passes is reported as the weakness gone, and fails it.
+   */
+  expectedFailures: Record<string, string>;
   /** compare: a metric regresses only when the candidate's range is beyond the baseline's by more than this share. */
   compare: { tolerance: number };
   external: ExternalTargets | undefined;

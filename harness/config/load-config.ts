@@ -68,6 +68,13 @@ async function scenarioLayer(name: string): Promise<{ layer: ConfigLayer; descri
 function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   const values: Record<string, unknown> = {};
   if (env.SHARDMOVE_PROVIDER) values.provider = env.SHARDMOVE_PROVIDER;
+  // A whole suite or CI job rehearsed as on a host where connections are expensive.
+  if (env.SHARDMOVE_CONNECTION_CPU_MS) {
+    const millis = Number(env.SHARDMOVE_CONNECTION_CPU_MS);
+    values.topology = {
+      connectionCpuMillis: Number.isFinite(millis) ? millis : env.SHARDMOVE_CONNECTION_CPU_MS,
+    };
+  }
   const urls = { proxy: env.SHARDMOVE_PROXY_URL, old: env.SHARDMOVE_OLD_URL, new: env.SHARDMOVE_NEW_URL };
   if (urls.proxy || urls.old || urls.new) {
     values.external = Object.fromEntries(Object.entries(urls).filter(([, v]) => v !== undefined));

@@ -9,6 +9,12 @@ export const metricCatalog = {
     better: 'lower',
     about: 'client-observed freeze window of the moved partition',
   },
+  freeze_window_storms: {
+    unit: 'storms',
+    better: 'lower',
+    about:
+      "the freeze window in units of one reconnection storm on this host (storm_s): what a move that changes PL/Proxy's cluster cannot go below, so the same bound holds on a slow host and a fast one",
+  },
   freeze_phases_s: {
     unit: 's',
     better: 'lower',
@@ -18,12 +24,43 @@ export const metricCatalog = {
   recovery_s: {
     unit: 's',
     better: 'lower',
+    about: 'seconds after the switch until the moved partition and the others are both back',
+  },
+  moved_recovery_s: {
+    unit: 's',
+    better: 'lower',
     about: "seconds after the switch until the moved partition's TPS is back",
+  },
+  others_recovery_s: {
+    unit: 's',
+    better: 'lower',
+    about: "seconds after the switch until the other partitions' TPS is back",
   },
   others_min_pct: {
     unit: '%',
     better: 'higher',
-    about: "the other partitions' lowest windowed TPS, % of their baseline",
+    about: "the other partitions' lowest windowed TPS from the baseline on, % of their baseline",
+  },
+  others_below_s: {
+    unit: 's',
+    better: 'lower',
+    about: 'seconds the other partitions spent below the recovery ratio of their baseline',
+  },
+  capacity_tps: {
+    unit: 'tps',
+    better: 'higher',
+    about: 'closed-loop throughput of the probe after the warm-up',
+  },
+  rate_tps: { unit: 'tps', better: 'higher', about: 'the open-loop rate the run scheduled' },
+  connection_ms: {
+    unit: 'ms',
+    better: 'lower',
+    about: 'a new connection to a shard and its first call (pgbench -C)',
+  },
+  storm_s: {
+    unit: 's',
+    better: 'lower',
+    about: 'expected length of one reconnection storm: backends x partitions x connection cost / cores',
   },
   baseline_tps: { unit: 'tps', better: 'higher', about: 'all partitions, before the freeze' },
   tps: { unit: 'tps', better: 'higher', about: 'all partitions, over the whole run' },

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { configShape, type ObjectShape, type Shape } from './config-schema.ts';
-import type { ShardmoveConfig } from './config-types.ts';
+import { checkNames, type ShardmoveConfig } from './config-types.ts';
 import { parseDsn } from './dsn.ts';
 import { topologyLayout } from './topology-layout.ts';
 
@@ -100,6 +100,20 @@ function checkSemantics(config: ShardmoveConfig): void {
       });
     }
     for (const role of ['proxy', 'old', 'new'] as const) parseDsn(config.external[role], `external.${role}`);
+  }
+  const misnamed = Object.keys(config.expectedFailures).filter(
+    (k) => !(checkNames as readonly string[]).includes(k) && !config.thresholds.includes(k),
+  );
+  if (misnamed.length) {
+    throw new ConfigError(
+      `'expectedFailures' names ${misnamed.map((k) => JSON.stringify(k)).join(', ')}, which is neither a check nor one of the thresholds`,
+      { hint: `checks: ${checkNames.join(', ')}; thresholds: ${config.thresholds.join(', ') || 'none'}` },
+    );
+  }
+  if (config.rehearsal.settleMaxSeconds < config.rehearsal.settleSeconds) {
+    throw new ConfigError(
+      `'rehearsal.settleMaxSeconds' (${config.rehearsal.settleMaxSeconds}) is below 'rehearsal.settleSeconds' (${config.rehearsal.settleSeconds})`,
+    );
   }
   const pooler = poolerProblem(config);
   if (pooler) throw new ConfigError(pooler.message, { hint: pooler.hint });

@@ -14,6 +14,9 @@ function isStartingUp(error: unknown): boolean {
 }
 const now = () => performance.timeOrigin + performance.now();
 
+/** A read routed by its id, so one call per partition opens the proxy's connection to each. */
+const primeScript: ScriptName = 'query_pk';
+
 function picker(group: LoadGroup): () => ScriptName {
   const total = group.scripts.reduce((n, s) => n + s.weight, 0);
   return () => {
@@ -45,6 +48,10 @@ export class ClientLoop {
   private stopping = false;
   /** Epoch ms at which the run's duration is up (never, for a run ended by stop()). */
   private readonly endAt: number;
+  /** Open loop: this client's calls per second; undefined: closed loop. The engine may change it. */
+  private perClientRate: number | undefined;
+  /** Set when the rate changed: the open loop's schedule restarts from now, with no debt. */
+  private rateChanged = false;
 
   constructor(
     private readonly spec: EngineSpec,
@@ -55,10 +62,22 @@ export class ClientLoop {
       spec.durationSeconds === undefined
         ? Number.POSITIVE_INFINITY
         : spec.startEpochMillis + spec.durationSeconds * 1000;
+    this.perClientRate =
+      group.ratePerSecond !== undefined
+        ? group.ratePerSecond / group.clients
+        : spec.ratePerSecond === undefined
+          ? undefined
+          : spec.ratePerSecond / spec.totalClients;
   }
 
   stop(): void {
     this.stopping = true;
+  }
+
+  /** The group's rate in calls per second over its clients; undefined switches to closed loop. */
+  setGroupRate(groupRate: number | undefined): void {
+    this.perClientRate = groupRate === undefined ? undefined : groupRate / this.group.clients;
+    this.rateChanged = true;
   }
 
   /** Called by the engine a few times a second: a call past its timeout loses its connection. */
@@ -74,6 +93,7 @@ export class ClientLoop {
   private async connect(): Promise<WireSession> {
     let backoff = 50;
     const scripts = this.group.scripts.map((s) => s.name);
+    if (this.spec.prime) scripts.push(primeScript);
     for (;;) {
       try {
         return await WireSession.open(this.spec.target, scripts, this.spec.connectTimeoutMillis);
@@ -88,6 +108,26 @@ export class ClientLoop {
     }
   }
 
+  /**
+   * One unrecorded read per partition, so that this client's proxy backend holds a
+   * connection to every partition before anything is measured, as it does after a long
+   * run. Without it the first seconds measure PL/Proxy's connection set-up, which on a host
+   * where connections are expensive lasts longer than any fixed baseline.
+   */
+  private async prime(): Promise<boolean> {
+    for (let p = 0; p < this.spec.partitions && !this.stopping; p++) {
+      const session = this.session;
+      if (!session) return false;
+      try {
+        await session.call(primeScript, p === 0 ? this.spec.partitions : p);
+      } catch (error) {
+        if (classifyError(error, true).connectionLost && !(await this.reconnect())) return false;
+      }
+    }
+    this.recorder.primed(now());
+    return true;
+  }
+
   private done = 0;
 
   private limitReached(): boolean {
@@ -95,15 +135,24 @@ export class ClientLoop {
   }
 
   /**
-   * Closed loop without an await per call: each reply sends the next call. Resolves false
-   * when the run is over, true when the connection was lost (the failure recorded).
+   * Closed loop without an await per call: each reply sends the next call. Resolves 'over'
+   * when the run is over, 'lost' when the connection was lost (the failure recorded), 'rate'
+   * when the engine gave this client a rate.
    */
-  private closedLoop(session: WireSession, pick: () => ScriptName, nextId: () => number): Promise<boolean> {
+  private closedLoop(
+    session: WireSession,
+    pick: () => ScriptName,
+    nextId: () => number,
+  ): Promise<'over' | 'lost' | 'rate'> {
     return new Promise((resolve, reject) => {
       let start = now();
       const next = (): void => {
         if (this.stopping || start >= this.endAt || this.limitReached()) {
-          resolve(false);
+          resolve('over');
+          return;
+        }
+        if (this.perClientRate !== undefined) {
+          resolve('rate');
           return;
         }
         const script = pick();
@@ -117,7 +166,7 @@ export class ClientLoop {
               const failure = classifyError(error, true);
               this.recorder.failed(script, id, t, failure, start);
               if (failure.connectionLost) {
-                resolve(true);
+                resolve('lost');
                 return;
               }
             }
@@ -152,46 +201,49 @@ export class ClientLoop {
   async run(): Promise<void> {
     const pick = picker(this.group);
     const nextId = idSource(this.group, this.spec.partitions);
-    const perClientRate =
-      this.group.ratePerSecond !== undefined
-        ? this.group.ratePerSecond / this.group.clients
-        : this.spec.ratePerSecond === undefined
-          ? undefined
-          : this.spec.ratePerSecond / this.spec.totalClients;
-    let scheduled = now();
     try {
       this.session = await this.connect();
     } catch (error) {
       if (error instanceof StoppedWhileConnecting) return;
       throw error;
     }
+    if (this.spec.prime && !(await this.prime())) return;
     // One clock read per call: the end of a call is the start of the next (closed loop).
     let t = now();
+    let scheduled = t;
+    this.rateChanged = false;
     while (!this.stopping && t < this.endAt) {
       if (this.limitReached()) break;
-      if (perClientRate === undefined) {
-        if (!(await this.closedLoop(this.session, pick, nextId))) break;
-        if (!(await this.reconnect())) return;
+      const rate = this.perClientRate;
+      if (rate === undefined) {
+        const how = await this.closedLoop(this.session, pick, nextId);
+        if (how === 'over') break;
+        if (how === 'lost' && !(await this.reconnect())) return;
         t = now();
         continue;
       }
+      if (this.rateChanged) {
+        this.rateChanged = false;
+        scheduled = t;
+      }
       let start = t;
-      scheduled += (-Math.log(1 - Math.random()) / perClientRate) * 1000;
+      scheduled += (-Math.log(1 - Math.random()) / rate) * 1000;
       if (scheduled > start) {
         // Timers round down to whole milliseconds: round up, so no call starts before its slot.
         await sleep(Math.ceil(scheduled - start));
         if (this.stopping || this.finished()) break;
         start = now();
       }
+      const script = pick();
+      const id = nextId();
       if (this.spec.latencyLimitMillis !== undefined && start - scheduled > this.spec.latencyLimitMillis) {
-        this.recorder.skipped(start);
+        // Already later than the limit: skipped and counted, never queued (pgbench -R -L).
+        this.recorder.skipped(script, id, scheduled);
         t = start;
         this.done++;
         continue;
       }
       this.recorder.lag(start, Math.max(0, start - scheduled) * 1000);
-      const script = pick();
-      const id = nextId();
       try {
         await this.session.call(script, id);
         t = now();

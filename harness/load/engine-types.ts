@@ -23,6 +23,17 @@ export interface EngineSpec {
   /** Epoch ms at which second 0 starts; shared by every thread. */
   readonly startEpochMillis: number;
   readonly totalClients: number;
+  /** Each client calls every partition once, unrecorded, before its first measured call. */
+  readonly prime: boolean;
+}
+
+/** What the thread that owns an engine can tell it while it runs. */
+export interface EngineControl {
+  stopped: boolean;
+  /** Installed by the engine: new open-loop rates per group (undefined: closed loop), at once. */
+  setRates?: (rates: ReadonlyArray<number | undefined>) => void;
+  /** Installed by the engine: measure the event loop's health from now on. */
+  resetHealth?: () => void;
 }
 
 export interface EngineHealth {

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { ClientLoop } from './client-loop.ts';
-import type { EngineHealth, EngineSpec } from './engine-types.ts';
+import type { EngineControl, EngineHealth, EngineSpec } from './engine-types.ts';
 import type { ErrorSample } from './error-samples.ts';
 import type { WriteLedger } from './ledger.ts';
 import { Recorder } from './recorder.ts';
@@ -23,7 +23,7 @@ export interface EngineReport {
 export async function runEngine(
   spec: EngineSpec,
   onSamples: (samples: SecondSample[], health: EngineHealth) => void,
-  stopSignal: { stopped: boolean },
+  control: EngineControl,
 ) {
   const recorder = new Recorder(spec.startEpochMillis, spec.partitions);
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -42,6 +42,16 @@ export async function runEngine(
     if (!group) throw new Error(`no load group ${g}`);
     return new ClientLoop(spec, group, recorder);
   });
+  control.setRates = (rates) => {
+    spec.clients.forEach(([g], i) => {
+      loops[i]?.setGroupRate(rates[g]);
+    });
+  };
+  control.resetHealth = () => {
+    warm = true;
+    delay.reset();
+    eluStart = performance.eventLoopUtilization();
+  };
   const currentSecond = () =>
     Math.floor((performance.timeOrigin + performance.now() - spec.startEpochMillis) / 1000);
   const ticker = setInterval(() => {
@@ -50,7 +60,7 @@ export async function runEngine(
       delay.reset();
       eluStart = performance.eventLoopUtilization();
     }
-    if (stopSignal.stopped) for (const l of loops) l.stop();
+    if (control.stopped) for (const l of loops) l.stop();
     const nowMillis = performance.now();
     for (const l of loops) l.checkTimeout(nowMillis);
     const samples = recorder.drain(currentSecond());

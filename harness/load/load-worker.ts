@@ -1,19 +1,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EngineSpec } from './engine-types.ts';
+import type { EngineControl, EngineSpec } from './engine-types.ts';
 import { runEngine } from './load-engine.ts';
 
 /**
  * A generator thread: runs its clients and streams samples to the main thread; a 'stop'
- * message ends the run early. Messages: {samples, health}, then {report}.
+ * message ends the run early, {rates} changes the groups' rates, 'reset-health' restarts the
+ * event loop's health measurement. Messages out: {samples, health}, then {report}.
  */
 const spec = workerData as EngineSpec;
-const stopSignal = { stopped: false };
+const control: EngineControl = { stopped: false };
 parentPort?.on('message', (m: unknown) => {
-  if (m === 'stop') stopSignal.stopped = true;
+  if (m === 'stop') control.stopped = true;
+  else if (m === 'reset-health') control.resetHealth?.();
+  else if (typeof m === 'object' && m !== null && 'rates' in m)
+    control.setRates?.((m as { rates: Array<number | undefined> }).rates);
 });
 const report = await runEngine(
   spec,
   (samples, health) => parentPort?.postMessage({ samples, health }),
-  stopSignal,
+  control,
 );
 parentPort?.postMessage({ report });

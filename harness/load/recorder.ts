@@ -132,8 +132,18 @@ export class Recorder {
     addValue(this.bucket(t).lag, micros);
   }
 
-  skipped(t: number): void {
-    this.bucket(t).skipped++;
+  /** A call skipped under the latency limit, counted in the second it was due. */
+  skipped(script: ScriptName, id: number, dueAt: number): void {
+    const sample = this.bucket(dueAt);
+    sample.skipped++;
+    const p = sample.partitions[this.partitionOf(id)];
+    if (p) p.skipped++;
+    sample.scripts[script] ??= emptyCounts();
+    sample.scripts[script].skipped++;
+  }
+
+  primed(t: number): void {
+    this.bucket(t).primed++;
   }
 
   reconnected(t: number): void {

@@ -27,6 +27,8 @@ export interface LoadSpec {
   readonly latencyLimitMillis?: number | undefined;
   readonly callTimeoutMillis?: number | undefined;
   readonly connectTimeoutMillis?: number | undefined;
+  /** Each client calls every partition once, unrecorded, before it starts (see ClientLoop.prime). */
+  readonly prime?: boolean | undefined;
   /** Generator threads; auto: one per 64 clients, at most one per core (a thread costs CPU the database could use). */
   readonly threads?: number | 'auto' | undefined;
 }
@@ -70,6 +72,12 @@ export interface RunningLoad {
   readonly startEpochMillis: number;
   /** Called once per ended second with that second's sample (all threads merged). */
   onSecond(listener: (sample: SecondSample) => void): void;
+  /** New open-loop rates per group, in calls per second over the group's clients (undefined: closed loop). */
+  setRates(rates: ReadonlyArray<number | undefined>): void;
+  /** Measure the generator's health from now on (its warm-up and a closed-loop probe saturate it on purpose). */
+  resetHealth(): void;
+  /** The generator's health since the last reset, as the threads last reported it. */
+  health(): GeneratorHealth;
   /** Ends the run early; resolves with the result once every client has stopped. */
   stop(): Promise<LoadResult>;
   readonly done: Promise<LoadResult>;
@@ -88,6 +96,18 @@ function percentiles(h: hdr.Histogram): Percentiles {
     p99Millis: ms(h.getValueAtPercentile(99)),
     p999Millis: ms(h.getValueAtPercentile(99.9)),
     maxMillis: ms(h.maxValue),
+  };
+}
+
+/** The worst thread decides: one saturated thread caps its clients' throughput. */
+function generatorHealth(threads: number, perThread: readonly EngineHealth[]): GeneratorHealth {
+  const p99 = Math.max(0, ...perThread.map((h) => h.eventLoopDelayP99Millis));
+  const utilization = Math.max(0, ...perThread.map((h) => h.eventLoopUtilization));
+  return {
+    threads,
+    eventLoopDelayP99Millis: p99,
+    eventLoopUtilization: utilization,
+    limited: utilization > 0.9 || p99 > 50,
   };
 }
 
@@ -125,6 +145,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     connectTimeoutMillis: spec.connectTimeoutMillis ?? 10_000,
     startEpochMillis,
     totalClients: clientSlots.length,
+    prime: spec.prime ?? false,
   };
   const listeners: Array<(s: SecondSample) => void> = [];
   const pending = new Map<number, SecondSample>();
@@ -215,12 +236,8 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     const totals = { ...emptyCounts(), skipped: 0, reconnects: 0 };
     for (const s of seconds) {
       for (const p of s.partitions) mergeCounts(totals, p);
-      totals.skipped += s.skipped;
       totals.reconnects += s.reconnects;
     }
-    const finalHealth = finished.map((r) => r.health);
-    const p99 = Math.max(...finalHealth.map((h) => h.eventLoopDelayP99Millis));
-    const utilization = Math.max(...finalHealth.map((h) => h.eventLoopUtilization));
     const byScript = Object.fromEntries(
       [...merged].filter(([k]) => k.startsWith('script:')).map(([k, h]) => [k.slice(7), percentiles(h)]),
     );
@@ -238,12 +255,10 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       histograms: Object.fromEntries([...merged].map(([k, h]) => [k, hdr.encodeIntoCompressedBase64(h)])),
       ledger,
       errors: { samples: errors.list(), unsampled: errors.unsampled },
-      generator: {
+      generator: generatorHealth(
         threads,
-        eventLoopDelayP99Millis: p99,
-        eventLoopUtilization: utilization,
-        limited: utilization > 0.9 || p99 > 50,
-      },
+        finished.map((r) => r.health),
+      ),
     };
   })();
 
@@ -252,6 +267,14 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     onSecond: (listener) => {
       listeners.push(listener);
     },
+    setRates: (rates) => {
+      for (const w of workers) w.postMessage({ rates: [...rates] });
+    },
+    resetHealth: () => {
+      health.length = 0;
+      for (const w of workers) w.postMessage('reset-health');
+    },
+    health: () => generatorHealth(threads, health),
     stop: () => {
       stopRequestedAt ??= performance.timeOrigin + performance.now();
       for (const w of workers) w.postMessage('stop');

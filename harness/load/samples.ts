@@ -6,6 +6,11 @@ export interface OutcomeCounts {
   ok: number;
   failed: Record<ErrorClass, number>;
   indeterminate: number;
+  /**
+   * Open loop with a latency limit: calls already later than the limit when their turn came,
+   * never sent (pgbench -L). Neither failed nor succeeded; counted by the second they were due.
+   */
+  skipped: number;
   /** Latency of successful calls, microseconds. */
   latency: Moments;
   /** The same latencies as a sparse log-linear distribution, for percentiles per second. */
@@ -27,6 +32,8 @@ export interface SecondSample {
   lag: Moments;
   skipped: number;
   reconnects: number;
+  /** Clients that finished priming (a call to every partition) in this second. */
+  primed: number;
 }
 
 export function emptyCounts(): OutcomeCounts {
@@ -34,6 +41,7 @@ export function emptyCounts(): OutcomeCounts {
     ok: 0,
     failed: Object.fromEntries(errorClasses.map((c) => [c, 0])) as Record<ErrorClass, number>,
     indeterminate: 0,
+    skipped: 0,
     latency: emptyMoments(),
     buckets: {},
   };
@@ -48,6 +56,7 @@ export function emptySecond(second: number, partitions: number): SecondSample {
     lag: emptyMoments(),
     skipped: 0,
     reconnects: 0,
+    primed: 0,
   };
 }
 
@@ -55,6 +64,7 @@ export function mergeCounts(into: OutcomeCounts, from: OutcomeCounts): void {
   into.ok += from.ok;
   for (const c of errorClasses) into.failed[c] += from.failed[c];
   into.indeterminate += from.indeterminate;
+  into.skipped += from.skipped;
   mergeMoments(into.latency, from.latency);
   mergeBuckets(into.buckets, from.buckets);
 }
@@ -73,6 +83,7 @@ export function mergeSecond(into: SecondSample, from: SecondSample): void {
   mergeMoments(into.lag, from.lag);
   into.skipped += from.skipped;
   into.reconnects += from.reconnects;
+  into.primed += from.primed;
 }
 
 /** Sum over a set of partitions (the moved one, or the others). */
@@ -86,4 +97,21 @@ export function sumPartitions(sample: SecondSample, include: (partition: number)
 
 export function failedTotal(c: OutcomeCounts): number {
   return errorClasses.reduce((n, k) => n + c.failed[k], 0) + c.indeterminate;
+}
+
+/** Successful calls per second of the run (index = second) over a set of partitions. */
+export function okPerSecond(
+  seconds: readonly SecondSample[],
+  include: (partition: number) => boolean,
+): number[] {
+  const out: number[] = [];
+  for (const s of seconds) {
+    let ok = 0;
+    s.partitions.forEach((p, i) => {
+      if (include(i)) ok += p.ok;
+    });
+    out[s.second] = ok;
+  }
+  for (let i = 0; i < out.length; i++) out[i] ??= 0;
+  return out;
 }

@@ -17,7 +17,7 @@ import { partitionHome } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
 import { seedStrategyPhases } from './seed-strategy.ts';
 
-export type MigrationOutcome = 'completed' | 'rolled-back' | 'failed-after-switch';
+export type MigrationOutcome = 'completed' | 'rolled-back' | 'failed-after-switch' | 'not-started';
 
 export interface MigrationResult {
   readonly strategy: MigrationStrategy;
@@ -31,6 +31,21 @@ export interface MigrationResult {
   readonly state: string;
   /** The fault injected, if the run had one: kind, phase, when, what was done. */
   readonly fault?: InjectedFault | undefined;
+}
+
+/** A migration the rehearsal did not start (the run could not measure what it claims): nothing changed. */
+export function migrationNotStarted(context: MigrationContext): MigrationResult {
+  const { strategy, logs } = context.config.migration;
+  return {
+    strategy,
+    partition: context.partition,
+    logs,
+    phases: strategies[strategy].map((p) => ({ name: p.name, status: 'not-run' as const })),
+    rollback: [],
+    outcome: 'not-started',
+    marks: context.marks,
+    state: `p${context.partition} untouched on old: the migration was not started`,
+  };
 }
 
 /** A fault must name a phase of the chosen strategy: checked before anything starts. */

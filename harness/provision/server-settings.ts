@@ -12,7 +12,10 @@ import { topologyLayout } from '../config/topology-layout.ts';
  */
 export function serverSettings(role: NodeRole, config: ShardmoveConfig): ServerSettings {
   const clients = config.load.clients;
-  const auth = { password_encryption: config.topology.auth };
+  const auth = {
+    password_encryption: config.topology.auth,
+    ...connectionCpuSettings(config.topology.connectionCpuMillis),
+  };
   const harnessSessions = 20;
   if (role === 'proxy') {
     return { max_connections: Math.max(100, clients * 2 + harnessSessions), ...auth, ...config.server.proxy };
@@ -24,6 +27,21 @@ export function serverSettings(role: NodeRole, config: ShardmoveConfig): ServerS
     wal_level: 'logical',
     ...auth,
     ...config.server.backend,
+  };
+}
+
+/**
+ * Makes every new backend burn `millis` of CPU before it serves, to rehearse a host where a
+ * connection is expensive: PL/Perl's interpreter is loaded into each session
+ * (session_preload_libraries) and its on_init code spins on the process's CPU clock, so
+ * the cost is CPU, as a slow fork is, and grows under contention as it does there.
+ */
+export function connectionCpuSettings(millis: number): ServerSettings {
+  if (millis <= 0) return {};
+  const seconds = (millis / 1000).toFixed(4);
+  return {
+    session_preload_libraries: 'plperl',
+    'plperl.on_init': `use Time::HiRes qw(clock_gettime CLOCK_PROCESS_CPUTIME_ID); my $e = clock_gettime(CLOCK_PROCESS_CPUTIME_ID) + ${seconds}; 1 while clock_gettime(CLOCK_PROCESS_CPUTIME_ID) < $e;`,
   };
 }
 

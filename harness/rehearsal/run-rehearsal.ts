@@ -1,9 +1,16 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
+import { shardDatabase } from '../config/topology-layout.ts';
+import { errorMessage } from '../errors.ts';
 import { type EventSink, step } from '../events.ts';
 import { type LoadResult, startLoad } from '../load/run-load.ts';
-import { migrationContext } from '../migrate/migration-context.ts';
-import type { PhaseResult } from '../migrate/phase-result.ts';
-import { dropOld, type MigrationResult, runMigration } from '../migrate/run-migration.ts';
+import { type MigrationContext, migrationContext } from '../migrate/migration-context.ts';
+import { type PhaseResult, phase } from '../migrate/phase-result.ts';
+import {
+  dropOld,
+  type MigrationResult,
+  migrationNotStarted,
+  runMigration,
+} from '../migrate/run-migration.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import {
   type Check,
@@ -22,15 +29,47 @@ import {
   runMetrics,
   type ThresholdOutcome,
 } from '../verify/run-metrics.ts';
+import { type Outcome, outcomes, type Verdict, verdictOf } from '../verify/verdict.ts';
+import type { Calibration } from './calibration.ts';
+import {
+  type ConnectionCost,
+  measureConnectionCost,
+  type StormEstimate,
+  stormEstimate,
+} from './connection-cost.ts';
 import { rehearsalLoad } from './load-plan.ts';
+import { measureBaseline, probeCapacity, type SettleEvidence, settle, warmUp } from './load-stages.ts';
 import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.ts';
+import { SecondFeed } from './second-feed.ts';
+import {
+  type BaselineEvidence,
+  baselineValidity,
+  conclusive,
+  type Validity,
+  type WarmupEvidence,
+  warmupValidity,
+} from './validity.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What the rehearsal measured around the migration, stage by stage, as typed evidence. */
+export interface RehearsalStages {
+  readonly connectionCost: ConnectionCost | undefined;
+  readonly storm: StormEstimate | undefined;
+  /** Absent only in documents upgraded from schema version 1. */
+  readonly warmup: WarmupEvidence | undefined;
+  readonly calibration: Calibration | undefined;
+  readonly baseline: BaselineEvidence | undefined;
+  readonly settle: SettleEvidence | undefined;
+}
 
 export interface RehearsalResult {
   readonly runId: string;
   readonly provider: string;
-  readonly verdict: 'pass' | 'fail';
+  readonly verdict: Verdict;
+  /** Whether the run could measure what it claims; when not, the verdict is inconclusive. */
+  readonly validity: Validity;
+  /** Each check and threshold against what the scenario expects of it. */
+  readonly outcomes: Outcome[];
+  readonly stages: RehearsalStages;
   readonly migration: MigrationResult;
   readonly dropOld: PhaseResult | undefined;
   readonly checks: Check[];
@@ -42,9 +81,57 @@ export interface RehearsalResult {
   readonly topology: Pick<StartedTopology, 'facts' | 'settings' | 'versions' | 'seeding'>;
 }
 
+/** Side measurements before the load: when one fails, the rehearsal goes on without it. */
+async function sideMeasurements(
+  topology: StartedTopology,
+  config: ShardmoveConfig,
+  events: EventSink,
+  clients: number,
+): Promise<{
+  micro: MicroBenchmarkResult[];
+  cost: ConnectionCost | undefined;
+  storm: StormEstimate | undefined;
+}> {
+  const warn = (what: string) => (error: unknown) => {
+    events({ type: 'warning', message: `${what} not measured: ${errorMessage(error)}` });
+    return undefined;
+  };
+  const micro =
+    config.rehearsal.microBenchmarkMillis > 0
+      ? ((await step(events, 'per-call cost', () =>
+          microBenchmarks(topology, config, config.rehearsal.microBenchmarkMillis),
+        ).catch(warn('per-call cost'))) ?? [])
+      : [];
+  const partition = config.topology.movePartition;
+  const cost = await step(
+    events,
+    'connection cost',
+    () =>
+      measureConnectionCost(
+        topology.nodes.old.endpoint,
+        shardDatabase(partition),
+        `select * from digoal.query_pk(${partition})`,
+        10,
+        config.connectTimeoutMillis,
+      ),
+    'a new connection to a shard and its first call, 10 times',
+  ).catch(warn('connection cost'));
+  const storm = cost ? stormEstimate(cost, clients, config.topology.partitions) : undefined;
+  if (cost && storm) {
+    events({
+      type: 'info',
+      message: `a new connection costs ${cost.medianMillis.toFixed(1)} ms here; one reconnection storm (${storm.proxyBackends} proxy backends x ${storm.partitions} partitions over ${storm.cores} cores) ~${storm.expectedSeconds.toFixed(1)} s`,
+    });
+  }
+  return { micro, cost, storm };
+}
+
 /**
- * A whole rehearsal on an already started topology: load, baseline, the migration under
- * load, settle, the five checks, and the old database dropped only if all of them hold.
+ * A whole rehearsal on an already started topology: warm the load up to a steady state,
+ * measure capacity, run at the calibrated rate for a baseline, and only if the run can
+ * judge what it claims, migrate under load, settle until throughput is back, check, and
+ * drop the old database only if every check holds. A run that cannot judge stops before
+ * the migration and changes nothing: inconclusive, not failed.
  */
 export async function rehearse(
   topology: StartedTopology,
@@ -52,60 +139,175 @@ export async function rehearse(
   events: EventSink,
 ): Promise<RehearsalResult> {
   const context = migrationContext(config, topology.nodes, topology.runId, events, topology.handle);
-  // Per-call cost is a side measurement: when it fails, the rehearsal goes on without it.
-  const micro =
-    config.rehearsal.microBenchmarkMillis > 0
-      ? await step(events, 'per-call cost', () =>
-          microBenchmarks(topology, config, config.rehearsal.microBenchmarkMillis),
-        ).catch((error: unknown) => {
-          events({ type: 'warning', message: `per-call cost not measured: ${(error as Error).message}` });
-          return [];
-        })
-      : [];
+  const plan = rehearsalLoad(config);
+  const clients = plan.groups.reduce((n, g) => n + g.clients, 0);
+  const side = await sideMeasurements(topology, config, events, clients);
+  const r = config.rehearsal;
   const load = startLoad({
     target: { ...topology.nodes.proxy.endpoint, database: config.topology.proxyDatabase },
     partitions: config.topology.partitions,
-    groups: rehearsalLoad(config),
+    groups: plan.groups,
     durationSeconds: undefined,
+    latencyLimitMillis: r.latencyLimitMillis,
+    prime: true,
     connectTimeoutMillis: config.connectTimeoutMillis,
   });
-  let migration: MigrationResult;
+  const feed = new SecondFeed(load);
+  let validity: Validity = conclusive;
+  let warmup: WarmupEvidence | undefined;
+  let calibration: Calibration | undefined;
+  let baseline: BaselineEvidence | undefined;
+  let settled: SettleEvidence | undefined;
+  let migration: MigrationResult | undefined;
   let loadResult: LoadResult;
   try {
-    await step(
+    warmup = await step(
       events,
-      'baseline load',
-      () => sleep(config.rehearsal.baselineSeconds * 1000),
-      `${config.rehearsal.baselineSeconds} s`,
+      'warm-up',
+      () => warmUp(feed, clients, config.topology.partitions, r),
+      `${clients} clients prime ${config.topology.partitions} partitions each, then until steady (at most ${r.warmupMaxSeconds} s)`,
     );
-    migration = await runMigration(context);
-    await step(
-      events,
-      'settle',
-      () => sleep(config.rehearsal.settleSeconds * 1000),
-      `${config.rehearsal.settleSeconds} s`,
-    );
+    validity = warmupValidity(warmup);
+    if (validity.conclusive) {
+      calibration = await step(
+        events,
+        'capacity probe',
+        () => probeCapacity(feed, r, plan.weights),
+        `${r.probeSeconds} s, closed loop`,
+      );
+      events({ type: 'info', message: `rate: ${calibration.how}` });
+      const chosen = calibration;
+      baseline = await step(
+        events,
+        'baseline load',
+        () => measureBaseline(feed, load, chosen, r, context.partition),
+        `${r.baselineSeconds} s at ${chosen.rateTps.toFixed(0)} tps`,
+      );
+      validity = baselineValidity(baseline, calibration, {
+        minRateRatio: r.baselineMinRateRatio,
+        maxMeanLagMillis: r.baselineMaxLagMillis,
+        maxSkippedShare: r.baselineMaxSkippedShare,
+      });
+    }
+    if (validity.conclusive && baseline) {
+      migration = await runMigration(context);
+      const switched = phase(migration.phases, 'switch');
+      const from = baseline;
+      settled = await step(
+        events,
+        'settle',
+        () =>
+          settle(
+            feed,
+            switched?.status === 'ok' ? switched.endedAt : undefined,
+            from,
+            r,
+            config.recovery,
+            context.partition,
+          ),
+        `at least ${r.settleSeconds} s, until throughput is back (at most ${r.settleMaxSeconds} s)`,
+      );
+    }
   } finally {
     loadResult = await load.stop();
   }
+  const stages: RehearsalStages = {
+    connectionCost: side.cost,
+    storm: side.storm,
+    warmup,
+    calibration,
+    baseline,
+    settle: settled,
+  };
+  const base = {
+    runId: topology.runId,
+    provider: topology.provider,
+    stages,
+    load: loadResult,
+    microBenchmarks: side.micro,
+    topology: {
+      facts: topology.facts,
+      settings: topology.settings,
+      versions: topology.versions,
+      seeding: topology.seeding,
+    },
+  };
+  if (!migration || !baseline) {
+    events({
+      type: 'warning',
+      message: `inconclusive, the migration was not started: ${validity.reasons.join('; ')}`,
+    });
+    return inconclusiveResult(base, validity, migrationNotStarted(context), context, config);
+  }
+  return judgedResult(base, migration, baseline, context, config, events);
+}
+
+type ResultBase = Pick<
+  RehearsalResult,
+  'runId' | 'provider' | 'stages' | 'load' | 'microBenchmarks' | 'topology'
+>;
+
+function inconclusiveResult(
+  base: ResultBase,
+  validity: Validity,
+  migration: MigrationResult,
+  context: MigrationContext,
+  config: ShardmoveConfig,
+): RehearsalResult {
+  const window = freezeWindow(base.load, context.partition);
+  const metrics = runMetrics({
+    freezeWindow: window,
+    migration,
+    checks: [],
+    load: base.load,
+    partition: context.partition,
+    stages: base.stages,
+  });
+  return {
+    ...base,
+    verdict: 'inconclusive',
+    validity,
+    outcomes: [],
+    migration,
+    dropOld: undefined,
+    checks: [],
+    freezeWindow: window,
+    metrics,
+    thresholds: evaluateThresholds(config.thresholds, metrics),
+  };
+}
+
+async function judgedResult(
+  base: ResultBase,
+  migration: MigrationResult,
+  baseline: BaselineEvidence,
+  context: MigrationContext,
+  config: ShardmoveConfig,
+  events: EventSink,
+): Promise<RehearsalResult> {
+  const loadResult = base.load;
   const checks = await step(events, 'verify', async () => [
-    readsCheck(loadResult),
+    readsCheck(loadResult, baseline.startSecond),
     writeRejectionCheck(loadResult, migration, context.partition),
     parityCheck(migration),
     await noAckLostCheck(loadResult, migration, context),
-    tpsRecoveryCheck(loadResult, migration, context.partition, config.recovery),
+    tpsRecoveryCheck(loadResult, migration, context.partition, {
+      baseline,
+      limits: config.recovery,
+      stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
+    }),
   ]);
   // Under an injected fault the five checks are measured, but the verdict is the invariants'.
   const invariants = config.migration.fault
     ? await faultInvariantsCheck(context, migration, checks)
     : undefined;
   if (invariants) checks.push(invariants);
-  const passed = invariants
+  // The old copy goes once the data is proven safe: every check held, thresholds aside.
+  const dataSafe = invariants
     ? invariants.passed
     : migration.outcome === 'completed' && checks.every((c) => c.passed);
-  // Thresholds gate the verdict, not the drop: the old copy goes once the data is proven safe.
   const dropped =
-    passed && migration.outcome === 'completed' && checks.find((c) => c.name === 'parity')?.passed
+    dataSafe && migration.outcome === 'completed' && checks.find((c) => c.name === 'parity')?.passed
       ? await dropOld(context)
       : undefined;
   const window = freezeWindow(loadResult, context.partition);
@@ -115,31 +317,24 @@ export async function rehearse(
     checks,
     load: loadResult,
     partition: context.partition,
+    stages: base.stages,
   });
   const thresholds = evaluateThresholds(config.thresholds, metrics);
+  const judged = outcomes(invariants ? [invariants] : checks, thresholds, config.expectedFailures);
+  const sound = invariants
+    ? true
+    : migration.outcome === 'completed' && (dropped === undefined || dropped.status === 'ok');
   return {
-    runId: topology.runId,
-    provider: topology.provider,
-    verdict:
-      passed &&
-      (dropped === undefined ? invariants !== undefined : dropped.status === 'ok') &&
-      thresholds.every((t) => t.passed)
-        ? 'pass'
-        : 'fail',
+    ...base,
+    verdict: verdictOf(conclusive, judged, sound),
+    validity: conclusive,
+    outcomes: judged,
     migration,
     dropOld: dropped,
     checks,
     freezeWindow: window,
-    load: loadResult,
-    microBenchmarks: micro,
     metrics,
     thresholds,
-    topology: {
-      facts: topology.facts,
-      settings: topology.settings,
-      versions: topology.versions,
-      seeding: topology.seeding,
-    },
   };
 }
 

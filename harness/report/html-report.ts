@@ -2,7 +2,7 @@ import { metricCatalog } from '../config/threshold-expression.ts';
 import { type ChartName, chartNames, chartTitles } from './charts.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
-import { freezeWindowText } from './summary.ts';
+import { freezeWindowText, measurementLines } from './summary.ts';
 
 const escapeHtml = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -33,7 +33,7 @@ const style = `
 body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:2rem auto;max-width:1160px;color:#222;line-height:1.4}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 .verdict{display:inline-block;padding:.3rem .9rem;border-radius:4px;font-weight:bold;color:#fff;font-size:1.3rem}
-.verdict.pass{background:#2a7d2a}.verdict.fail{background:#b52222}
+.verdict.pass{background:#2a7d2a}.verdict.fail{background:#b52222}.verdict.inconclusive{background:#8a6d00}.warn{color:#8a6d00;font-weight:bold}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.ok{color:#2a7d2a;font-weight:bold}.bad{color:#b52222;font-weight:bold}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.9rem}
@@ -43,6 +43,16 @@ code{background:#f3f3f3;padding:0 .2rem}.muted{color:#666;font-size:.85rem}`;
 export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>): string {
   const m = doc.migration;
   const ok = (passed: boolean) => `<span class="${passed ? 'ok' : 'bad'}">${passed ? 'pass' : 'FAIL'}</span>`;
+  // An expected failure is as declared; an unexpected pass is a difference the scenario must answer.
+  const judged = (name: string, passed: boolean) => {
+    const o = doc.outcomes.find((x) => x.name === name);
+    if (!o?.expectedFailure) return ok(passed);
+    return `<span class="${o.passed ? 'bad' : 'warn'}" title="${escapeHtml(o.note)}">${o.passed ? 'unexpected pass' : 'expected failure'}</span>`;
+  };
+  const note = (name: string) => {
+    const n = doc.outcomes.find((x) => x.name === name)?.note;
+    return n ? ` <i>(${escapeHtml(n)})</i>` : '';
+  };
   const stages = tpsByStage(reportSeries(doc));
   const lat = doc.load.latency;
   const moved = lat.byPartition[doc.load.partition];
@@ -51,6 +61,15 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
   const sections = [
     `<h1>shardmove run <code>${escapeHtml(doc.runId)}</code></h1>`,
     `<p><span id="verdict" class="verdict ${doc.verdict}" data-verdict="${doc.verdict}">${doc.verdict.toUpperCase()}</span></p>`,
+    ...(doc.validity.conclusive
+      ? []
+      : [
+          `<div id="validity"><p><b>The run could not measure what it claims</b>, so it judges nothing (exit 3):</p><ul>${doc.validity.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` +
+            (doc.validity.advice.length
+              ? `<p>To change:</p><ul>${doc.validity.advice.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`
+              : '') +
+            '</div>',
+        ]),
     `<p>Strategy <code>${escapeHtml(m.strategy)}</code> moving p${m.partition} (logs <code>${escapeHtml(m.logs)}</code>) on the ${escapeHtml(doc.provider)} provider${doc.scenario ? `, scenario <code>${escapeHtml(doc.scenario)}</code>` : ''}: ${escapeHtml(m.outcome)} (${escapeHtml(m.state)}).</p>`,
     ...(m.fault
       ? [
@@ -58,10 +77,18 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
         ]
       : []),
     `<p>Freeze window, as clients saw it (first rejected to first accepted write on p${m.partition}): <b id="freeze-window">${escapeHtml(freezeWindowText(doc))}</b>.</p>`,
-    '<h2>Checks</h2>',
+    '<h2>How the run measured</h2>',
+    `<ul id="measurement">${measurementLines(doc, false)
+      .map((l) => `<li>${escapeHtml(l.trim())}</li>`)
+      .join('')}</ul>`,
+    '<h2 id="checks">Checks</h2>',
     table(
       ['check', 'result', 'summary'],
-      doc.checks.map((c) => [escapeHtml(c.name), ok(c.passed), escapeHtml(c.summary)]),
+      doc.checks.map((c) => [
+        escapeHtml(c.name),
+        judged(c.name, c.passed),
+        escapeHtml(c.summary) + note(c.name),
+      ]),
     ),
     ...(doc.thresholds.length
       ? [
@@ -70,8 +97,9 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
             ['threshold', 'result', 'actual'],
             doc.thresholds.map((t) => [
               `<code>${escapeHtml(t.expression)}</code>`,
-              ok(t.passed),
-              t.actual === undefined ? 'no value' : `${t.actual} ${metricCatalog[t.metric].unit}`,
+              judged(t.expression, t.passed),
+              (t.actual === undefined ? 'no value' : `${t.actual} ${metricCatalog[t.metric].unit}`) +
+                note(t.expression),
             ]),
           ),
         ]

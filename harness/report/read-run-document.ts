@@ -2,23 +2,54 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../errors.ts';
+import { outcomes } from '../verify/verdict.ts';
 import { type RunDocument, runSchemaVersion } from './run-document.ts';
 
-const schemaUrl = new URL(`./schema/run-v${runSchemaVersion}.schema.json`, import.meta.url);
+type Validator = ((data: unknown) => boolean) & { errors?: unknown };
 
-let validator: (((data: unknown) => boolean) & { errors?: unknown }) | undefined;
+/** Versions this shardmove reads: the current one, and version 1 (upgraded on reading). */
+const readable = [1, runSchemaVersion] as const;
+const validators = new Map<number, Validator>();
 
-async function validate(): Promise<NonNullable<typeof validator>> {
+async function validate(version: number): Promise<Validator> {
+  let validator = validators.get(version);
   if (!validator) {
-    const schema = JSON.parse(await readFile(schemaUrl, 'utf8')) as object;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    const url = new URL(`./schema/run-v${version}.schema.json`, import.meta.url);
+    const schema = JSON.parse(await readFile(url, 'utf8')) as object;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema) as Validator;
+    validators.set(version, validator);
   }
   return validator;
 }
 
+/**
+ * A version 1 document as version 2: it had no validity (every run counted as conclusive),
+ * no outcomes (each check and threshold as it passed) and no rehearsal stages.
+ */
+function upgradeFromV1(data: Record<string, unknown>): RunDocument {
+  const v1 = data as unknown as Omit<RunDocument, 'validity' | 'outcomes' | 'rehearsal' | 'schemaVersion'>;
+  return {
+    ...v1,
+    schemaVersion: runSchemaVersion,
+    validity: { conclusive: true, reasons: [], advice: [] },
+    outcomes: outcomes(v1.checks, v1.thresholds, {}),
+    rehearsal: {
+      connectionCost: undefined,
+      storm: undefined,
+      warmup: undefined,
+      calibration: undefined,
+      baseline: undefined,
+      settle: undefined,
+    },
+  };
+}
+
 /** Schema problems as `path: message` lines, at most ten. */
-export async function runDocumentProblems(data: unknown): Promise<string[]> {
-  const check = await validate();
+export async function runDocumentProblems(
+  data: unknown,
+  version: number = runSchemaVersion,
+): Promise<string[]> {
+  const check = await validate(version);
   if (check(data)) return [];
   const errors = (check.errors ?? []) as Array<{ instancePath: string; message?: string }>;
   return errors.slice(0, 10).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
@@ -40,13 +71,13 @@ export async function readRunDocument(path: string): Promise<RunDocument> {
     throw new ConfigError(`${file} is not JSON: ${(error as Error).message}`);
   }
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
-  if (version !== runSchemaVersion) {
+  if (!(readable as readonly unknown[]).includes(version)) {
     throw new ConfigError(
-      `${file} has schemaVersion ${JSON.stringify(version)}; this shardmove reads version ${runSchemaVersion}`,
+      `${file} has schemaVersion ${JSON.stringify(version)}; this shardmove reads versions ${readable.join(' and ')}`,
     );
   }
-  const problems = await runDocumentProblems(data);
+  const problems = await runDocumentProblems(data, version as number);
   if (problems.length)
     throw new ConfigError(`${file} does not match the run.json schema:\n  ${problems.join('\n  ')}`);
-  return data as RunDocument;
+  return version === 1 ? upgradeFromV1(data as Record<string, unknown>) : (data as RunDocument);
 }

@@ -6,14 +6,16 @@ import { type OutcomeCounts, sumPartitions } from '../load/samples.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
 import type { MicroBenchmarkResult } from '../rehearsal/micro-benchmarks.ts';
-import type { RehearsalResult } from '../rehearsal/run-rehearsal.ts';
+import type { RehearsalResult, RehearsalStages } from '../rehearsal/run-rehearsal.ts';
+import type { Validity } from '../rehearsal/validity.ts';
 import type { NodeVersions } from '../topology/recorded-versions.ts';
 import type { Check, FreezeWindow } from '../verify/checks.ts';
 import type { RunMetrics, ThresholdOutcome } from '../verify/run-metrics.ts';
+import type { Outcome, Verdict } from '../verify/verdict.ts';
 import type { BuildInfo } from './build-info.ts';
 
 /** Bumped on any change a reader of run.json would notice; the schema file carries the same number. */
-export const runSchemaVersion = 1;
+export const runSchemaVersion = 2;
 export const runSchemaId = `https://shardmove.invalid/schema/run-v${runSchemaVersion}.json`;
 
 export interface SeriesPoint {
@@ -33,7 +35,13 @@ export interface RunDocument {
   schemaVersion: typeof runSchemaVersion;
   runId: string;
   scenario: string | undefined;
-  verdict: 'pass' | 'fail';
+  verdict: Verdict;
+  /** Whether the run could measure what it claims; the reasons first when it could not. */
+  validity: Validity;
+  /** Each check and threshold against what the scenario declared of it. */
+  outcomes: Outcome[];
+  /** Warm-up, capacity and rate, baseline, settle, connection cost: how the run was measured. */
+  rehearsal: RehearsalStages;
   provider: string;
   writtenAt: string;
   config: unknown;
@@ -101,6 +109,9 @@ export function runDocument(
     runId: result.runId,
     scenario: extras.scenario,
     verdict: result.verdict,
+    validity: result.validity,
+    outcomes: result.outcomes,
+    rehearsal: result.stages,
     provider: result.provider,
     writtenAt: new Date().toISOString(),
     config: redactedConfig(config),

@@ -24,6 +24,61 @@ export function phaseLines(phases: readonly PhaseResult[]): string[] {
 }
 
 /**
+ * How the run measured: warm-up, capacity and the rate chosen from it, the baseline, the
+ * settle, what a connection costs here and what one reconnection storm should cost, beside
+ * the dips the run saw at the freeze and the switch.
+ */
+export function measurementLines(doc: RunDocument, md: boolean): string[] {
+  const st = doc.rehearsal;
+  const lines: string[] = [];
+  const item = md ? '- ' : '  ';
+  if (st.warmup) {
+    const w = st.warmup;
+    lines.push(
+      `${item}warm-up: ${seconds(w.endedAt - w.startedAt)}, ${w.primedClients} of ${w.clients} clients primed ` +
+        `(${w.connectionsOpened} proxy-to-partition connections), ${w.steady ? 'steady' : 'never steady'} at ${w.tps.toFixed(0)} tps closed loop`,
+    );
+  }
+  if (st.calibration) lines.push(`${item}rate: ${st.calibration.how}`);
+  if (st.baseline) {
+    const b = st.baseline;
+    lines.push(
+      `${item}baseline: ${b.achievedTps.toFixed(0)} of ${b.scheduledTps.toFixed(0)} tps scheduled over ${b.endSecond - b.startSecond} s ` +
+        `(p${doc.load.partition} ${b.movedTps.toFixed(0)}, others ${b.othersTps.toFixed(0)}), lag ${b.meanLagMillis.toFixed(1)} ms on average, ${b.skipped} skipped`,
+    );
+  }
+  if (st.settle) {
+    const s = st.settle;
+    const back =
+      s.recovered === undefined
+        ? 'no switch to recover from'
+        : s.recovered
+          ? `both groups back (p${doc.load.partition} ${s.movedRecoverySeconds} s, others ${s.othersRecoverySeconds} s after the switch)`
+          : `not back after ${s.maxSeconds} s`;
+    lines.push(`${item}settle: ${seconds(s.endedAt - s.startedAt)}, ${back}`);
+  }
+  if (st.connectionCost && st.storm) {
+    const tps = doc.checks.find((c) => c.name === 'tps recovery')?.evidence as
+      | {
+          othersAtFreeze?: { secondsBelow: number; lowestShare: number };
+          othersAtSwitch?: { secondsBelow: number; lowestShare: number };
+        }
+      | undefined;
+    const seen = (d: { secondsBelow: number; lowestShare: number } | undefined, at: string) =>
+      d ? `${d.secondsBelow} s below at the ${at} (lowest ${(d.lowestShare * 100).toFixed(0)}%)` : undefined;
+    const measured = [seen(tps?.othersAtFreeze, 'freeze'), seen(tps?.othersAtSwitch, 'switch')].filter(
+      Boolean,
+    );
+    lines.push(
+      `${item}a new connection costs ${st.connectionCost.medianMillis.toFixed(1)} ms here (connect + first call on a shard, median of ${st.connectionCost.samples}); ` +
+        `one reconnection storm ~${st.storm.expectedSeconds.toFixed(1)} s (${st.storm.proxyBackends} proxy backends x ${st.storm.partitions} partitions / ${st.storm.cores} cores)` +
+        (measured.length ? `; the others measured ${measured.join(', ')}` : ''),
+    );
+  }
+  return lines;
+}
+
+/**
  * The run for a terminal (text) or a CI job summary / PR comment (markdown): verdict,
  * checks, thresholds, phases, freeze window, TPS before/during/after the freeze, p99.
  */
@@ -32,12 +87,36 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
   const m = doc.migration;
   const lines: string[] = [];
   const mark = (ok: boolean) => (ok ? (md ? '✅' : 'ok  ') : md ? '❌' : 'FAIL');
+  const outcomeOf = (name: string) => doc.outcomes.find((o) => o.name === name);
+  // An expected failure is marked apart: it is as declared, and the verdict does not count it.
+  const markOf = (name: string, passed: boolean) => {
+    const o = outcomeOf(name);
+    if (!o?.expectedFailure) return mark(passed);
+    return o.passed ? (md ? '❗' : 'XPASS') : md ? '⚠️' : 'XFAIL';
+  };
+  const noteOf = (name: string) => {
+    const note = outcomeOf(name)?.note;
+    return note ? ` (${note})` : '';
+  };
   lines.push(
     md
       ? `# shardmove run ${doc.runId}: ${doc.verdict.toUpperCase()}`
       : `verdict: ${doc.verdict.toUpperCase()}`,
   );
   lines.push('');
+  if (!doc.validity.conclusive) {
+    lines.push(
+      md
+        ? '**The run could not measure what it claims**, so it judges nothing (exit 3):'
+        : 'the run could not measure what it claims, so it judges nothing (exit 3):',
+    );
+    for (const r of doc.validity.reasons) lines.push(`${md ? '- ' : '  - '}${r}`);
+    if (doc.validity.advice.length) {
+      lines.push(md ? '' : '', 'to change:');
+      for (const a of doc.validity.advice) lines.push(`${md ? '- ' : '  - '}${a}`);
+    }
+    lines.push('');
+  }
   const code = (s: string) => (md ? `\`${s}\`` : s);
   lines.push(
     `strategy ${code(m.strategy)}, p${m.partition}, logs ${code(m.logs)}, provider ${doc.provider}` +
@@ -51,16 +130,18 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
       `fault injected: ${code(fault.kind)} during ${code(fault.phase)}, ${at} s into the load: ${fault.detail}; the runner: ${m.outcome}`,
     );
   }
+  lines.push('', ...measurementLines(doc, md));
   lines.push('');
   if (md) lines.push('## Checks', '');
-  for (const c of doc.checks) lines.push(`${md ? '- ' : '  '}${mark(c.passed)} ${c.name}: ${c.summary}`);
+  for (const c of doc.checks)
+    lines.push(`${md ? '- ' : '  '}${markOf(c.name, c.passed)} ${c.name}: ${c.summary}${noteOf(c.name)}`);
   if (doc.thresholds.length) {
     lines.push('');
     if (md) lines.push('## Thresholds', '');
     for (const t of doc.thresholds) {
       const unit = metricCatalog[t.metric].unit;
       lines.push(
-        `${md ? '- ' : '  '}${mark(t.passed)} ${md ? `\`${t.expression}\`` : t.expression}: ${t.actual === undefined ? 'no value (the run never got there)' : `${t.actual} ${unit}`}`,
+        `${md ? '- ' : '  '}${markOf(t.expression, t.passed)} ${md ? `\`${t.expression}\`` : t.expression}: ${t.actual === undefined ? 'no value (the run never got there)' : `${t.actual} ${unit}`}${noteOf(t.expression)}`,
       );
     }
   }

@@ -15,6 +15,14 @@ export interface MetricSource {
     };
   };
   readonly partition: number;
+  /** The rehearsal's own measurements (absent in run.json of schema version 1). */
+  readonly stages?:
+    | {
+        readonly calibration?: { readonly capacityTps: number; readonly rateTps: number } | undefined;
+        readonly connectionCost?: { readonly medianMillis: number } | undefined;
+        readonly storm?: { readonly expectedSeconds: number } | undefined;
+      }
+    | undefined;
 }
 
 export type RunMetrics = Partial<Record<MetricName, number>>;
@@ -49,11 +57,22 @@ export function runMetrics(source: MetricSource): RunMetrics {
   const first = ran[0];
   const last = ran[ran.length - 1];
   if (first && last) set('migration_s', (last.endedAt - first.startedAt) / 1000);
-  set('recovery_s', evidenceNumber(source.checks, 'tps recovery', 'recoverySeconds'));
-  const othersLow = evidenceNumber(source.checks, 'tps recovery', 'othersLowestWindow');
-  const othersBase = evidenceNumber(source.checks, 'tps recovery', 'othersBaseline');
-  const movedBase = evidenceNumber(source.checks, 'tps recovery', 'movedBaseline');
+  const recovery = (key: string) => evidenceNumber(source.checks, 'tps recovery', key);
+  set('recovery_s', recovery('recoverySeconds'));
+  set('moved_recovery_s', recovery('movedRecoverySeconds'));
+  set('others_recovery_s', recovery('othersRecoverySeconds'));
+  set('others_below_s', recovery('othersSecondsBelow'));
+  const othersLow = recovery('othersLowestWindow');
+  const othersBase = recovery('othersBaseline');
+  const movedBase = recovery('movedBaseline');
   if (othersLow !== undefined && othersBase) set('others_min_pct', (othersLow / othersBase) * 100);
+  set('capacity_tps', source.stages?.calibration?.capacityTps);
+  set('rate_tps', source.stages?.calibration?.rateTps);
+  set('connection_ms', source.stages?.connectionCost?.medianMillis);
+  const storm = source.stages?.storm?.expectedSeconds;
+  set('storm_s', storm);
+  if (storm && source.freezeWindow.seconds !== undefined)
+    set('freeze_window_storms', source.freezeWindow.seconds / storm);
   if (othersBase !== undefined && movedBase !== undefined) set('baseline_tps', othersBase + movedBase);
   set('tps', source.load.tps);
   const overall = source.load.latency.overall;

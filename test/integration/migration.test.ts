@@ -121,9 +121,10 @@ describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${pr
     expect(check?.evidence.acknowledged).toBeGreaterThan(100);
   });
 
-  it('measures TPS recovery: the moved partition is back within the limit after the switch', () => {
+  it('measures TPS recovery: the moved partition and the others are back within the limit after the switch', () => {
     const check = result.checks.find((c) => c.name === 'tps recovery');
-    expect(check?.evidence.recoverySeconds).toBeLessThanOrEqual(config.recovery.movedSeconds);
+    expect(check?.passed, check?.summary).toBe(true);
+    expect(check?.evidence.recoverySeconds).toBeLessThanOrEqual(Number(check?.evidence.limitSeconds));
     // The others' dip at the freeze and the switch (every proxy backend reconnects to every
     // partition: the procedure's known weakness) is measured against the threshold.
     expect(check?.evidence.othersBaseline).toBeGreaterThan(0);

@@ -98,12 +98,39 @@ describe('compare', () => {
     // Three CLI processes: on a busy 2-core machine that outlasts vitest's 5 s default.
   }, 60_000);
 
+  it('never takes an inconclusive run as a baseline, nor counts one as a regression', async () => {
+    const unsound = (d: RunDocument) => {
+      d.verdict = 'inconclusive';
+      d.validity = { conclusive: false, reasons: ['baseline: rate not held'], advice: [] };
+      return d;
+    };
+    const slowButUnsound = noisy('u', [3, 3.1]).map(unsound);
+    const c = compareRuns(noisy('b', [0.95, 1, 1.05]), slowButUnsound, 0.1);
+    expect(c.regressed).toBe(false);
+    expect(c.excluded.candidate).toEqual(['u-0', 'u-1']);
+    const mixed = compareRuns(
+      [...noisy('b', [0.95, 1]), ...noisy('x', [5]).map(unsound)],
+      noisy('c', [1.3, 1.35]),
+      0.1,
+    );
+    expect(mixed.excluded.baseline).toEqual(['x-0']);
+    expect(mixed.metrics.find((m) => m.metric === 'freeze_window_s')?.status).toBe('regressed');
+    const onlyUnsound = await writeSet('unsound', noisy('v', [1, 1.1]).map(unsound));
+    const same = await writeSet('same-again', noisy('s', [1, 1.05]));
+    const r = await runCli(['compare', onlyUnsound, same]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no conclusive run in the baseline');
+    const listed = await runCli(['compare', same, onlyUnsound]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('left out as inconclusive: v-0 (candidate), v-1 (candidate)');
+  }, 60_000);
+
   it('refuses a file that is not a run.json of this schema, saying why', async () => {
     const bogus = join(dir, 'bogus');
     await mkdir(bogus, { recursive: true });
     await writeFile(join(bogus, 'run.json'), JSON.stringify({ schemaVersion: 0 }));
     const r = await runCli(['compare', bogus, bogus]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('has schemaVersion 0; this shardmove reads version 1');
+    expect(r.stderr).toContain('has schemaVersion 0; this shardmove reads versions 1 and 2');
   }, 30_000);
 });

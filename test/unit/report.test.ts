@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricNames } from '../../harness/config/threshold-expression.ts';
 import { readRunDocument, runDocumentProblems } from '../../harness/report/read-run-document.ts';
 import { renderBundle } from '../../harness/report/render-bundle.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
@@ -102,5 +103,68 @@ describe('the run.json schema', () => {
     const problems = await runDocumentProblems(broken);
     expect(problems).toContain("/: must have required property 'checks'");
     expect(problems).toContain('/load/tps: must be number');
+  });
+});
+
+describe('run.json versions', () => {
+  it('lists every metric of the catalogue in the schema, so a new metric cannot be written unchecked', async () => {
+    const schema = JSON.parse(
+      await readFile(join(import.meta.dirname, '../../harness/report/schema/run-v2.schema.json'), 'utf8'),
+    ) as { properties: { metrics: { properties: Record<string, unknown> } } };
+    expect(Object.keys(schema.properties.metrics.properties).sort()).toEqual([...metricNames].sort());
+  });
+
+  it('reads a version 1 run as conclusive, each check and threshold as it passed, without rehearsal stages', async () => {
+    const v1 = await readRunDocument(
+      join(import.meta.dirname, '../../fixtures/report/ci-local-seed-v1/run.json'),
+    );
+    expect(v1.schemaVersion).toBe(2);
+    expect(v1.validity.conclusive).toBe(true);
+    expect(v1.outcomes.map((o) => [o.name, o.asExpected])).toEqual([
+      ...v1.checks.map((c) => [c.name, c.passed]),
+      ...v1.thresholds.map((t) => [t.expression, t.passed]),
+    ]);
+    expect(v1.rehearsal.warmup).toBeUndefined();
+    const out = await mkdtemp(join(tmpdir(), 'shardmove-report-v1-'));
+    try {
+      await renderBundle(out, v1);
+      expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(v1.runId);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('puts how the run measured beside the verdict: warm-up, rate, baseline, connection cost, storm', async () => {
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(md).toMatch(/warm-up: [\d.]+ s, 38 of 38 clients primed \(1216 proxy-to-partition connections\)/);
+    expect(md).toMatch(/rate: 40% of capacity: \d+ tps of capacity \d+ tps/);
+    expect(md).toMatch(/a new connection costs [\d.]+ ms here .* one reconnection storm ~[\d.]+ s/);
+    expect(md).toContain('expected failure: ');
+  });
+
+  it('states an inconclusive run as such, reasons first, in report.md and index.html', async () => {
+    const inconclusive = structuredClone(doc);
+    inconclusive.verdict = 'inconclusive';
+    inconclusive.validity = {
+      conclusive: false,
+      reasons: ['baseline: served 900 of 20000 tps scheduled'],
+      advice: ['a lower rate (--rate 40%)'],
+    };
+    expect(await runDocumentProblems(inconclusive)).toEqual([]);
+    const out = await mkdtemp(join(tmpdir(), 'shardmove-report-inconclusive-'));
+    try {
+      await renderBundle(out, inconclusive);
+      const md = await readFile(join(out, 'report.md'), 'utf8');
+      const lines = md.split('\n').filter((l) => l.trim());
+      expect(lines[0]).toContain('INCONCLUSIVE');
+      expect(lines[1]).toContain('could not measure what it claims');
+      expect(lines[2]).toContain('served 900 of 20000 tps scheduled');
+      const html = await readFile(join(out, 'index.html'), 'utf8');
+      expect(html).toContain('data-verdict="inconclusive"');
+      expect(html).toContain('served 900 of 20000 tps scheduled');
+      expect(html.indexOf('served 900 of 20000')).toBeLessThan(html.indexOf('id="checks"'));
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,9 @@ Each side is a run directory, a run.json, or a directory of runs (what run --rep
 writes). A side's value for a metric is the range over its runs; a metric regresses only
 when every candidate run is worse than every baseline run by more than the tolerance.
 A check that held in every baseline run and fails in a candidate run is a regression too.
-Exits 1 on a regression, 0 otherwise.
+Inconclusive runs (verdict inconclusive: the run could not measure what it claims) are
+left out of both sides and listed. Exits 1 on a regression, 0 otherwise; 2 when no
+baseline run is conclusive.
 
   --tolerance R            relative tolerance, 0..1 (default: the candidate scenario's
                            compare.tolerance, else 0.1)
@@ -37,6 +39,14 @@ Exits 1 on a regression, 0 otherwise.
       tolerance = typeof fromScenario === 'number' ? fromScenario : 0.1;
     }
     const comparison = compareRuns(baseline, candidate, tolerance);
+    if (comparison.excluded.baseline.length === baseline.length) {
+      throw new ConfigError(
+        `no conclusive run in the baseline ${baselinePath}: every run there is inconclusive`,
+        {
+          hint: 'compare against a baseline whose runs could judge (see each run’s validity reasons)',
+        },
+      );
+    }
     if (values.json) out(JSON.stringify(comparison, null, 2));
     else for (const line of comparisonLines(comparison, values.markdown ? 'markdown' : 'text')) out(line);
     return comparison.regressed ? 1 : 0;

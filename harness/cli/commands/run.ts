@@ -8,29 +8,41 @@ import { summaryLines } from '../../report/summary.ts';
 import { linkLatest, writeRunBundle } from '../../report/write-run-bundle.ts';
 import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
 import { startTopology } from '../../topology/start-topology.ts';
+import { exitCodeOf, type Verdict } from '../../verify/verdict.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'the whole rehearsal: up, seed, load, migrate under load, verify, report',
-  usage: `shardmove run [SCENARIO] [--strategy seed|matview|copy|logical] [--logs migrate|leave] [--freeze connstring|table-triggers] [options]
+  usage: `shardmove run [SCENARIO] [--strategy seed|matview|copy|logical] [--logs migrate|leave] [--freeze connstring|table-triggers] [--rate R] [options]
 
-Provisions and seeds the topology, starts the load (open loop: uniform insert_log writers,
-plus writers and readers of the moved partition), waits for a baseline, migrates the
-partition phase by phase under load, lets it settle, and checks: reads never failed,
-writes were rejected only during the freeze, old and new hold the same rows, no
-acknowledged write was lost, TPS recovered. The old database is dropped only if all
-hold. Writes reports/<run-id>/ (run.json, report.md, aggregate.log, charts/, index.html)
-and exits 0 only when every check and every threshold of the scenario holds.
+Provisions and seeds the topology, starts the load (uniform insert_log writers, plus
+writers and readers of the moved partition), warms it up until every client's proxy
+session reaches every partition and throughput is steady, measures capacity with a short
+closed-loop probe, runs open loop at the calibrated rate for a baseline, migrates the
+partition phase by phase under load, waits until throughput is back, and checks: reads
+never failed, writes were rejected only during the freeze, old and new hold the same
+rows, no acknowledged write was lost, TPS recovered. The old database is dropped only if
+all hold. Writes reports/<run-id>/ (run.json, report.md, aggregate.log, charts/,
+index.html).
+
+Exit codes: 0 every check and threshold as the scenario declares it (a declared expected
+failure that fails is as declared); 1 one differs; 2 bad input, nothing started;
+3 inconclusive: the run could not measure what it claims (warm-up never steady, the
+baseline could not hold the rate, the generator saturated, lag or skips over their
+limits): the reasons come first, and when known before the migration nothing was changed.
 
   SCENARIO                 a scenario from scenarios/ (default: seed-db23)
-  --strategy seed|matview|copy     the migration procedure (default: the scenario's)
+  --strategy seed|matview|copy|logical   the migration procedure (default: the scenario's)
   --logs migrate|leave     copy login_log (default) or leave it, as the article does
   --freeze connstring|table-triggers
                            freeze p<N> by its connstring (default, the article's; PL/Proxy
                            reconnects every partition) or by triggers on old's tables
   --partition N            the partition to move (default: 23)
+  --rate R                 the load's rate: calls per second in all (1500) or a share of the
+                           capacity measured after the warm-up (40%, the default)
+  --clients N              uniform insert_log writers, one connection each (default: 30)
   --keep                   leave the topology running afterwards (stop it with shardmove down)
   --reports DIR            where the bundle goes (default: reports)
   --repeat N               run the whole rehearsal N times, bundles in one directory (for compare)
@@ -43,6 +55,8 @@ ${seedOptionsHelp}`,
     logs: { type: 'string' },
     freeze: { type: 'string' },
     partition: { type: 'string' },
+    rate: { type: 'string' },
+    clients: { type: 'string' },
     keep: { type: 'boolean' },
     reports: { type: 'string' },
     repeat: { type: 'string' },
@@ -65,7 +79,7 @@ ${seedOptionsHelp}`,
     // Repeated runs share one directory, which compare reads as one side with a range.
     const root = repeat > 1 ? join(reportsRoot, newRunId().replace(/^sm-/, 'set-')) : reportsRoot;
     const build = await buildInfo();
-    let passed = 0;
+    const verdicts: Verdict[] = [];
     for (let i = 1; i <= repeat; i++) {
       if (repeat > 1) reporter.sink({ type: 'info', message: `run ${i} of ${repeat}` });
       const topology = await startTopology({ config, events: reporter.sink });
@@ -85,12 +99,19 @@ ${seedOptionsHelp}`,
       reporter.flush();
       for (const line of summaryLines(doc, 'text')) out(line);
       out(`\nreport: ${dir}/index.html`);
-      if (doc.verdict === 'pass') passed++;
+      verdicts.push(doc.verdict);
     }
+    const passed = verdicts.filter((v) => v === 'pass').length;
+    const inconclusive = verdicts.filter((v) => v === 'inconclusive').length;
     if (repeat > 1) {
       await linkLatest(reportsRoot, root);
-      out(`\n${passed} of ${repeat} runs passed; all bundles in ${root} (compare reads it as one side)`);
+      out(
+        `\n${passed} of ${repeat} runs passed${inconclusive ? `, ${inconclusive} inconclusive` : ''}; all bundles in ${root} (compare reads it as one side)`,
+      );
     }
-    return passed === repeat ? 0 : 1;
+    // A failure outranks an inconclusive run: something was judged, and it did not hold.
+    return verdicts.includes('fail')
+      ? exitCodeOf('fail')
+      : exitCodeOf(inconclusive ? 'inconclusive' : 'pass');
   },
 };
