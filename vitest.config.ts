@@ -13,8 +13,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // Real PostgreSQL clusters: one file at a time keeps a 2-core machine from thrashing.
           fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 300_000,
+          // Generous: a whole rehearsal on a host where connections are expensive (or rehearsed
+          // as one, SHARDMOVE_CONNECTION_CPU_MS) warms up for a minute and storms for longer.
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
         },
       },
     ],

@@ -2,11 +2,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
-import { loadConfig } from '../../harness/config/load-config.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { faultPlanProblem } from '../../harness/migrate/run-migration.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { testScenarioConfig } from '../support/config.ts';
 import { leftovers } from '../support/leftovers.ts';
 import { testProviders } from '../support/providers.ts';
 import { query } from '../support/sql.ts';
@@ -39,9 +39,9 @@ describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
   beforeAll(async () => {
     before = await leftovers();
     const flags = { seeding: { profile: 'ci' }, rehearsal: { baselineSeconds: 5, settleSeconds: 6 } };
-    ({ config } = await loadConfig({ scenario, flags: { provider, ...flags } }));
+    config = await testScenarioConfig(scenario, { provider, ...flags });
     // A fault only one provider can inject (restart-old) runs on the provider its scenario names.
-    if (faultPlanProblem(config)) ({ config } = await loadConfig({ scenario, flags }));
+    if (faultPlanProblem(config)) config = await testScenarioConfig(scenario, flags);
     topology = await startTopology({ config, events: ignoreEvents });
     result = await rehearse(topology, config, ignoreEvents);
   });

@@ -52,6 +52,7 @@ describe.each(testProviders())('Ctrl-C during `up` on the %s provider', (provide
 
 describe('Ctrl-C during a migration', () => {
   const migrationPhases = [
+    'warm-up',
     'baseline load',
     'prepare new',
     'pre-copy',

@@ -21,6 +21,7 @@ import {
 } from '../../harness/provision/pooler-control.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { testScenarioConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, query } from '../support/sql.ts';
 
@@ -54,19 +55,16 @@ describe.each(cases)('a pooled topology: the %s move through pgbouncer (%s)', (s
   let poolerBefore: Awaited<ReturnType<typeof poolerDatabases>>;
 
   beforeAll(async () => {
-    ({ config } = await loadConfig({
-      scenario: 'logical-db23-pgbouncer',
-      flags: {
-        provider,
-        seeding: { profile: 'ci' },
-        rehearsal: { baselineSeconds: 6, settleSeconds: 7 },
-        migration: { strategy },
-        // The scenario's sub-second freeze is the logical strategy's; the others copy inside it.
-        ...(strategy === 'logical'
-          ? {}
-          : { thresholds: ['recovery_s <= 5', 'lost_writes == 0', 'others_min_pct >= 90'] }),
-      },
-    }));
+    config = await testScenarioConfig('logical-db23-pgbouncer', {
+      provider,
+      seeding: { profile: 'ci' },
+      rehearsal: { baselineSeconds: 6, settleSeconds: 7 },
+      migration: { strategy },
+      // The scenario's sub-second freeze is the logical strategy's; the others copy inside it.
+      ...(strategy === 'logical'
+        ? {}
+        : { thresholds: ['recovery_s <= 5', 'lost_writes == 0', 'others_min_pct >= 90'] }),
+    });
     topology = await startTopology({ config, events: ignoreEvents });
     connstringBefore = await p23Connstring(topology);
     poolerBefore = await poolerDatabases(topology);
