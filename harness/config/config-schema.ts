@@ -73,6 +73,10 @@ const settingsMap: LeafCheck = (v) => {
     if (!['string', 'number', 'boolean'].includes(typeof value)) {
       return `setting ${key} must be a string, number or boolean`;
     }
+    // A line break would end the setting and start another line of postgresql.conf.
+    if (typeof value === 'string' && /[\u0000-\u001f]/.test(value)) {
+      return `setting ${key} holds a line break or control character`;
+    }
   }
   return undefined;
 };
@@ -155,7 +159,8 @@ export const configShape: ObjectShape = {
         strategy: oneOf(migrationStrategies),
         logs: oneOf(logPolicies),
         freeze: oneOf(freezeMethods),
-        barrierTimeoutMillis: integer(0, 600_000),
+        // Under 100 ms the barrier would terminate writers it never gave a chance to finish.
+        barrierTimeoutMillis: integer(100, 600_000),
         injectFaultAfter: optional(nonEmptyString),
         fault: {
           optional: true,

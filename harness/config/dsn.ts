@@ -46,8 +46,13 @@ export function formatDsn(endpoint: Endpoint, database = endpoint.database): str
   return `postgresql://${encodeURIComponent(endpoint.user)}@${host}:${endpoint.port}/${encodeURIComponent(database)}`;
 }
 
+/**
+ * Hides the password of a URI, well-formed or not: everything from the colon after the user
+ * to the last '@' counts as the password, since an unescaped one may hold '/' or '@' itself
+ * (a database name with an '@' is then hidden too: better than a password shown).
+ */
 export function redactDsn(dsn: string): string {
-  return dsn.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:[redacted]@');
+  return dsn.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@(?=[^@]*$)/i, '$1:[redacted]@');
 }
 
 /** Quotes a libpq keyword=value value when it needs it (empty, spaces, quotes, backslashes). */

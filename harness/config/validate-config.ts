@@ -87,6 +87,13 @@ function checkSemantics(config: ShardmoveConfig): void {
       throw new ConfigError(`'topology.oldPartitions' must leave at least one partition on each cluster`);
     }
   }
+  const proxyDatabase = config.topology.proxyDatabase;
+  if (/^db\d+$/.test(proxyDatabase) || ['postgres', 'template0', 'template1'].includes(proxyDatabase)) {
+    throw new ConfigError(
+      `'topology.proxyDatabase' ${JSON.stringify(proxyDatabase)} names a shard database or a system database; the proxy's functions need a database of their own`,
+      { hint: 'the default is proxy' },
+    );
+  }
   if (topologyLayout(config.topology).backendOf(movePartition) !== 'old') {
     throw new ConfigError(
       `partition ${movePartition} is already on the destination cluster 'new'; a move goes from 'old' to 'new'`,

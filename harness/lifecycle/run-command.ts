@@ -18,6 +18,20 @@ export interface RunCommandOptions {
 }
 
 /**
+ * The harness's environment less what can hold a node's password: the external targets'
+ * URIs and libpq's PGPASSWORD. A child (pg_ctl, docker, pgbench) never needs them, and a
+ * child's environment can be read by others (/proc/PID/environ of a root child, `ps e`).
+ */
+export function childEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key === 'PGPASSWORD' || /^SHARDMOVE_.*_URL$/.test(key)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
  * Runs a command to completion, capturing its output. Children are registered for cleanup
  * and placed in their own process group, so an interrupt kills them too, and not twice.
  */
@@ -39,7 +53,7 @@ export function runCommand(
     let child: ChildProcess;
     try {
       child = spawn(file, argv, {
-        env: options.env ?? process.env,
+        env: childEnvironment(options.env ?? process.env),
         cwd: options.cwd,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,7 +36,7 @@ export const maxId = 32_000_000;
 export function parseMix(spec: string): WeightedScript[] {
   const scripts = spec.split(',').map((part) => {
     const [name = '', weightText = '1'] = part.trim().split('@');
-    if (!(name in scriptCatalog)) {
+    if (!Object.hasOwn(scriptCatalog, name)) {
       throw new ConfigError(`unknown script '${name}'`, { hint: `scripts: ${scriptNames.join(', ')}` });
     }
     const weight = Number(weightText);

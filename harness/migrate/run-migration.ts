@@ -50,9 +50,12 @@ export function migrationNotStarted(context: MigrationContext): MigrationResult 
 
 /** A fault must name a phase of the chosen strategy: checked before anything starts. */
 export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
+  const names = strategies[config.migration.strategy].map((p) => p.name);
+  const after = config.migration.injectFaultAfter;
+  if (after !== undefined && !names.includes(after))
+    return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')}): nothing would be injected`;
   const fault = config.migration.fault;
   if (!fault) return undefined;
-  const names = strategies[config.migration.strategy].map((p) => p.name);
   if (!names.includes(fault.phase))
     return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
   const providers = nodeFaultProviders[fault.kind];

@@ -48,7 +48,10 @@ export function connectionCpuSettings(millis: number): ServerSettings {
 /** Renders settings as postgresql.conf lines, quoting strings as the file format wants. */
 export function settingsAsConfLines(settings: ServerSettings): string[] {
   return Object.entries(settings).map(([key, value]) =>
-    typeof value === 'string' ? `${key} = '${value.replace(/'/g, "''")}'` : `${key} = ${String(value)}`,
+    // postgresql.conf's strings take backslash escapes: a backslash is doubled, a quote too.
+    typeof value === 'string'
+      ? `${key} = '${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
+      : `${key} = ${String(value)}`,
   );
 }
 

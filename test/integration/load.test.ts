@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +9,9 @@ import { startLoad } from '../../harness/load/run-load.ts';
 import { failedTotal, sumPartitions } from '../../harness/load/samples.ts';
 import type { LoadGroup } from '../../harness/load/scripts.ts';
 import { setPartitionTarget } from '../../harness/migrate/partition-target.ts';
+import { SecondFeed } from '../../harness/rehearsal/second-feed.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
-import { runCli } from '../support/cli.ts';
+import { runCli, startCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { query } from '../support/sql.ts';
@@ -181,16 +182,48 @@ describe(`the load generator against a real topology (${provider})`, () => {
     expect(ledger23 && ackedCounts(ledger23).size).toBeGreaterThan(0);
   });
 
-  it('runs open loop at a set rate with lag measured from the schedule', async () => {
-    const result = await startLoad({
+  it('primes every client, then runs open loop at a set rate with lag measured from the schedule', async () => {
+    // Primed first, so the rate is measured once each proxy backend holds its 32 partition
+    // connections, however long opening them takes on this host.
+    const load = startLoad({
       target: proxyTarget(),
       partitions: 32,
       groups: insertLog(4),
-      durationSeconds: 3,
       ratePerSecond: 200,
-    }).done;
-    expect(result.totals.ok).toBeGreaterThan(400);
-    expect(result.totals.ok).toBeLessThan(800);
-    expect(result.seconds.some((s) => s.lag.n > 0)).toBe(true);
+      prime: true,
+    });
+    const feed = new SecondFeed(load);
+    expect(await feed.until(() => feed.primed() >= 4, Date.now() + 120_000)).toBe(true);
+    const from = feed.count;
+    await feed.next(3);
+    const result = await load.stop();
+    const measured = result.seconds.filter((s) => s.second >= from && s.second < from + 3);
+    const ok = measured.reduce((n, s) => n + sumPartitions(s, () => true).ok, 0);
+    expect(ok).toBeGreaterThan(400);
+    expect(ok).toBeLessThan(800);
+    expect(measured.some((s) => s.lag.n > 0)).toBe(true);
+    // Priming calls are not measured: nothing before the first primed second was recorded as a call.
+    expect(result.seconds.reduce((n, s) => n + s.primed, 0)).toBe(4);
+  });
+
+  it('stops a load on Ctrl-C with its summary and aggregate log written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shardmove-test-load-int-'));
+    try {
+      const e = topology.nodes.proxy.endpoint;
+      const dsn = `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/proxy`;
+      const log = join(dir, 'agg.log');
+      const { child, done } = startCli(
+        ['load', '-c', '2', '-T', '120', '--aggregate-interval', '1', '--log-file', log, '--target', dsn],
+        {},
+      );
+      await sleep(5000);
+      child.kill('SIGINT');
+      const run = await done;
+      expect(run.code).toBe(130);
+      expect(run.stdout).toMatch(/^number of transactions actually processed: \d+$/m);
+      expect((await readFile(log, 'utf8')).trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../harness/config/defaults.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
 import { ConfigError } from '../../harness/errors.ts';
+import { parseMix } from '../../harness/load/scripts.ts';
+import { faultPlanProblem } from '../../harness/migrate/run-migration.ts';
+import { settingsAsConfLines } from '../../harness/provision/server-settings.ts';
 
 async function configError(inputs: Parameters<typeof loadConfig>[0]): Promise<ConfigError> {
   try {
@@ -120,5 +124,45 @@ describe('config layering and validation', () => {
   it('rejects identifiers that would need quoting in SQL', async () => {
     const error = await configError({ flags: { topology: { proxyDatabase: 'proxy"; drop table x; --' } } });
     expect(error.message).toMatch(/'topology.proxyDatabase' .* must be a lower-case SQL identifier/);
+  });
+
+  it('refuses a proxy database that names a shard or a system database', async () => {
+    for (const name of ['db7', 'db23', 'postgres', 'template1']) {
+      const error = await configError({ flags: { topology: { proxyDatabase: name } } });
+      expect(error.message).toContain('names a shard database or a system database');
+    }
+  });
+
+  it('refuses a barrier timeout too short to let a writer finish', async () => {
+    const error = await configError({ flags: { migration: { barrierTimeoutMillis: 0 } } });
+    expect(error.message).toMatch(/'migration.barrierTimeoutMillis' .*must be an integer from 100 /);
+  });
+
+  it('refuses a server setting that would break out of its postgresql.conf line, and escapes backslashes', async () => {
+    const error = await configError({
+      flags: { server: { backend: { log_line_prefix: "x'\nfsync = off" } } },
+    });
+    expect(error.message).toContain('line break');
+    expect(settingsAsConfLines({ a: "it's C:\\path" })).toEqual(["a = 'it''s C:\\\\path'"]);
+  });
+
+  it('refuses an injectFaultAfter that names no phase of the strategy (a typo would inject nothing)', () => {
+    const config = {
+      ...defaultConfig,
+      migration: { ...defaultConfig.migration, injectFaultAfter: 'cpoy', strategy: 'copy' as const },
+    };
+    expect(faultPlanProblem(config)).toMatch(/"cpoy" is not a phase of the copy strategy/);
+    expect(
+      faultPlanProblem({ ...config, migration: { ...config.migration, injectFaultAfter: 'copy' } }),
+    ).toBeUndefined();
+  });
+
+  it('accepts only the six scripts, not what every object inherits', () => {
+    expect(() => parseMix('constructor')).toThrow(ConfigError);
+    expect(() => parseMix('toString@2')).toThrow(/unknown script/);
+    expect(parseMix('insert_log@3,query_pk')).toEqual([
+      { name: 'insert_log', weight: 3 },
+      { name: 'query_pk', weight: 1 },
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatConninfo, formatDsn, parseDsn, redactDsn } from '../../harness/config/dsn.ts';
+import { childEnvironment } from '../../harness/lifecycle/run-command.ts';
 import { Secret } from '../../harness/secret.ts';
 import { readPgpass, writePgpass } from '../../harness/state/pgpass.ts';
 
@@ -24,6 +25,25 @@ describe('credentials never leak', () => {
     expect(endpoint.password?.reveal()).toBe('p@ss');
     expect(formatDsn(endpoint)).toBe('postgresql://digoal@127.0.0.1:5433/proxy');
     expect(redactDsn('postgres://u:topsecret@h/db')).toBe('postgres://u:[redacted]@h/db');
+  });
+
+  it('redacts a malformed URI whose unescaped password holds / or @', () => {
+    for (const password of ['to/p', 'p@ss', 'a/b@c:d', 'x@y/z@w']) {
+      const redacted = redactDsn(`postgresql://digoal:${password}@db.example:5432/proxy`);
+      expect(redacted).toBe('postgresql://digoal:[redacted]@db.example:5432/proxy');
+      expect(redacted).not.toContain(password);
+    }
+  });
+
+  it("gives child processes no password: neither the targets' URIs nor PGPASSWORD", () => {
+    const env = childEnvironment({
+      PATH: '/usr/bin',
+      PGPASSWORD: 'hunter2',
+      SHARDMOVE_OLD_URL: 'postgresql://u:hunter2@h/db',
+      SHARDMOVE_PROXY_URL: 'postgresql://u:hunter2@h/db',
+      SHARDMOVE_PROVIDER: 'local',
+    });
+    expect(env).toEqual({ PATH: '/usr/bin', SHARDMOVE_PROVIDER: 'local' });
   });
 
   it('writes a mode-0600 pgpass file that libpq escaping reads back', async () => {

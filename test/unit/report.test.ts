@@ -132,7 +132,8 @@ describe('run.json versions', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  });
+    // Charts are drawn with canvas: seconds of CPU on a busy 2-core machine.
+  }, 60_000);
 
   it('puts how the run measured beside the verdict: warm-up, rate, baseline, connection cost, storm', async () => {
     const md = await readFile(join(dir, 'report.md'), 'utf8');
@@ -166,5 +167,6 @@ describe('run.json versions', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  });
+    // Charts are drawn with canvas: seconds of CPU on a busy 2-core machine.
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import type { SecondSample } from '../../load/samples.ts';
 import { parseMix } from '../../load/scripts.ts';
 import { readState, stateEndpoints } from '../../state/state-file.ts';
 import type { Command } from '../command.ts';
+import { stopGracefullyOnSignal } from '../signals.ts';
 
 function positive(value: string | boolean | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -23,13 +24,26 @@ function whole(value: string | boolean | undefined, flag: string): number | unde
   return n;
 }
 
+/** PL/Proxy routes by hash & (n-1): a partition count is a power of two, as the topology's is. */
+function partitionCount(value: string | boolean | undefined): number {
+  const n = whole(value, '--partitions') ?? 32;
+  if (n < 4 || n > 1024 || (n & (n - 1)) !== 0)
+    throw new ConfigError(`--partitions must be a power of two from 4 to 1024, got ${n}`);
+  return n;
+}
+
+function atMost(n: number | undefined, max: number, flag: string): number | undefined {
+  if (n !== undefined && n > max) throw new ConfigError(`${flag} must be at most ${max}, got ${n}`);
+  return n;
+}
+
 async function resolveTarget(
   values: Record<string, string | boolean | undefined>,
 ): Promise<{ target: Endpoint; partitions: number }> {
   if (typeof values.target === 'string') {
     return {
       target: parseDsn(values.target, '--target'),
-      partitions: whole(values.partitions, '--partitions') ?? 32,
+      partitions: partitionCount(values.partitions),
     };
   }
   const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : '.shardmove';
@@ -87,7 +101,8 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
   },
   async run({ values, reporter, out }) {
     const scripts = parseMix(typeof values.script === 'string' ? values.script : 'insert_log');
-    const clients = whole(values.clients, '--clients') ?? 30;
+    // Each client is a proxy backend holding a connection per partition: bounded as the config's load.clients is.
+    const clients = atMost(whole(values.clients, '--clients'), 1000, '--clients') ?? 30;
     const transactions = whole(values.transactions, '--transactions');
     const duration = whole(values.time, '--time') ?? (transactions === undefined ? 30 : undefined);
     const progress = whole(values.progress, '--progress');
@@ -97,7 +112,7 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
     if (latencyLimit !== undefined && rate === undefined)
       throw new ConfigError('--latency-limit needs --rate');
     const { target, partitions } = await resolveTarget(values);
-    const threads = whole(values.threads, '--threads');
+    const threads = atMost(whole(values.threads, '--threads'), 64, '--threads');
 
     const run = startLoad({
       target,
@@ -125,10 +140,9 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
         }
       });
     }
-    const stopEarly = () => void run.stop();
-    process.once('SIGINT', stopEarly);
-    const result = await run.done;
-    process.off('SIGINT', stopEarly);
+    // Ctrl-C ends the load early; the summary and the aggregate log are still written.
+    const interrupt = stopGracefullyOnSignal(() => void run.stop());
+    const result = await run.done.finally(interrupt.release);
 
     if (aggregate !== undefined) {
       const file = typeof values['log-file'] === 'string' ? values['log-file'] : 'shardmove_load.log';
@@ -185,6 +199,6 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
         message: `the generator itself may have limited throughput (event loop ${Math.round(result.generator.eventLoopUtilization * 100)}% busy, delay p99 ${result.generator.eventLoopDelayP99Millis.toFixed(1)} ms): add --threads`,
       });
     }
-    return 0;
+    return interrupt.exitCode() ?? 0;
   },
 };
