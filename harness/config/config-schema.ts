@@ -74,7 +74,7 @@ const settingsMap: LeafCheck = (v) => {
       return `setting ${key} must be a string, number or boolean`;
     }
     // A line break would end the setting and start another line of postgresql.conf.
-    if (typeof value === 'string' && /[\u0000-\u001f]/.test(value)) {
+    if (typeof value === 'string' && [...value].some((c) => c < ' ')) {
       return `setting ${key} holds a line break or control character`;
     }
   }
