@@ -2,7 +2,7 @@ import { metricCatalog } from '../config/threshold-expression.ts';
 import { type ChartName, chartNames, chartTitles } from './charts.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
-import { freezeWindowText, measurementLines } from './summary.ts';
+import { freezeWindowText, measurementLines, skippedText } from './summary.ts';
 
 const escapeHtml = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -114,7 +114,7 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
       ['TPS', 'moved partition', 'others'],
       stages.map((s) => [`${s.stage} the freeze`, fixed(s.moved), fixed(s.others)]),
     ),
-    `<p>p50 ${fixed(lat.overall.p50Millis, 2)} ms, p99 ${fixed(lat.overall.p99Millis, 2)} ms over all calls${moved?.count ? `; p99 ${fixed(moved.p99Millis, 2)} ms on p${doc.load.partition}` : ''}. ${doc.load.totals.ok} calls succeeded (${fixed(doc.load.tps, 0)} tps, ${doc.load.clients} clients).</p>`,
+    `<p>p50 ${fixed(lat.overall.p50Millis, 2)} ms, p99 ${fixed(lat.overall.p99Millis, 2)} ms over all calls${moved?.count ? `; p99 ${fixed(moved.p99Millis, 2)} ms on p${doc.load.partition}` : ''}. ${doc.load.totals.ok} calls succeeded (${fixed(doc.load.tps, 0)} tps, ${doc.load.clients} clients); ${escapeHtml(skippedText(doc))}.</p>`,
     '<h2>Phases</h2>',
     table(
       ['phase', 'status', 'duration', 'detail'],

@@ -23,6 +23,12 @@ export function phaseLines(phases: readonly PhaseResult[]): string[] {
   });
 }
 
+/** Calls skipped under the latency limit: in all, and on the moved partition (run.json v1 has no split). */
+export function skippedText(doc: RunDocument): string {
+  const moved = doc.load.series.reduce((n, s) => n + (s.moved.skipped ?? 0), 0);
+  return `${doc.load.totals.skipped} calls skipped under the latency limit (${moved} of them to p${doc.load.partition}), neither failed nor served`;
+}
+
 /**
  * How the run measured: warm-up, capacity and the rate chosen from it, the baseline, the
  * settle, what a connection costs here and what one reconnection storm should cost, beside
@@ -167,7 +173,8 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
       '',
       `p99 latency: ${lat.overall.p99Millis.toFixed(2)} ms over all calls` +
         (moved?.count ? `, ${moved.p99Millis.toFixed(2)} ms on p${doc.load.partition}` : '') +
-        `; ${doc.load.totals.ok} calls succeeded at ${doc.load.tps.toFixed(0)} tps with ${doc.load.clients} clients.`,
+        `; ${doc.load.totals.ok} calls succeeded at ${doc.load.tps.toFixed(0)} tps with ${doc.load.clients} clients` +
+        `; ${skippedText(doc)}.`,
     );
     if (doc.microBenchmarks.length) {
       lines.push(
