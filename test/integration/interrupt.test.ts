@@ -72,6 +72,9 @@ describe('Ctrl-C during a migration', () => {
       testProviders()[0] ?? 'local',
       '--profile',
       'ci',
+      // As the suite's other rehearsals: fewer writers, shorter warm-ups and storms.
+      '--clients',
+      '12',
       '--state-dir',
       stateDir,
       '--reports',

@@ -29,7 +29,13 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shardmove-test-report-'));
   const before = await leftovers();
   const config = join(work, 'short.json');
-  await writeFile(config, JSON.stringify({ rehearsal: { baselineSeconds: 4, settleSeconds: 4 } }));
+  await writeFile(
+    config,
+    JSON.stringify({
+      load: { clients: 12 },
+      rehearsal: { baselineSeconds: 4, settleSeconds: 4, steadyWindowSeconds: 2, probeSeconds: 2 },
+    }),
+  );
   const stateDir = join(work, 'state');
   run = await runCli([
     'run',
