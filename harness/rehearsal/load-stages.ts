@@ -2,13 +2,13 @@ import type { RecoveryLimits, RehearsalConfig } from '../config/config-types.ts'
 import { parseRate } from '../config/rate-spec.ts';
 import { emptyMoments, mergeMoments } from '../load/moments.ts';
 import type { RunningLoad } from '../load/run-load.ts';
+import { failedTotal } from '../load/samples.ts';
+import { epochNow } from '../util/epoch-clock.ts';
 import { mean, recoverySeconds } from '../verify/tps-recovery.ts';
 import { type Calibration, calibrate } from './calibration.ts';
 import type { SecondFeed } from './second-feed.ts';
 import { steadyState } from './steady-state.ts';
 import type { BaselineEvidence, WarmupEvidence } from './validity.ts';
-
-const now = () => performance.timeOrigin + performance.now();
 
 /**
  * Every client primes its proxy session (a call to each partition), then the closed loop
@@ -20,7 +20,7 @@ export async function warmUp(
   partitions: number,
   r: RehearsalConfig,
 ): Promise<WarmupEvidence> {
-  const startedAt = now();
+  const startedAt = epochNow();
   const deadline = startedAt + r.warmupMaxSeconds * 1000;
   await feed.until(() => feed.primed() >= clients, deadline);
   // From the next second on, every client is primed.
@@ -34,7 +34,7 @@ export async function warmUp(
   const primed = feed.primed();
   return {
     startedAt,
-    endedAt: now(),
+    endedAt: epochNow(),
     clients,
     primedClients: primed,
     connectionsOpened: primed * partitions,
@@ -86,7 +86,7 @@ export async function measureBaseline(
     s.partitions.forEach((p, i) => {
       ok += p.ok;
       if (i === partition) moved += p.ok;
-      attempted += p.ok + p.indeterminate + p.skipped + Object.values(p.failed).reduce((a, b) => a + b, 0);
+      attempted += p.ok + p.skipped + failedTotal(p);
     });
   }
   return {
@@ -129,7 +129,7 @@ export async function settle(
   limits: RecoveryLimits,
   partition: number,
 ): Promise<SettleEvidence> {
-  const startedAt = now();
+  const startedAt = epochNow();
   const minEnd = startedAt + r.settleSeconds * 1000;
   const maxEnd = startedAt + r.settleMaxSeconds * 1000;
   let moved: number | undefined;
@@ -143,12 +143,12 @@ export async function settle(
     await feed.until(() => {
       moved = back((p) => p === partition, baseline.movedTps);
       others = back((p) => p !== partition, baseline.othersTps);
-      return now() >= minEnd && moved !== undefined && others !== undefined;
+      return epochNow() >= minEnd && moved !== undefined && others !== undefined;
     }, maxEnd);
   }
   return {
     startedAt,
-    endedAt: now(),
+    endedAt: epochNow(),
     recovered: switchEndedAt === undefined ? undefined : moved !== undefined && others !== undefined,
     movedRecoverySeconds: moved,
     othersRecoverySeconds: others,

@@ -1,7 +1,6 @@
 import type { RunningLoad } from '../load/run-load.ts';
 import { okPerSecond, type SecondSample } from '../load/samples.ts';
-
-const now = () => performance.timeOrigin + performance.now();
+import { epochNow } from '../util/epoch-clock.ts';
 
 /**
  * The load's seconds as they end, for stages that wait on what the load measures (a steady
@@ -58,7 +57,7 @@ export class SecondFeed {
   async until(done: () => boolean, deadlineEpochMillis: number): Promise<boolean> {
     for (;;) {
       if (done()) return true;
-      const left = deadlineEpochMillis - now();
+      const left = deadlineEpochMillis - epochNow();
       if (left <= 0 || this.ended) return false;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
@@ -74,6 +73,6 @@ export class SecondFeed {
   /** Waits until `n` more seconds have ended (or the load stopped). */
   async next(n: number): Promise<boolean> {
     const target = this.count + n;
-    return this.until(() => this.count >= target, now() + (n + 10) * 1000);
+    return this.until(() => this.count >= target, epochNow() + (n + 10) * 1000);
   }
 }
