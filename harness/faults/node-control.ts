@@ -14,7 +14,7 @@ import type { NodesHandle } from '../provision/provider.ts';
 
 const run = promisify(execFile);
 
-async function postmasterPid(baseDir: string, role: NodeRole): Promise<number> {
+export async function postmasterPid(baseDir: string, role: NodeRole): Promise<number> {
   const text = await readFile(join(localNodePaths(baseDir, role).dataDir, 'postmaster.pid'), 'utf8');
   const pid = Number(text.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${role}: no postmaster pid`);

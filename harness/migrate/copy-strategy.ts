@@ -5,7 +5,7 @@ import { mapLimit } from '../util/map-limit.ts';
 import { freeze } from './freeze.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
 import type { Phase } from './phase-result.ts';
-import { barrier, parity, prepareNew, switchToNew } from './seed-strategy.ts';
+import { barrier, dropFdw, parity, prepareNew, switchToNew } from './seed-strategy.ts';
 
 type CopyPhase = Phase<MigrationContext>;
 
@@ -80,4 +80,5 @@ export const copyStrategyPhases: readonly CopyPhase[] = [
   buildKeys,
   parity,
   switchToNew,
+  dropFdw,
 ];

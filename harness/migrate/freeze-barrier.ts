@@ -25,15 +25,17 @@ export async function oldLoginLogRows(context: MigrationContext): Promise<number
 /**
  * With the connstring freeze (the article's) the freeze is soft: default_transaction_read_only
  * applies to new connections, and each proxy backend reloads the cluster lazily, at the
- * start of its next transaction. A call already running on old at the ALTER still commits
- * read-write, and a proxy transaction that began just before the ALTER can still send one.
- * So, in two steps:
- * 1. on the proxy, wait until every running transaction began after the freeze: from then
- *    on no proxy backend will send anything to a pre-freeze connection;
- * 2. on old, wait until the statement or transaction each pre-freeze session was running
- *    has ended: pre-freeze sessions left idle are unused for good.
- * Each waits at most the barrier timeout; then the stragglers still busy are terminated.
- * Afterwards nothing can write to old.
+ * start of its next transaction. A proxy transaction that began before the ALTER keeps the
+ * read-write connstring to its end: a call in it, even one made long after the freeze,
+ * writes to old read-write (opening a connection to old then, if it had none). So, in two
+ * steps:
+ * 1. on the proxy, every transaction that began before the freeze must end: waited for up
+ *    to the barrier timeout, then its backend is terminated (a write it had not sent is
+ *    never sent; its client gets an error, not an acknowledgement);
+ * 2. on old, the work (statement or transaction) that began before step 1 ended, on old's
+ *    own clock, must end: a write sent just before its proxy transaction ended. Waited for
+ *    up to the barrier timeout, then terminated.
+ * Afterwards nothing can write to old: every proxy transaction runs on the frozen connstring.
  */
 export async function freezeBarrier(context: MigrationContext, evidence: Evidence): Promise<void> {
   const freezeAt = context.marks.freezeAt;
@@ -41,61 +43,88 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
   if (context.config.migration.freeze === 'table-triggers') {
     // CREATE TRIGGER waited for the writers in flight when it took its locks.
     evidence.method = 'table-triggers: the freeze DDL was the barrier';
-  } else await waitForPreFreezeWork(context, freezeAt, evidence);
+  } else await waitForPreFreezeWork(context, evidence);
   context.marks.oldLogRowsAtBarrier = await oldLoginLogRows(context);
   evidence.oldLoginLogRows = context.marks.oldLogRowsAtBarrier;
   context.marks.barrierAt = performance.timeOrigin + performance.now();
 }
 
-async function waitForPreFreezeWork(
-  context: MigrationContext,
-  freezeAt: number,
-  evidence: Evidence,
-): Promise<void> {
+/** Proxy transactions that began before the freeze (on the proxy's clock), but the harness's own. */
+const preFreezeProxyWork = `from pg_stat_activity
+  where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+    and application_name <> 'shardmove' and xact_start < $1::timestamptz`;
+
+/** Work on old's shard that began before a moment on old's clock. */
+const earlierWorkOnOld = `from pg_stat_activity
+  where datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
+    and (state <> 'idle' or xact_start is not null)
+    and coalesce(xact_start, query_start) < $2::timestamptz`;
+
+async function waitForPreFreezeWork(context: MigrationContext, evidence: Evidence): Promise<void> {
+  const freezeAtProxy = context.marks.freezeAtProxyClock;
+  if (freezeAtProxy === undefined) throw new Error('connstring freeze barrier without the freeze instant');
   const started = performance.now();
   const timeout = context.config.migration.barrierTimeoutMillis;
   await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
     const stale = await pollUntilZero(
       c,
-      `select count(*)::int n from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
-          and xact_start < to_timestamp($1::double precision / 1000)`,
-      [freezeAt],
+      `select count(*)::int n ${preFreezeProxyWork}`,
+      [freezeAtProxy],
       started + timeout,
     );
     evidence.proxyTransactionsBeforeFreezeAtTimeout = stale;
+    if (stale > 0) {
+      const { rows } = await c.query<{ n: number }>(
+        `select count(pg_terminate_backend(pid))::int n ${preFreezeProxyWork}`,
+        [freezeAtProxy],
+      );
+      evidence.proxyBackendsTerminated = rows[0]?.n ?? 0;
+      // A terminated backend exits at its next interrupt check: until it has, it is still a risk.
+      const left = await pollUntilZero(
+        c,
+        `select count(*)::int n ${preFreezeProxyWork}`,
+        [freezeAtProxy],
+        performance.now() + timeout,
+      );
+      if (left > 0)
+        throw new Error(
+          `${left} proxy transactions begun before the freeze are still running after being terminated`,
+        );
+    }
     evidence.proxyWaitMillis = Math.round(performance.now() - started);
   });
   await onNode(context, 'old', 'postgres', async (c) => {
-    // The work (transaction, or statement) each pre-freeze session is doing right now.
-    const { rows: inFlight } = await c.query<{ pid: number; since: string }>(
-      `select pid, coalesce(xact_start, query_start)::text since from pg_stat_activity
-        where datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'
-          and backend_start < to_timestamp($2::double precision / 1000)
-          and (state <> 'idle' or xact_start is not null)`,
-      [context.database, freezeAt],
+    const { rows: now } = await c.query<{ at: string }>('select clock_timestamp()::text at');
+    const stepOneEnded = now[0]?.at;
+    const params = [context.database, stepOneEnded];
+    const oldStarted = performance.now();
+    evidence.inFlightOnOld =
+      (await c.query<{ n: number }>(`select count(*)::int n ${earlierWorkOnOld}`, params)).rows[0]?.n ?? 0;
+    const busy = await pollUntilZero(
+      c,
+      `select count(*)::int n ${earlierWorkOnOld}`,
+      params,
+      oldStarted + timeout,
     );
-    // Each of those pieces of work must end; new work on those sessions does not count
-    // (step 1: nothing sends to a pre-freeze connection any more, so it is a frozen
-    // connection the proxy opened within the clock's error, doing reads).
-    const stillBusy = `from pg_stat_activity a join unnest($1::int[], $2::text[]) w(pid, since) on a.pid = w.pid
-                        where coalesce(a.xact_start, a.query_start)::text = w.since
-                          and (a.state <> 'idle' or a.xact_start is not null)`;
-    const params = [inFlight.map((r) => r.pid), inFlight.map((r) => r.since)];
-    const busy = inFlight.length
-      ? await pollUntilZero(c, `select count(*)::int n ${stillBusy}`, params, started + 2 * timeout)
-      : 0;
-    // Only work still running at the timeout is terminated: killing an idle or a frozen
-    // session would fail a read that was right to succeed.
+    // Only work begun before step 1 ended and still running at the timeout is terminated:
+    // killing an idle or a frozen session would fail a read that was right to succeed.
     const { rows } =
       busy === 0
         ? { rows: [{ n: 0 }] }
         : await c.query<{ n: number }>(
-            `select count(pg_terminate_backend(a.pid))::int n ${stillBusy}`,
+            `select count(pg_terminate_backend(pid))::int n ${earlierWorkOnOld}`,
             params,
           );
+    if (busy > 0) {
+      const left = await pollUntilZero(
+        c,
+        `select count(*)::int n ${earlierWorkOnOld}`,
+        params,
+        performance.now() + timeout,
+      );
+      if (left > 0) throw new Error(`${left} sessions on old are still writing after being terminated`);
+    }
     evidence.waitedMillis = Math.round(performance.now() - started);
-    evidence.inFlightOnOld = inFlight.length;
     evidence.inFlightAtTimeout = busy;
     evidence.terminatedSessions = rows[0]?.n ?? 0;
   });

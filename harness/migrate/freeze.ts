@@ -49,15 +49,19 @@ export const freeze: Phase<MigrationContext> = {
     evidence.method = method;
     evidence.partition = `p${context.partition}`;
     if (method === 'connstring') {
-      await onNode(context, 'proxy', proxyDatabase(context), (c) =>
-        setPartitionTarget(
+      context.marks.freezeAtProxyClock = await onNode(context, 'proxy', proxyDatabase(context), async (c) => {
+        await setPartitionTarget(
           c,
           context.config.topology.clusterName,
           context.partition,
           context.nodes.old,
           true,
-        ),
-      );
+        );
+        // The barrier compares the proxy's transactions with this instant on the proxy's own
+        // clock: the harness's clock may be skewed from a remote proxy's.
+        const { rows } = await c.query<{ at: string }>('select clock_timestamp()::text at');
+        return rows[0]?.at;
+      });
     } else await freezeTables(context, evidence);
     context.marks.freezeAt = performance.timeOrigin + performance.now();
   },

@@ -2,7 +2,7 @@ import { runSqlFolder } from '../schema/sql-files.ts';
 import { freeze } from './freeze.ts';
 import { type MigrationContext, onNode } from './migration-context.ts';
 import type { Phase } from './phase-result.ts';
-import { barrier, copyLogs, parity, prepareNew, seedPhase, switchToNew } from './seed-strategy.ts';
+import { barrier, copyLogs, dropFdw, parity, prepareNew, seedPhase, switchToNew } from './seed-strategy.ts';
 
 /**
  * The article's intended path: pre-copy into matviews while writes continue, refresh them
@@ -30,4 +30,5 @@ export const matviewStrategyPhases: readonly Phase<MigrationContext>[] = [
   seedPhase('vacuum analyze', '040'),
   parity,
   switchToNew,
+  dropFdw,
 ];

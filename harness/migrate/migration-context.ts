@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase } from '../config/topology-layout.ts';
@@ -10,10 +11,22 @@ export interface MigrationContext {
   readonly config: ShardmoveConfig;
   readonly nodes: Readonly<Record<NodeRole, NodeAccess>>;
   readonly runId: string;
+  /**
+   * Names this migration: new's copy carries it, the journal keeps it, and a rollback drops
+   * only a copy that carries it (never old's shard on a server that turned out to be both).
+   */
+  readonly migrationId: string;
   readonly events: EventSink;
   readonly partition: number;
   readonly database: string;
-  marks: { freezeAt?: number; barrierAt?: number; switchAt?: number; oldLogRowsAtBarrier?: number };
+  marks: {
+    freezeAt?: number;
+    /** The connstring freeze's commit on the proxy's clock (clock_timestamp() right after it). */
+    freezeAtProxyClock?: string | undefined;
+    barrierAt?: number;
+    switchAt?: number;
+    oldLogRowsAtBarrier?: number;
+  };
   /** A snapshot of new exported at the switch and held open for the parity check after it (logical). */
   heldSnapshot?: { readonly id: string; close(): Promise<void> } | undefined;
   /**
@@ -42,9 +55,24 @@ export function migrationContext(
   runId: string,
   events: EventSink,
   handle?: NodesHandle,
+  migrationId: string = newMigrationId(),
 ): MigrationContext {
   const partition = config.topology.movePartition;
-  return { config, nodes, runId, events, partition, database: shardDatabase(partition), marks: {}, handle };
+  return {
+    config,
+    nodes,
+    runId,
+    migrationId,
+    events,
+    partition,
+    database: shardDatabase(partition),
+    marks: {},
+    handle,
+  };
+}
+
+export function newMigrationId(): string {
+  return randomBytes(4).toString('hex');
 }
 
 /** A connection to a node's database for the length of fn. */

@@ -5,6 +5,7 @@ import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
 import { type PhaseResult, runPhases } from './phase-result.ts';
 import { rollbackPhases } from './run-migration.ts';
+import { dropFdw } from './seed-strategy.ts';
 
 export interface Recovery {
   /** What the partition's routing said when recovery started. */
@@ -34,6 +35,7 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
     const phases = await runPhases(
       [
         { name: 'drop replication', run: dropReplication },
+        dropFdw,
         {
           name: 'parity',
           async run(c, evidence) {

@@ -78,6 +78,10 @@ const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationCon
   logical: logicalStrategyPhases,
 };
 
+export function strategyPhases(strategy: MigrationStrategy): readonly Phase<MigrationContext>[] {
+  return strategies[strategy];
+}
+
 /** Undoes a migration that failed before the switch: p<N> back on old read-write, new's copy dropped. */
 export const rollbackPhases: readonly Phase<MigrationContext>[] = [
   {
@@ -101,8 +105,9 @@ export const rollbackPhases: readonly Phase<MigrationContext>[] = [
     async run(context, evidence) {
       await onNode(context, 'new', 'postgres', async (c) => {
         const state = (await databaseStates(c, [context.database])).get(context.database);
-        // Only a database this run created: anything else on new is not ours to drop.
-        if (state?.exists && state.ownedBy === context.runId) {
+        // Only the copy this migration created: anything else on new (old's own shard, when
+        // the two turn out to be one server; another migration's copy) is not ours to drop.
+        if (state?.exists && state.ownedBy === context.runId && state.migration === context.migrationId) {
           await dropDatabase(c, context.database);
           evidence.dropped = true;
         } else evidence.dropped = false;
@@ -136,26 +141,28 @@ export async function runMigration(context: MigrationContext): Promise<Migration
     : planned;
   const phases = await runPhases(withInjection, context, context.events);
   const failed = phases.some((p) => p.status === 'failed');
-  const switched = phase(phases, 'switch')?.status === 'ok' || (await routedToNew(context, phases));
   let rollback: PhaseResult[] = [];
   let outcome: MigrationOutcome = 'completed';
   let state = `p${context.partition} on new, read-write; ${context.database} still on old until verified`;
-  if (failed && !switched) {
-    rollback = await runPhases(rollbackPhases, context, context.events);
-    outcome = 'rolled-back';
-    state = rollback.every((p) => p.status === 'ok')
-      ? `p${context.partition} on old, read-write again; new's copy dropped; old untouched`
-      : `rollback incomplete: ${rollback
-          .filter((p) => p.status !== 'ok')
-          .map((p) => p.name)
-          .join(', ')}`;
-  } else if (failed) {
-    outcome = 'failed-after-switch';
-    const what =
-      phase(phases, 'switch')?.status === 'failed'
-        ? 'the switch failed after routing it there'
-        : 'a phase after the switch failed';
-    state = `p${context.partition} on new; ${what}; ${context.database} kept on old`;
+  if (failed) {
+    const switchStatus = phase(phases, 'switch')?.status;
+    const routing = switchStatus === 'failed' ? await routingNow(context) : undefined;
+    if (mayRollBack(switchStatus, routing)) {
+      rollback = await runPhases(rollbackPhases, context, context.events);
+      outcome = 'rolled-back';
+      state = rollback.every((p) => p.status === 'ok')
+        ? `p${context.partition} on old, read-write again; new's copy dropped; old untouched`
+        : `rollback incomplete: ${rollback
+            .filter((p) => p.status !== 'ok')
+            .map((p) => p.name)
+            .join(', ')}`;
+    } else {
+      outcome = 'failed-after-switch';
+      state =
+        routing === 'unknown'
+          ? `the switch failed and where p${context.partition} is routed now could not be read: nothing dropped on either side; ${context.database} kept on old and new (\`shardmove recover\` decides)`
+          : `p${context.partition} on ${routing ?? 'new'}; ${switchStatus === 'failed' ? 'the switch failed after routing it there' : 'a phase after the switch failed'}; ${context.database} kept on old`;
+    }
   }
   return {
     strategy,
@@ -170,15 +177,36 @@ export async function runMigration(context: MigrationContext): Promise<Migration
   };
 }
 
+/** Nothing left to do: moved, or rolled back with every rollback step done. */
+export function finishedCleanly(result: MigrationResult): boolean {
+  if (result.outcome === 'completed' || result.outcome === 'not-started') return true;
+  return result.outcome === 'rolled-back' && result.rollback.every((p) => p.status === 'ok');
+}
+
+export type Routing = 'old' | 'new' | 'elsewhere' | 'unknown';
+
 /**
- * A switch that failed part way may still have sent the partition to new (the pooler
- * reloaded, then something after it failed), and writes acknowledged there since: rolling
- * back would drop them with new's copy. What the routing says decides, not the phase status.
+ * Whether a failed migration may be rolled back: only when the partition provably still goes
+ * to old. A switch that failed part way may already have sent it to new (the pooler
+ * reloaded, then something after it failed), with writes acknowledged there since: rolling
+ * back would drop them with new's copy. And a routing that cannot be read (a proxy or pooler
+ * hiccup) proves nothing: it is kept as it is, for `recover` to decide.
  */
-async function routedToNew(context: MigrationContext, phases: readonly PhaseResult[]): Promise<boolean> {
-  if (phase(phases, 'switch')?.status !== 'failed') return false;
-  const where = await partitionHome(context).catch(() => undefined);
-  return where?.home === 'new';
+export function mayRollBack(
+  switchStatus: PhaseResult['status'] | undefined,
+  routing: Routing | undefined,
+): boolean {
+  if (switchStatus === undefined || switchStatus === 'not-run') return true;
+  if (switchStatus === 'ok') return false;
+  return routing === 'old';
+}
+
+async function routingNow(context: MigrationContext): Promise<Routing> {
+  try {
+    return (await partitionHome(context)).home;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The last step of the procedure, taken only once every check passed: drop dbN on old. */
@@ -190,9 +218,9 @@ export async function dropOld(context: MigrationContext): Promise<PhaseResult> {
         async run(c) {
           await onNode(c, 'old', 'postgres', async (client) => {
             const state = (await databaseStates(client, [c.database])).get(c.database);
-            if (state?.exists && state.ownedBy === undefined && !c.config.allowDestructive) {
+            if (state?.exists && state.ownedBy !== c.runId && !c.config.allowDestructive) {
               throw new DestructiveActionRefused(
-                `${c.database} on old was not created by shardmove; not dropping it`,
+                `${c.database} on old was not created by this topology's shardmove run; not dropping it`,
               );
             }
             await dropDatabase(client, c.database);

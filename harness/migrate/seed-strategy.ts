@@ -19,7 +19,7 @@ export async function createShardOnNew(context: MigrationContext): Promise<void>
   await onNode(context, 'new', 'postgres', async (c) => {
     const state = (await databaseStates(c, [db])).get(db);
     if (state?.exists) throw new Error(`${db} already exists on new; refusing to overwrite it`);
-    await createOwnedDatabase(c, db, context.runId);
+    await createOwnedDatabase(c, db, context.runId, undefined, context.migrationId);
   });
   await onNode(context, 'new', db, async (c) => {
     const dataNode = (await sqlFiles('data-node')).filter((f) => !f.name.endsWith('_tables.sql'));
@@ -121,8 +121,29 @@ export const parity: SeedPhase = {
 export const switchToNew: SeedPhase = {
   name: 'switch',
   async run(context, evidence) {
+    // Counted again right before routing: parity may have been a while ago (logical's comes
+    // after the switch), and a write old took since would stay behind on old.
+    const atBarrier = context.marks.oldLogRowsAtBarrier;
+    if (atBarrier !== undefined) {
+      const slipped = (await oldLoginLogRows(context)) - atBarrier;
+      evidence.oldWritesAfterBarrier = slipped;
+      if (slipped !== 0)
+        throw new Error(`old's login_log took ${slipped} writes after the freeze barrier: not switching`);
+    }
     await routePartition(context, 'new', evidence);
     context.marks.switchAt = performance.timeOrigin + performance.now();
+  },
+};
+
+/**
+ * After the switch new's copy no longer reads old: the foreign server and the user mapping
+ * that holds old's password go, so the password does not stay in new's catalog.
+ */
+export const dropFdw: SeedPhase = {
+  name: 'drop fdw',
+  async run(context, evidence) {
+    await onNode(context, 'new', context.database, (c) => runSqlFolder(c, 'migrate-cleanup', {}));
+    evidence.dropped = 'shardmove_old: foreign tables, user mapping, server';
   },
 };
 
@@ -143,4 +164,5 @@ export const seedStrategyPhases: readonly SeedPhase[] = [
   seedPhase('vacuum analyze', '040'),
   parity,
   switchToNew,
+  dropFdw,
 ];

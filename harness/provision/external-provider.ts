@@ -20,6 +20,36 @@ interface NodeFacts {
   extensions: Set<string>;
   walLevel: string;
   superuser: boolean;
+  /** Which server answered, whatever the URI called it: see sameServer. */
+  identity: ServerIdentity;
+}
+
+export interface ServerIdentity {
+  /** pg_control_system(), when the role may read it; a standby shares its primary's. */
+  readonly systemIdentifier: string | undefined;
+  /** data_directory, when the role may read it. */
+  readonly dataDirectory: string | undefined;
+  /** Readable by anyone: no two running servers share a start to the microsecond and a port. */
+  readonly startedAt: string;
+  readonly port: string;
+}
+
+/**
+ * Two URIs lead to one server (127.0.0.1 and localhost, a host name and its address, a port
+ * forwarded): decided by what the server says of itself, never by the URI.
+ */
+export function sameServer(a: ServerIdentity, b: ServerIdentity): boolean {
+  if (a.startedAt !== b.startedAt || a.port !== b.port) return false;
+  const known = <T>(x: T | undefined, y: T | undefined) => x === undefined || y === undefined || x === y;
+  return known(a.systemIdentifier, b.systemIdentifier) && known(a.dataDirectory, b.dataDirectory);
+}
+
+/** Every drop shardmove makes is \`DROP DATABASE ... WITH (FORCE)\`, which PostgreSQL has since 13. */
+export const oldestSupportedVersion = 130000;
+
+export function versionProblem(role: NodeRole, versionNum: number): string | undefined {
+  if (versionNum >= oldestSupportedVersion) return undefined;
+  return `${role}: PostgreSQL ${Math.floor(versionNum / 10000)} (${versionNum}) is older than 13: shardmove drops databases WITH (FORCE), which needs 13 or later`;
 }
 
 async function nodeFacts(endpoint: Endpoint, role: NodeRole, config: ShardmoveConfig): Promise<NodeFacts> {
@@ -28,14 +58,39 @@ async function nodeFacts(endpoint: Endpoint, role: NodeRole, config: ShardmoveCo
     endpoint.database,
     { connectTimeoutMillis: config.connectTimeoutMillis },
     async (c) => {
-      const { rows } = await c.query<{ v: string; wal: string; su: boolean; exts: string[] }>(
+      const { rows } = await c.query<{
+        v: string;
+        wal: string;
+        su: boolean;
+        exts: string[];
+        started: string;
+        port: string;
+      }>(
         `select current_setting('server_version_num') v, current_setting('wal_level') wal,
               (select rolsuper from pg_roles where rolname = current_user) su,
-              array(select name::text from pg_available_extensions) exts`,
+              array(select name::text from pg_available_extensions) exts,
+              pg_postmaster_start_time()::text started, current_setting('port') port`,
       );
       const row = rows[0];
       if (!row) throw new ShardmoveError(`${role}: no answer to the version query`);
-      return { version: Number(row.v), extensions: new Set(row.exts), walLevel: row.wal, superuser: row.su };
+      // Readable only with privileges a managed role may lack: absent, not an error.
+      const optional = async (sql: string): Promise<string | undefined> => {
+        const result = await c.query<{ x: string | null }>(sql).catch(() => undefined);
+        return result?.rows[0]?.x ?? undefined;
+      };
+      const identity: ServerIdentity = {
+        systemIdentifier: await optional('select system_identifier::text x from pg_control_system()'),
+        dataDirectory: await optional(`select current_setting('data_directory', true) x`),
+        startedAt: row.started,
+        port: row.port,
+      };
+      return {
+        version: Number(row.v),
+        extensions: new Set(row.exts),
+        walLevel: row.wal,
+        superuser: row.su,
+        identity,
+      };
     },
     role,
   );
@@ -43,13 +98,14 @@ async function nodeFacts(endpoint: Endpoint, role: NodeRole, config: ShardmoveCo
 
 /**
  * Checks that the three hosts look like what shardmove expects before touching anything:
- * reachable with these credentials, PostgreSQL 11 or later, PL/Proxy on the proxy,
+ * reachable with these credentials, three distinct servers, PostgreSQL 13 or later, PL/Proxy on the proxy,
  * postgres_fdw on the backends. Problems are collected, so one run names all of them.
  */
 async function inspect(config: ShardmoveConfig): Promise<{ problems: string[]; findings: string[] }> {
   const problems: string[] = [];
   const findings: string[] = [];
   const eps = endpoints(config);
+  const seen: Array<[NodeRole, ServerIdentity]> = [];
   for (const role of nodeRoles) {
     let facts: NodeFacts;
     try {
@@ -59,7 +115,15 @@ async function inspect(config: ShardmoveConfig): Promise<{ problems: string[]; f
       continue;
     }
     findings.push(`${role}: PostgreSQL ${Math.floor(facts.version / 10000)}, wal_level=${facts.walLevel}`);
-    if (facts.version < 110000) problems.push(`${role}: PostgreSQL ${facts.version} is older than 11`);
+    const tooOld = versionProblem(role, facts.version);
+    if (tooOld) problems.push(tooOld);
+    const twin = seen.find(([, identity]) => sameServer(identity, facts.identity));
+    if (twin) {
+      problems.push(
+        `${twin[0]} and ${role} are one server (${twin[1].dataDirectory ?? `port ${facts.identity.port}`}, up since ${facts.identity.startedAt}): shardmove needs separate servers, or a move would create, freeze and drop shard databases on the server it moves them from`,
+      );
+    }
+    seen.push([role, facts.identity]);
     if (role === 'proxy' && !facts.extensions.has('plproxy')) {
       problems.push('proxy: the plproxy extension is not available (install postgresql-15-plproxy there)');
     }

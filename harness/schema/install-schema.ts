@@ -20,7 +20,8 @@ export interface InstallOptions {
 type Nodes = Readonly<Record<NodeRole, NodeAccess>>;
 
 /** Which databases each node needs, and whether any of them belongs to someone else. */
-async function planDatabases(nodes: Nodes, config: ShardmoveConfig): Promise<Record<NodeRole, string[]>> {
+async function planDatabases(nodes: Nodes, options: InstallOptions): Promise<Record<NodeRole, string[]>> {
+  const { config } = options;
   const layout = topologyLayout(config.topology);
   const wanted: Record<NodeRole, string[]> = {
     proxy: [config.topology.proxyDatabase],
@@ -38,12 +39,14 @@ async function planDatabases(nodes: Nodes, config: ShardmoveConfig): Promise<Rec
       role,
     );
     for (const [name, state] of states) {
-      if (state.exists && state.ownedBy === undefined) foreign.push(`${role}/${name}`);
+      // Another shardmove run's database is someone's too: that run may still be using it.
+      if (state.exists && state.ownedBy !== options.runId)
+        foreign.push(`${role}/${name}${state.ownedBy ? ` (shardmove run ${state.ownedBy})` : ''}`);
     }
   }
   if (foreign.length > 0 && !config.allowDestructive) {
     throw new DestructiveActionRefused(
-      `these databases exist and were not created by shardmove; installing the schema would drop them: ${foreign.join(', ')}`,
+      `these databases exist and were not created by this run; installing the schema would drop them: ${foreign.join(', ')}`,
     );
   }
   return wanted;
@@ -125,7 +128,7 @@ async function installProxy(nodes: Nodes, options: InstallOptions): Promise<void
  * of every database first, so a refusal changes nothing.
  */
 export async function installSchema(nodes: Nodes, options: InstallOptions): Promise<void> {
-  await planDatabases(nodes, options.config);
+  await planDatabases(nodes, options);
   const total = options.config.topology.partitions;
   let done = 0;
   const onShard = () => {

@@ -6,11 +6,27 @@ import type pg from 'pg';
  */
 const marker = 'created by shardmove run ';
 
-export function ownershipComment(runId: string): string {
-  return `${marker}${runId}`;
+/** new's copy of a moved shard also names the migration that made it: a rollback drops only that. */
+const migrationMarker = ' migration ';
+
+export function ownershipComment(runId: string, migrationId?: string): string {
+  return migrationId === undefined
+    ? `${marker}${runId}`
+    : `${marker}${runId}${migrationMarker}${migrationId}`;
 }
 
-export type DatabaseState = { exists: false } | { exists: true; ownedBy: string | undefined };
+export type DatabaseState =
+  | { exists: false }
+  | { exists: true; ownedBy: string | undefined; migration?: string | undefined };
+
+function owner(comment: string): { ownedBy: string | undefined; migration?: string } {
+  if (!comment.startsWith(marker)) return { ownedBy: undefined };
+  const rest = comment.slice(marker.length);
+  const at = rest.indexOf(migrationMarker);
+  return at < 0
+    ? { ownedBy: rest }
+    : { ownedBy: rest.slice(0, at), migration: rest.slice(at + migrationMarker.length) };
+}
 
 export async function databaseStates(
   client: pg.Client,
@@ -25,19 +41,17 @@ export async function databaseStates(
   return new Map(
     names.map((name): [string, DatabaseState] => {
       if (!found.has(name)) return [name, { exists: false }];
-      const comment = found.get(name) ?? '';
-      return [
-        name,
-        { exists: true, ownedBy: comment.startsWith(marker) ? comment.slice(marker.length) : undefined },
-      ];
+      return [name, { exists: true, ...owner(found.get(name) ?? '') }];
     }),
   );
 }
 
 export async function ownedDatabases(client: pg.Client, runId: string): Promise<string[]> {
   const { rows } = await client.query<{ datname: string }>(
-    `select datname from pg_database where shobj_description(oid, 'pg_database') = $1 order by datname`,
-    [ownershipComment(runId)],
+    `select datname from pg_database
+      where shobj_description(oid, 'pg_database') = $1 or starts_with(shobj_description(oid, 'pg_database'), $2)
+      order by datname`,
+    [ownershipComment(runId), `${ownershipComment(runId)}${migrationMarker}`],
   );
   return rows.map((r) => r.datname);
 }
@@ -52,10 +66,13 @@ export async function createOwnedDatabase(
   name: string,
   runId: string,
   template?: string,
+  migrationId?: string,
 ): Promise<void> {
   const ident = client.escapeIdentifier(name);
   await client.query(
     `create database ${ident}${template ? ` template ${client.escapeIdentifier(template)}` : ''}`,
   );
-  await client.query(`comment on database ${ident} is ${client.escapeLiteral(ownershipComment(runId))}`);
+  await client.query(
+    `comment on database ${ident} is ${client.escapeLiteral(ownershipComment(runId, migrationId))}`,
+  );
 }

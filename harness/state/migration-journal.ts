@@ -1,44 +1,72 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MigrationStrategy } from '../config/config-types.ts';
+import { type MigrationStrategy, migrationStrategies } from '../config/config-types.ts';
 import { ShardmoveError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { statePaths } from './state-file.ts';
 
 /**
- * Written before `migrate` touches anything and removed when it has finished (moved or
- * rolled back): a journal still there means a migration was interrupted, and `recover`
- * finishes or undoes it.
+ * Written before `migrate` touches anything and removed only when it has finished cleanly
+ * (moved, or rolled back with every step done): a journal still there means a migration
+ * was interrupted or left something behind, and `recover` finishes or undoes it.
  */
 export interface MigrationJournal {
-  readonly version: 1;
+  readonly version: 2;
   readonly topologyRunId: string;
+  /** The token new's copy carries: a rollback drops only a copy with it. */
+  readonly migrationId: string;
   readonly partition: number;
   readonly strategy: MigrationStrategy;
   readonly startedAt: string;
   readonly pid: number;
 }
 
-const journalPath = (stateDir: string) => join(statePaths(stateDir).dir, 'migration.json');
+export const journalPath = (stateDir: string) => join(statePaths(stateDir).dir, 'migration.json');
 
+function journalProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const j = value as Record<string, unknown>;
+  if (j.version !== 1 && j.version !== 2) return `unknown version ${JSON.stringify(j.version)}`;
+  if (typeof j.topologyRunId !== 'string') return 'no topologyRunId';
+  if (!Number.isInteger(j.partition)) return 'no partition';
+  if (!migrationStrategies.includes(j.strategy as MigrationStrategy)) return 'no strategy';
+  if (typeof j.startedAt !== 'string') return 'no startedAt';
+  if (!Number.isInteger(j.pid)) return 'no pid';
+  if (j.version === 2 && typeof j.migrationId !== 'string') return 'no migrationId';
+  return undefined;
+}
+
+/** The journal, undefined when there is none; one that cannot be read is an error, never "none". */
 export async function readJournal(stateDir: string): Promise<MigrationJournal | undefined> {
-  const text = await readFile(journalPath(stateDir), 'utf8').catch(() => undefined);
+  const path = journalPath(stateDir);
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new ShardmoveError(`migration journal ${path} is unreadable: ${error.message}`);
+  });
   if (text === undefined) return undefined;
+  let problem: string | undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as MigrationJournal;
+    parsed = JSON.parse(text);
+    problem = journalProblem(parsed);
   } catch (error) {
-    throw new ShardmoveError(
-      `migration journal ${journalPath(stateDir)} is unreadable: ${(error as Error).message}`,
-    );
+    problem = (error as Error).message;
   }
+  if (problem !== undefined) {
+    throw new ShardmoveError(`migration journal ${path} is unreadable: ${problem}`, {
+      hint: 'a migration may have been interrupted: check where the partition is (`shardmove verify`) before removing the file by hand',
+    });
+  }
+  const journal = parsed as Omit<MigrationJournal, 'version' | 'migrationId'> & { migrationId?: string };
+  // A version-1 journal named no copy: recover then drops nothing on new, and says so.
+  return { ...journal, version: 2, migrationId: journal.migrationId ?? '' };
 }
 
 export async function writeJournal(
   stateDir: string,
   journal: Omit<MigrationJournal, 'version'>,
 ): Promise<void> {
-  await writeFile(journalPath(stateDir), `${JSON.stringify({ version: 1, ...journal }, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  await writeFileAtomic(journalPath(stateDir), `${JSON.stringify({ version: 2, ...journal }, null, 2)}\n`);
 }
 
 export async function removeJournal(stateDir: string): Promise<void> {

@@ -139,6 +139,23 @@ describe('shardmove migrate / verify on a kept topology', () => {
   });
 });
 
+describe('two migrates started together on one kept topology', () => {
+  it('runs one and refuses the other, naming the lock holder; p23 ends read-write on new', async () => {
+    await withKeptLocalTopology(async () => {
+      const args = ['migrate', '--strategy', 'copy', '--state-dir', stateDir];
+      const [a, b] = await Promise.all([runCli(args), runCli(args)]);
+      const results = [a, b].sort((x, y) => (x.code ?? 9) - (y.code ?? 9));
+      expect(results.map((r) => r.code)).toEqual([0, 1]);
+      expect(results[0]?.stdout).toMatch(/^completed: p23 on new, read-write/m);
+      expect(results[1]?.stderr).toMatch(
+        /the migration lock is held by shardmove migrate \(pid \d+, started |db23 is being moved by another process: shardmove migrate pid \d+/,
+      );
+      const verify = await runCli(['verify', '--state-dir', stateDir]);
+      expect(verify.code, verify.stdout).toBe(0);
+    });
+  });
+});
+
 describe.each(['SIGKILL', 'SIGINT'] as const)('shardmove recover after %s mid-migration', (signal) => {
   it('finds the interrupted migration, rolls it back, and migrate works again', async () => {
     await withKeptLocalTopology(async () => {

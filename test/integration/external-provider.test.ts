@@ -77,6 +77,36 @@ describe('the external provider pointed at local hosts', () => {
     expect(tables).toEqual([]);
   });
 
+  it('refuses, changing nothing, to drop a database another shardmove run owns', async () => {
+    await query(hosts.nodes.old.endpoint, 'postgres', 'create database db5');
+    await query(
+      hosts.nodes.old.endpoint,
+      'postgres',
+      `comment on database db5 is 'created by shardmove run other-run-1'`,
+    );
+    const attempt = startTopology({ config: await externalConfig(), events: ignoreEvents });
+    await expect(attempt).rejects.toThrow(DestructiveActionRefused);
+    await expect(attempt).rejects.toThrow(/old\/db5 \(shardmove run other-run-1\)/);
+    expect(await databases('old')).toEqual(['db5', 'postgres', 'template0', 'template1']);
+    await query(hosts.nodes.old.endpoint, 'postgres', 'drop database db5');
+  });
+
+  it('refuses one server named twice (127.0.0.1 and localhost) as old and new, creating nothing', async () => {
+    const config = await testConfig('external', {
+      external: {
+        proxy: uri('proxy'),
+        old: uri('old'),
+        new: uri('old').replace('@127.0.0.1:', '@localhost:'),
+      },
+      seeding: { profile: 'none' },
+    });
+    const before = { old: await databases('old'), proxy: await databases('proxy') };
+    await expect(startTopology({ config, events: ignoreEvents })).rejects.toThrow(
+      /old and new are one server .*: shardmove needs separate servers/,
+    );
+    expect({ old: await databases('old'), proxy: await databases('proxy') }).toEqual(before);
+  });
+
   it('refuses hosts that are not a shardmove topology, saying why', async () => {
     const config = await testConfig('external', {
       external: { proxy: uri('proxy'), old: uri('old'), new: uri('new').replace(/:[^:@]*@/, ':wrong@') },

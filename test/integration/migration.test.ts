@@ -32,6 +32,7 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'vacuum analyze',
     'parity',
     'switch',
+    'drop fdw',
   ],
   seed: [
     'prepare new',
@@ -43,6 +44,7 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'vacuum analyze',
     'parity',
     'switch',
+    'drop fdw',
   ],
   copy: [
     'prepare new',
@@ -53,6 +55,7 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'primary keys',
     'parity',
     'switch',
+    'drop fdw',
   ],
   logical: [
     'prepare new',
@@ -143,18 +146,34 @@ describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${pr
     expect(row?.dbid).toBe(23);
   });
 
-  it('leaves no publication, subscription, replication slot or marker schema behind', async () => {
+  it("leaves no publication, subscription, replication slot, marker schema or FDW server (with old's password) behind", async () => {
     const where = { old: 'db23', new: 'db23' } as const;
     for (const role of ['old', 'new'] as const) {
       if (role === 'old' && result.verdict === 'pass') continue; // dropped with db23
-      const [left] = await query<{ pubs: number; subs: number; slots: number; schemas: number }>(
+      const [left] = await query<{
+        pubs: number;
+        subs: number;
+        slots: number;
+        schemas: number;
+        servers: number;
+        mappings: number;
+      }>(
         topology.nodes[role].endpoint,
         where[role],
         `select (select count(*) from pg_publication)::int pubs, (select count(*) from pg_subscription)::int subs,
                 (select count(*) from pg_replication_slots)::int slots,
-                (select count(*) from pg_namespace where nspname = 'shardmove')::int schemas`,
+                (select count(*) from pg_namespace where nspname = 'shardmove')::int schemas,
+                (select count(*) from pg_foreign_server)::int servers, (select count(*) from pg_user_mappings)::int mappings`,
       );
-      expect({ role, ...left }).toEqual({ role, pubs: 0, subs: 0, slots: 0, schemas: 0 });
+      expect({ role, ...left }).toEqual({
+        role,
+        pubs: 0,
+        subs: 0,
+        slots: 0,
+        schemas: 0,
+        servers: 0,
+        mappings: 0,
+      });
     }
   });
 });

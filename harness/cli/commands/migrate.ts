@@ -1,10 +1,12 @@
 import { poolerProblem, withPoolerFreeze } from '../../config/validate-config.ts';
 import { ConfigError, ShardmoveError } from '../../errors.ts';
 import { migrationContext } from '../../migrate/migration-context.ts';
+import { lockPartition } from '../../migrate/partition-lock.ts';
 import { partitionHome } from '../../migrate/partition-target.ts';
-import { runMigration } from '../../migrate/run-migration.ts';
+import { finishedCleanly, runMigration } from '../../migrate/run-migration.ts';
 import { phaseLines } from '../../report/summary.ts';
 import { readJournal, removeJournal, writeJournal } from '../../state/migration-journal.ts';
+import { acquireMigrationLock } from '../../state/migration-lock.ts';
 import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { type Command, configOptions } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
@@ -51,14 +53,16 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
     if (values.freeze === undefined) config = withPoolerFreeze(config);
     const poolerIssue = poolerProblem(config);
     if (poolerIssue) throw new ConfigError(poolerIssue.message, { hint: poolerIssue.hint });
-    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
+    await using _stateLock = await acquireMigrationLock(layered.stateDir, 'migrate');
     const pending = await readJournal(layered.stateDir);
     if (pending) {
       throw new ShardmoveError(
-        `a migration of p${pending.partition} (${pending.strategy}, started ${pending.startedAt}) was interrupted`,
+        `a migration of p${pending.partition} (${pending.strategy}, started ${pending.startedAt}) was interrupted or left something behind`,
         { hint: 'run `shardmove recover` first: it finishes or rolls back that migration' },
       );
     }
+    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
+    await using _partitionLock = await lockPartition(context, 'migrate');
     const where = await partitionHome(context);
     if (where.home !== 'old' || where.readOnly) {
       throw new ShardmoveError(
@@ -68,15 +72,17 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
     }
     await writeJournal(layered.stateDir, {
       topologyRunId: state.runId,
+      migrationId: context.migrationId,
       partition,
       strategy: config.migration.strategy,
       startedAt: new Date().toISOString(),
       pid: process.pid,
     });
     const result = await runMigration(context);
-    // Moved, or rolled back: either way nothing is left half done. A failure after the
-    // switch keeps the journal, so that recover ties the loose ends.
-    if (result.outcome !== 'failed-after-switch') await removeJournal(layered.stateDir);
+    // Only a migration that left nothing to do drops its journal: a failure after the
+    // switch, or a rollback with a step that failed (a partition still frozen, a slot left),
+    // keeps it, so that `recover` can still reach what is left.
+    if (finishedCleanly(result)) await removeJournal(layered.stateDir);
     reporter.flush();
     if (values.json) out(JSON.stringify(result, null, 2));
     else {

@@ -1,8 +1,10 @@
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, ShardmoveError } from '../../errors.ts';
 import { migrationContext } from '../../migrate/migration-context.ts';
+import { lockPartition } from '../../migrate/partition-lock.ts';
 import { recoverMigration } from '../../migrate/recover-migration.ts';
 import { phaseLines } from '../../report/summary.ts';
 import { readJournal, removeJournal } from '../../state/migration-journal.ts';
+import { acquireMigrationLock, processAlive } from '../../state/migration-lock.ts';
 import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { type Command, configOptions } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
@@ -27,18 +29,41 @@ the partition is read-write on one side and the journal is gone.
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`recover takes no arguments, got ${positionals.join(' ')}`);
     const { config: layered } = await configFromFlags(values);
+    await using _stateLock = await acquireMigrationLock(layered.stateDir, 'recover');
     const journal = await readJournal(layered.stateDir);
     if (!journal) {
       out('nothing to recover: no interrupted migration in the state directory');
       return 0;
     }
     const { state, nodes } = await openKeptTopology(layered.stateDir);
+    if (journal.topologyRunId !== state.runId) {
+      throw new ShardmoveError(
+        `the migration journal belongs to topology ${journal.topologyRunId}, but the kept topology is ${state.runId}`,
+        { hint: 'the journal was left by another topology: check that one, or remove the journal by hand' },
+      );
+    }
+    // The state-directory lock says whether a migrate still runs; its pid, recorded here
+    // too, says the same for a migrate of an older shardmove that took no lock.
+    if (journal.pid !== process.pid && processAlive(journal.pid)) {
+      throw new ShardmoveError(
+        `the migration of p${journal.partition} is still running (pid ${journal.pid}, started ${journal.startedAt})`,
+        { hint: 'wait for it, or stop it first; recover finishes a migration that has stopped' },
+      );
+    }
     const config = {
       ...layered,
       topology: { ...state.topology, movePartition: journal.partition },
       migration: { ...layered.migration, strategy: journal.strategy },
     };
-    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
+    const context = migrationContext(
+      config,
+      nodes,
+      state.runId,
+      reporter.sink,
+      state.handle,
+      journal.migrationId,
+    );
+    await using _partitionLock = await lockPartition(context, 'recover');
     const recovery = await recoverMigration(context);
     reporter.flush();
     out(
