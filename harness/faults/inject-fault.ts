@@ -1,5 +1,6 @@
 import type { FaultConfig } from '../config/config-types.ts';
 import { type InjectedFault, type MigrationContext, onNode } from '../migrate/migration-context.ts';
+import { replicationName } from '../migrate/logical-strategy.ts';
 import type { Phase } from '../migrate/phase-result.ts';
 import { killNode, pauseNode, restartNode } from './node-control.ts';
 
@@ -30,16 +31,22 @@ async function inject(context: MigrationContext, fault: FaultConfig): Promise<st
       return `terminated ${n} proxy backends`;
     }
     case 'cut-replication': {
-      const applied = await onNode(context, 'new', 'postgres', async (c) => {
+      // This migration's apply worker and walsender only: a physical standby's walsender,
+      // or another subscription's workers, are not ours to cut.
+      const name = replicationName(context);
+      const applied = await onNode(context, 'new', context.database, async (c) => {
         const { rows } = await c.query<{ n: number }>(
-          `select count(pg_terminate_backend(pid))::int n from pg_stat_activity
-            where backend_type = 'logical replication worker'`,
+          `select count(pg_terminate_backend(pid))::int n from pg_stat_subscription
+            where subname = $1 and pid is not null`,
+          [name],
         );
         return rows[0]?.n ?? 0;
       });
       const senders = await onNode(context, 'old', 'postgres', async (c) => {
         const { rows } = await c.query<{ n: number }>(
-          `select count(pg_terminate_backend(pid))::int n from pg_stat_activity where backend_type = 'walsender'`,
+          `select count(pg_terminate_backend(pid))::int n from pg_stat_activity
+            where backend_type = 'walsender' and application_name = $1`,
+          [name],
         );
         return rows[0]?.n ?? 0;
       });

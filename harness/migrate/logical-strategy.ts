@@ -15,8 +15,13 @@ type LogicalPhase = Phase<MigrationContext>;
 /** The connection that exports new's snapshot at the switch, opened before the freeze. */
 const snapshotClient = new WeakMap<MigrationContext, pg.Client>();
 
-export const publication = 'shardmove_move';
-export const subscription = 'shardmove_move';
+/**
+ * The publication, the subscription and its slot carry the migration's token: a rollback or
+ * a recover drops only what this migration made, never another one's (or a user's) objects.
+ */
+export function replicationName(context: MigrationContext): string {
+  return context.migrationId ? `shardmove_move_${context.migrationId}` : 'shardmove_move';
+}
 
 async function logicalFile(prefix: string) {
   const file = (await sqlFiles('migrate-logical')).find((f) =>
@@ -53,14 +58,15 @@ const publish: LogicalPhase = {
   name: 'publish',
   async run(context, evidence) {
     const marker = await logicalFile('001');
-    await onNode(context, 'new', context.database, (c) => runSqlFile(c, marker, {}));
+    const vars = { name: replicationName(context) };
+    await onNode(context, 'new', context.database, (c) => runSqlFile(c, marker, vars));
     await onNode(context, 'old', context.database, async (c) => {
-      await runSqlFile(c, marker, {});
-      await runSqlFile(c, await logicalFile('002'), {});
-      if (context.config.migration.logs === 'migrate') await runSqlFile(c, await logicalFile('003'), {});
+      await runSqlFile(c, marker, vars);
+      await runSqlFile(c, await logicalFile('002'), vars);
+      if (context.config.migration.logs === 'migrate') await runSqlFile(c, await logicalFile('003'), vars);
       const { rows } = await c.query<{ t: string }>(
         `select schemaname || '.' || tablename t from pg_publication_tables where pubname = $1 order by 1`,
-        [publication],
+        [replicationName(context)],
       );
       evidence.tables = rows.map((r) => r.t);
     });
@@ -77,12 +83,11 @@ const subscribe: LogicalPhase = {
       ['port', old.peerPort],
       ['dbname', context.database],
       ['user', old.endpoint.user],
-      ['application_name', subscription],
+      ['application_name', replicationName(context)],
     ]);
+    const name = replicationName(context);
     await onNode(context, 'new', context.database, (c) =>
-      c.query(
-        `create subscription ${subscription} connection ${c.escapeLiteral(conninfo)} publication ${publication}`,
-      ),
+      c.query(`create subscription ${name} connection ${c.escapeLiteral(conninfo)} publication ${name}`),
     );
     evidence.source = `${old.peerHost}:${old.peerPort}/${context.database}`;
   },
@@ -99,7 +104,7 @@ const initialSync: LogicalPhase = {
           const { rows } = await c.query<{ pending: number }>(
             `select count(*) filter (where srsubstate <> 'r')::int pending from pg_subscription_rel r
                join pg_subscription s on s.oid = r.srsubid where s.subname = $1`,
-            [subscription],
+            [replicationName(context)],
           );
           return rows[0]?.pending === 0;
         },
@@ -219,6 +224,23 @@ const parityAtSwitch: LogicalPhase = {
 };
 
 /**
+ * The marker schema, only when this migration created it (its comment names the migration),
+ * and without CASCADE: an object someone else put in it stops the drop instead of going with it.
+ */
+async function dropMarkerSchema(c: pg.Client, name: string): Promise<boolean> {
+  const { rowCount } = await c.query(
+    `select 1 from pg_namespace where nspname = 'shardmove' and obj_description(oid, 'pg_namespace') = $1`,
+    [markerComment(name)],
+  );
+  if (!rowCount) return false;
+  await c.query('drop table if exists shardmove.catchup_marker');
+  await c.query('drop schema shardmove');
+  return true;
+}
+
+const markerComment = (name: string) => `created by shardmove for ${name}`;
+
+/**
  * Removes the subscription (and with it the slot on old), the publication and the marker
  * schema, wherever they exist. Safe to run at any point: it is also a rollback step.
  */
@@ -230,15 +252,16 @@ export async function dropReplication(context: MigrationContext, evidence: Evide
     .catch(() => {});
   snapshotClient.delete(context);
   const dropped: string[] = [];
+  const name = replicationName(context);
   await onNode(context, 'new', 'postgres', async (c) => {
     if (!(await databaseStates(c, [context.database])).get(context.database)?.exists) return;
     await onNode(context, 'new', context.database, async (db) => {
-      const sub = await db.query('select 1 from pg_subscription where subname = $1', [subscription]);
+      const sub = await db.query('select 1 from pg_subscription where subname = $1', [name]);
       if (sub.rowCount) {
-        await db.query(`drop subscription ${subscription}`);
+        await db.query(`drop subscription ${name}`);
         dropped.push('subscription on new');
       }
-      await db.query('drop schema if exists shardmove cascade');
+      if (await dropMarkerSchema(db, name)) dropped.push('marker schema on new');
     });
   });
   await onNode(context, 'old', context.database, async (c) => {
@@ -246,15 +269,15 @@ export async function dropReplication(context: MigrationContext, evidence: Evide
     const slots = await c.query<{ n: number }>(
       `select count(pg_drop_replication_slot(slot_name))::int n from pg_replication_slots
         where slot_name = $1 and not active`,
-      [subscription],
+      [name],
     );
     if (slots.rows[0]?.n) dropped.push('slot on old');
-    const pub = await c.query('select 1 from pg_publication where pubname = $1', [publication]);
+    const pub = await c.query('select 1 from pg_publication where pubname = $1', [name]);
     if (pub.rowCount) {
-      await c.query(`drop publication ${publication}`);
+      await c.query(`drop publication ${name}`);
       dropped.push('publication on old');
     }
-    await c.query('drop schema if exists shardmove cascade');
+    if (await dropMarkerSchema(c, name)) dropped.push('marker schema on old');
   });
   evidence.dropped = dropped;
 }

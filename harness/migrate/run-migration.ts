@@ -59,16 +59,22 @@ export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
   if (!names.includes(fault.phase))
     return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
   const providers = nodeFaultProviders[fault.kind];
-  if (providers && config.provider !== 'auto' && !providers.includes(config.provider))
+  if (config.provider !== 'auto' && !providers.includes(config.provider))
     return `the ${fault.kind} fault needs the ${providers.join(' or ')} provider, not ${config.provider}`;
   return undefined;
 }
 
-/** Faults that act on a node's processes, and the providers that let shardmove reach them. */
-const nodeFaultProviders: Partial<Record<FaultKind, readonly ProviderName[]>> = {
+/**
+ * Faults and the providers they may run on: those that act on a node's processes need a
+ * provider that reaches them; none is ever injected into external hosts, whose other
+ * sessions (an application's proxy clients, a standby's walsender) are not shardmove's.
+ */
+const nodeFaultProviders: Readonly<Record<FaultKind, readonly ProviderName[]>> = {
   'kill-new': ['local', 'containers'],
   'pause-old': ['local', 'containers'],
   'restart-old': ['local'],
+  'cut-replication': ['local', 'containers'],
+  'terminate-proxy-backends': ['local', 'containers'],
 };
 
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
 import { withClient } from '../db/connect.ts';
-import { ShardmoveError } from '../errors.ts';
+import { DestructiveActionRefused, ShardmoveError } from '../errors.ts';
 import type { NodeAccess } from '../provision/provider.ts';
 import { createOwnedDatabase, databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { mapLimit } from '../util/map-limit.ts';
@@ -11,6 +11,30 @@ type Nodes = Readonly<Record<NodeRole, NodeAccess>>;
 
 export function snapshotDatabase(shard: number): string {
   return `${shardDatabase(shard)}_seeded`;
+}
+
+/**
+ * Snapshots drop databases and terminate their sessions: both only on what this run
+ * created, unless told otherwise (--allow-destructive).
+ */
+async function requireOwned(
+  client: pg.Client,
+  names: readonly string[],
+  runId: string,
+  config: ShardmoveConfig,
+  role: NodeRole,
+): Promise<void> {
+  if (config.allowDestructive) return;
+  const states = await databaseStates(client, names);
+  const foreign = names.filter((name) => {
+    const state = states.get(name);
+    return state?.exists && state.ownedBy !== runId;
+  });
+  if (foreign.length > 0) {
+    throw new DestructiveActionRefused(
+      `${foreign.map((n) => `${role}/${n}`).join(', ')} not created by this run (${runId}): not dropping or disconnecting it`,
+    );
+  }
 }
 
 /** CREATE DATABASE ... TEMPLATE needs the source to have no other sessions (the proxy keeps some). */
@@ -53,7 +77,8 @@ export async function snapshotShards(
   runId: string,
   shards: readonly number[],
 ): Promise<void> {
-  await onEachShardBackend(nodes, config, shards, async (c, shard) => {
+  await onEachShardBackend(nodes, config, shards, async (c, shard, node) => {
+    await requireOwned(c, [shardDatabase(shard), snapshotDatabase(shard)], runId, config, node.role);
     await dropDatabase(c, snapshotDatabase(shard));
     await copyDatabase(c, shardDatabase(shard), snapshotDatabase(shard), runId);
   });
@@ -73,6 +98,7 @@ export async function restoreShards(
         hint: 'take one with `shardmove seed --snapshot`',
       });
     }
+    await requireOwned(c, [shardDatabase(shard), snapshotDatabase(shard)], runId, config, node.role);
     await dropDatabase(c, shardDatabase(shard));
     await copyDatabase(c, snapshotDatabase(shard), shardDatabase(shard), runId);
   });

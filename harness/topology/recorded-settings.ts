@@ -1,10 +1,12 @@
 import type { NodeRole } from '../config/config-types.ts';
 import { withClient } from '../db/connect.ts';
 import type { NodeAccess } from '../provision/provider.ts';
+import { redactSetting } from './redact-settings.ts';
 
 /**
  * Every setting not at PostgreSQL's built-in default, per node, as the server reports it,
- * so a report says exactly what it ran on (including what the provider itself set).
+ * so a report says exactly what it ran on (including what the provider itself set); what
+ * can hold a password is redacted before it is kept anywhere.
  */
 export async function recordSettings(
   nodes: Readonly<Record<NodeRole, NodeAccess>>,
@@ -24,7 +26,7 @@ export async function recordSettings(
             and name not in ('config_file', 'data_directory', 'hba_file', 'ident_file')
           order by name`,
         );
-        return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+        return Object.fromEntries(rows.map((r) => [r.name, redactSetting(r.name, r.value)]));
       },
       role,
     );

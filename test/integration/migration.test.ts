@@ -226,7 +226,13 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
   });
 
-  it('rolls back logical replication inside the freeze: no publication, subscription or slot left, old writable', async () => {
+  it("rolls back logical replication inside the freeze: no publication, subscription or slot of its own left, old writable, no one else's touched", async () => {
+    // Someone else's slot, under the name every migration used to share: not ours to drop.
+    await query(
+      topology.nodes.old.endpoint,
+      'db23',
+      `select pg_create_logical_replication_slot('shardmove_move', 'pgoutput')`,
+    );
     const logical = {
       ...config,
       migration: { ...config.migration, strategy: 'logical' as const, injectFaultAfter: 'catch-up' },
@@ -238,7 +244,9 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     const dropped = result.migration.rollback.find((p) => p.name === 'drop replication');
     expect(dropped?.status === 'ok' && dropped.evidence.dropped).toEqual([
       'subscription on new',
+      'marker schema on new',
       'publication on old',
+      'marker schema on old',
     ]);
     expect(await databases(topology, 'new')).not.toContain('db23');
     const [left] = await query<{ pubs: number; slots: number; schemas: number }>(
@@ -247,7 +255,8 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
       `select (select count(*) from pg_publication)::int pubs, (select count(*) from pg_replication_slots)::int slots,
               (select count(*) from pg_namespace where nspname = 'shardmove')::int schemas`,
     );
-    expect(left).toEqual({ pubs: 0, slots: 0, schemas: 0 });
+    expect(left).toEqual({ pubs: 0, slots: 1, schemas: 0 });
+    await query(topology.nodes.old.endpoint, 'db23', `select pg_drop_replication_slot('shardmove_move')`);
     await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log(23)');
     expect(result.checks.find((c) => c.name === 'no acknowledged write lost')?.passed).toBe(true);
   });

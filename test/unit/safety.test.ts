@@ -11,6 +11,7 @@ import {
 } from '../../harness/provision/external-provider.ts';
 import { journalPath, readJournal, writeJournal } from '../../harness/state/migration-journal.ts';
 import { acquireMigrationLock } from '../../harness/state/migration-lock.ts';
+import { redactSetting } from '../../harness/topology/redact-settings.ts';
 
 describe('after a failed migration, rollback only when the partition provably goes to old', () => {
   it('rolls back a failure before the switch', () => {
@@ -106,5 +107,22 @@ describe('the migration journal and lock', () => {
     await lock[Symbol.asyncDispose]();
     await (await acquireMigrationLock(dir, 'migrate'))[Symbol.asyncDispose]();
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('recorded server settings', () => {
+  it('never keep a password: connection strings lose it, commands go whole', () => {
+    expect(
+      redactSetting('primary_conninfo', "host=10.0.0.1 user=rep password='s3 cr\\'et' application_name=x"),
+    ).toBe('host=10.0.0.1 user=rep password=[redacted] application_name=x');
+    expect(redactSetting('primary_conninfo', 'host=a password=plain sslmode=require')).toBe(
+      'host=a password=[redacted] sslmode=require',
+    );
+    expect(redactSetting('primary_conninfo', 'postgresql://rep:pw@db/x')).toBe(
+      'postgresql://rep:[redacted]@db/x',
+    );
+    expect(redactSetting('archive_command', 'PGPASSWORD=pw rsync %p backup:/wal/%f')).not.toMatch(/pw/);
+    expect(redactSetting('restore_command', 'cp /wal/%f %p')).toMatch(/redacted/);
+    expect(redactSetting('shared_buffers', '128MB')).toBe('128MB');
   });
 });
