@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, ShardmoveError } from '../errors.ts';
 import type { Command } from './command.ts';
+import { chaosCommand } from './commands/chaos.ts';
 import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
@@ -23,6 +24,7 @@ const commands: readonly Command[] = [
   migrateCommand,
   verifyCommand,
   recoverCommand,
+  chaosCommand,
   reportCommand,
   compareCommand,
   downCommand,

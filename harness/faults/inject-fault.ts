@@ -1,6 +1,6 @@
 import type { FaultConfig } from '../config/config-types.ts';
-import { type InjectedFault, type MigrationContext, onNode } from '../migrate/migration-context.ts';
 import { replicationName } from '../migrate/logical-strategy.ts';
+import { type InjectedFault, type MigrationContext, onNode } from '../migrate/migration-context.ts';
 import type { Phase } from '../migrate/phase-result.ts';
 import { killNode, pauseNode, restartNode } from './node-control.ts';
 
