@@ -1,8 +1,10 @@
+import type pg from 'pg';
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { nodeRoles } from '../config/config-types.ts';
 import { type Endpoint, parseDsn } from '../config/dsn.ts';
 import { withClient } from '../db/connect.ts';
 import { ConfigError, ShardmoveError } from '../errors.ts';
+import { registerCleanup } from '../lifecycle/cleanup.ts';
 import { dropDatabase, ownedDatabases } from '../schema/ownership.ts';
 import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 
@@ -168,12 +170,15 @@ async function start({ config, runId }: StartRequest): Promise<StartedNodes> {
     ]),
   ) as Record<NodeRole, NodeAccess>;
   let stopped = false;
-  // Stopping external nodes means removing only the databases this run created on them.
+  // Stopping external nodes means removing only what this run created on them; Ctrl-C
+  // does the same (cli/signals.ts runs the registered cleanups).
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    unregister();
     await dropRunDatabases(eps, runId, config.connectTimeoutMillis);
   };
+  const unregister = registerCleanup(`databases of ${runId} on the external hosts`, stop);
   return {
     provider: 'external',
     runId,
@@ -191,14 +196,41 @@ export async function dropRunDatabases(
   connectTimeoutMillis: number,
 ): Promise<string[]> {
   const dropped: string[] = [];
+  const options = { connectTimeoutMillis };
+  const owned = new Map<NodeRole, string[]>();
+  for (const role of nodeRoles) {
+    owned.set(
+      role,
+      await withClient(eps[role], eps[role].database, options, (c) => ownedDatabases(c, runId), role),
+    );
+  }
+  // A migration interrupted mid-way leaves a subscription (DROP DATABASE refuses a database
+  // that has one) and its slot on the other side (which would hold WAL there for good).
+  for (const role of nodeRoles) {
+    for (const name of owned.get(role) ?? []) {
+      await withClient(
+        { ...eps[role], database: name },
+        name,
+        options,
+        dropOwnSubscriptions,
+        `${role}/${name}`,
+      );
+    }
+  }
   for (const role of nodeRoles) {
     const ep = eps[role];
     await withClient(
       ep,
       ep.database,
-      { connectTimeoutMillis },
+      options,
       async (c) => {
-        for (const name of await ownedDatabases(c, runId)) {
+        const names = owned.get(role) ?? [];
+        await c.query(
+          `select pg_drop_replication_slot(slot_name) from pg_replication_slots
+            where not active and database = any($1::text[]) and slot_name like 'shardmove\\_move%'`,
+          [names],
+        );
+        for (const name of names) {
           await dropDatabase(c, name);
           dropped.push(`${role}/${name}`);
         }
@@ -207,6 +239,20 @@ export async function dropRunDatabases(
     );
   }
   return dropped;
+}
+
+/** This database's shardmove subscriptions, detached from their slot first so that dropping them needs no connection to the publisher. */
+async function dropOwnSubscriptions(c: pg.Client): Promise<void> {
+  const { rows } = await c.query<{ name: string }>(
+    `select subname name from pg_subscription
+      where subdbid = (select oid from pg_database where datname = current_database()) and subname like 'shardmove\\_move%'`,
+  );
+  for (const { name } of rows) {
+    const ident = c.escapeIdentifier(name);
+    await c.query(`alter subscription ${ident} disable`);
+    await c.query(`alter subscription ${ident} set (slot_name = none)`);
+    await c.query(`drop subscription ${ident}`);
+  }
 }
 
 export const externalProvider: Provider = { name: 'external', preflight, start };

@@ -15,6 +15,12 @@ export interface InstallOptions {
   readonly events: EventSink;
   /** Add primary keys now; a seeding step adds them after its bulk load instead. */
   readonly primaryKeys: boolean;
+  /**
+   * The article's access on the proxy: a user mapping for PUBLIC and dy/dy_ddl executable by
+   * PUBLIC. Only on a topology shardmove provisioned; an external proxy's other roles must
+   * not run SQL on every shard as the backend role.
+   */
+  readonly openToPublic: boolean;
 }
 
 type Nodes = Readonly<Record<NodeRole, NodeAccess>>;
@@ -109,14 +115,24 @@ async function installProxy(nodes: Nodes, options: InstallOptions): Promise<void
       for (const file of files) {
         await c.query(renderSql(file, { cluster: layout.clusterName }));
         if (file.name.endsWith('_cluster_helpers.sql')) {
-          await c.query('select pg_temp.shardmove_create_cluster($1, $2, $3, $4)', [
+          await c.query('select pg_temp.shardmove_create_cluster($1, $2, $3, $4, $5)', [
             layout.clusterName,
             connstrings,
             config.topology.connectionLifetimeSeconds,
             nodes.old.endpoint.user,
+            options.openToPublic,
           ]);
         }
       }
+      if (!options.openToPublic) {
+        await c.query('revoke execute on function public.dy(text), public.dy_ddl(text) from public');
+      }
+      options.events({
+        type: 'info',
+        message: options.openToPublic
+          ? `proxy access as the article has it: user mapping for PUBLIC, dy/dy_ddl executable by PUBLIC (this topology is shardmove's own)`
+          : `proxy access: user mapping for ${proxy.endpoint.user} only; dy/dy_ddl executable by ${proxy.endpoint.user} only (not PUBLIC)`,
+      });
     },
     'proxy',
   );

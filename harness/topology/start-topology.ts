@@ -40,7 +40,13 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
   try {
     await step(events, 'install schema', () =>
       // Seeding adds the primary keys after its bulk load; an unseeded topology gets them now.
-      installSchema(started.nodes, { config, runId, events, primaryKeys: config.seeding.profile === 'none' }),
+      installSchema(started.nodes, {
+        config,
+        runId,
+        events,
+        primaryKeys: config.seeding.profile === 'none',
+        openToPublic: started.provider !== 'external',
+      }),
     );
     await step(events, 'check routing', () => checkRouting(started.nodes.proxy, config));
     const seeding = await step(

@@ -2,9 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeRole } from '../../harness/config/config-types.ts';
 import { DestructiveActionRefused } from '../../harness/errors.ts';
 import { ignoreEvents } from '../../harness/events.ts';
+import { migrationContext } from '../../harness/migrate/migration-context.ts';
+import { runPhases } from '../../harness/migrate/phase-result.ts';
+import { strategyPhases } from '../../harness/migrate/run-migration.ts';
 import { localProvider } from '../../harness/provision/local-provider.ts';
 import type { StartedNodes } from '../../harness/provision/provider.ts';
 import { newRunId } from '../../harness/provision/run-id.ts';
+import { Secret } from '../../harness/secret.ts';
 import { startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
 import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
@@ -42,6 +46,20 @@ describe('the external provider pointed at local hosts', () => {
     );
     expect(rows).toHaveLength(32);
     expect(await databases('old')).toContain('db23');
+    // Another role that can log in to an external proxy gets no way onto the shards.
+    const proxy = topology.nodes.proxy.endpoint;
+    await query(proxy, 'proxy', `create role intruder login password 'intruder-pw'`);
+    try {
+      const intruder = { ...proxy, user: 'intruder', password: new Secret('intruder-pw') };
+      await expect(query(intruder, 'proxy', `select * from dy('select 1') as t(x int)`)).rejects.toThrow(
+        /permission denied for function dy/,
+      );
+      await expect(query(intruder, 'proxy', 'select * from query_pk(23)')).rejects.toThrow(
+        /permission denied for foreign server|user mapping/,
+      );
+    } finally {
+      await query(proxy, 'proxy', 'drop role intruder');
+    }
   });
 
   it('drops only what it created when stopped', async () => {
@@ -105,6 +123,23 @@ describe('the external provider pointed at local hosts', () => {
       /old and new are one server .*: shardmove needs separate servers/,
     );
     expect({ old: await databases('old'), proxy: await databases('proxy') }).toEqual(before);
+  });
+
+  it('stopped in the middle of a logical move, removes its subscription, slot and databases', async () => {
+    const config = await externalConfig({ migration: { strategy: 'logical' } });
+    const topology = await startTopology({ config, events: ignoreEvents });
+    const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
+    const phases = strategyPhases('logical');
+    const upToSync = phases.slice(0, phases.findIndex((p) => p.name === 'initial sync') + 1);
+    const results = await runPhases(upToSync, context, ignoreEvents);
+    expect(results.map((r) => r.status)).toEqual(upToSync.map(() => 'ok'));
+    await topology.stop();
+    for (const role of ['proxy', 'old', 'new'] as const) {
+      expect(await databases(role)).toEqual(['postgres', 'template0', 'template1']);
+      expect(
+        await query(hosts.nodes[role].endpoint, 'postgres', 'select slot_name from pg_replication_slots'),
+      ).toEqual([]);
+    }
   });
 
   it('refuses hosts that are not a shardmove topology, saying why', async () => {
