@@ -43,6 +43,9 @@ function idSource(group: LoadGroup, partitions: number): () => number {
  * recorded. Open loop follows a Poisson schedule and measures latency from the scheduled
  * start, as pgbench -R does.
  */
+/** How long a run without a duration keeps trying to reconnect before it fails. */
+export const reconnectGiveUpMillis = 60_000;
+
 export class ClientLoop {
   private session: WireSession | undefined;
   private stopping = false;
@@ -94,6 +97,12 @@ export class ClientLoop {
     let backoff = 50;
     const scripts = this.group.scripts.map((s) => s.name);
     if (this.spec.prime) scripts.push(primeScript);
+    // A run bounded by a duration ends on its own; one bounded by -t alone would wait for
+    // a proxy that never comes back for ever.
+    const giveUpAt =
+      this.endAt === Number.POSITIVE_INFINITY
+        ? performance.now() + reconnectGiveUpMillis
+        : Number.POSITIVE_INFINITY;
     for (;;) {
       try {
         return await WireSession.open(this.spec.target, scripts, this.spec.connectTimeoutMillis);
@@ -102,6 +111,11 @@ export class ClientLoop {
         // missing database or a bug ends the run with its message instead of spinning.
         if (!classifyError(error, false).connectionLost && !isStartingUp(error)) throw error;
         if (this.stopping || this.finished()) throw new StoppedWhileConnecting();
+        if (performance.now() > giveUpAt) {
+          throw new Error(
+            `no connection to the proxy for ${reconnectGiveUpMillis / 1000} s (last: ${(error as Error).message}); giving up, as a run without -T has no end of its own`,
+          );
+        }
         await sleep(backoff);
         backoff = Math.min(2000, backoff * 2);
       }

@@ -20,4 +20,6 @@ const report = await runEngine(
   (samples, health) => parentPort?.postMessage({ samples, health }),
   control,
 );
-parentPort?.postMessage({ report });
+// The ledger's buffers move to the main thread rather than being copied: one ledger in memory, not two.
+const { transfer, ...rest } = report;
+parentPort?.postMessage({ report: rest }, transfer);

@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { CallFailure } from './error-class.ts';
 import { ErrorSamples } from './error-samples.ts';
 import { addToBuckets } from './latency-buckets.ts';
-import { emptyLedger, type WriteLedger } from './ledger.ts';
+import { LedgerBuilder } from './ledger.ts';
 import { addValue } from './moments.ts';
 import { emptyCounts, emptySecond, type SecondSample } from './samples.ts';
 import { type ScriptName, scriptCatalog } from './scripts.ts';
@@ -20,14 +20,14 @@ export function newHistogram(): hdr.Histogram {
 export class Recorder {
   private readonly seconds = new Map<number, SecondSample>();
   readonly histograms = new Map<string, hdr.Histogram>();
-  readonly ledger: WriteLedger;
+  readonly ledger: LedgerBuilder;
   readonly errors = new ErrorSamples();
 
   constructor(
     private readonly startEpochMillis: number,
     private readonly partitions: number,
   ) {
-    this.ledger = emptyLedger(partitions);
+    this.ledger = new LedgerBuilder(partitions);
   }
 
   private current: SecondSample | undefined;
@@ -99,9 +99,7 @@ export class Recorder {
     this.scriptHistogram(script).recordValue(micros);
     this.partitionHistogram(partition).recordValue(micros);
     if (scriptCatalog[script].writes) {
-      const entry = this.ledger[partition];
-      entry?.ackedIds.push(id);
-      entry?.ackedAt.push(t);
+      this.ledger.acknowledged(partition, id, t);
     }
   }
 
@@ -116,8 +114,7 @@ export class Recorder {
       if (p) p.indeterminate++;
       s.indeterminate++;
       if (scriptCatalog[script].writes) {
-        this.ledger[partition]?.indeterminateIds.push(id);
-        this.ledger[partition]?.indeterminateAt.push(t);
+        this.ledger.indeterminate(partition, id, t);
       }
     } else {
       if (p) p.failed[failure.errorClass]++;
@@ -125,7 +122,7 @@ export class Recorder {
     }
     this.errors.add(script, partition, failure, t);
     // A rejection belongs to the moment the call was made: its reply can come much later.
-    if (failure.errorClass === 'read_only') this.ledger[partition]?.rejectedAt.push(startedAt);
+    if (failure.errorClass === 'read_only') this.ledger.rejected(partition, startedAt);
   }
 
   lag(t: number, micros: number): void {

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import type { Endpoint } from '../config/dsn.ts';
+import { ShardmoveError } from '../errors.ts';
 import type { EngineHealth, EngineSpec } from './engine-types.ts';
 import { type ErrorSample, ErrorSamples } from './error-samples.ts';
-import { emptyLedger, mergeLedger, type WriteLedger } from './ledger.ts';
+import { mergeLedgers, type WriteLedger } from './ledger.ts';
 import type { EngineReport } from './load-engine.ts';
 import { newHistogram } from './recorder.ts';
 import {
@@ -188,7 +189,9 @@ export function startLoad(spec: LoadSpec): RunningLoad {
             if (m.report) resolve(m.report);
           },
         );
-        worker.on('error', reject);
+        // What ends a generator thread is a connection the run cannot have (a wrong password, a
+        // proxy gone for good): said as such, with the thread's error as the cause.
+        worker.on('error', (error) => reject(new ShardmoveError(error.message, { cause: error })));
         worker.on('exit', (code) =>
           reject(new Error(`load thread ${t} exited with code ${code} before reporting`)),
         );
@@ -214,12 +217,14 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       stopRequestedAt ?? Number.POSITIVE_INFINITY,
       plannedEnd ?? Number.POSITIVE_INFINITY,
     );
-    const ledger = emptyLedger(spec.partitions);
+    const ledger = mergeLedgers(
+      spec.partitions,
+      finished.map((r) => r.ledger),
+    );
     const merged = new Map<string, hdr.Histogram>();
     const errors = new ErrorSamples();
     for (const r of finished) {
       absorb(r.samples);
-      mergeLedger(ledger, r.ledger);
       errors.merge(r.errors.samples, r.errors.unsampled);
       for (const [key, encoded] of Object.entries(r.histograms)) {
         const h = hdr.decodeFromCompressedBase64(encoded);

@@ -21,6 +21,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // pgbench 15's -P line, as printed by pgbench itself.
 const pgbenchProgress = /^progress: \d+\.\d s, \d+\.\d tps, lat \d+\.\d{3} ms stddev \d+\.\d{3}, \d+ failed$/;
 
+it('gives up reconnecting after a minute when -t bounds the run and the proxy never answers', async () => {
+  const run = await runCli([
+    'load',
+    '-t',
+    '10',
+    '-c',
+    '1',
+    '--target',
+    'postgresql://digoal@127.0.0.1:1/proxy',
+  ]);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(
+    /no connection to the proxy for 60 s \(last: connect ECONNREFUSED 127\.0\.0\.1:1\); giving up/,
+  );
+  expect(run.stderr).not.toMatch(/unexpected error/);
+});
+
 describe(`the load generator against a real topology (${provider})`, () => {
   let topology: StartedTopology;
   const proxyTarget = () => ({ ...topology.nodes.proxy.endpoint, database: 'proxy' });

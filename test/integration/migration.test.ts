@@ -5,7 +5,7 @@ import {
   type ShardmoveConfig,
 } from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
-import { emptyLedger } from '../../harness/load/ledger.ts';
+import { LedgerBuilder } from '../../harness/load/ledger.ts';
 import type { LoadResult } from '../../harness/load/run-load.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
@@ -301,9 +301,9 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
 
   it('fails the ledger check when an acknowledged write is missing', async () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
-    const ledger = emptyLedger(32);
-    ledger[23]?.ackedIds.push(23 + 32 * 99_999);
-    ledger[23]?.ackedAt.push(Date.now());
+    const builder = new LedgerBuilder(32);
+    builder.acknowledged(23, 23 + 32 * 99_999, Date.now());
+    const { ledger } = builder.finish();
     const load = { ledger } as unknown as LoadResult;
     const check = await noAckLostCheck(
       load,

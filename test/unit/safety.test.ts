@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ackedCounts, LedgerBuilder, mergeLedgers, type PartitionLedger } from '../../harness/load/ledger.ts';
 import { mayRollBack } from '../../harness/migrate/run-migration.ts';
 import {
   type ServerIdentity,
@@ -124,5 +125,31 @@ describe('recorded server settings', () => {
     expect(redactSetting('archive_command', 'PGPASSWORD=pw rsync %p backup:/wal/%f')).not.toMatch(/pw/);
     expect(redactSetting('restore_command', 'cp /wal/%f %p')).toMatch(/redacted/);
     expect(redactSetting('shared_buffers', '128MB')).toBe('128MB');
+  });
+});
+
+describe('the write ledger', () => {
+  it('keeps 12 bytes per acknowledged write, whole, in the order written, and merges threads exactly', () => {
+    const a = new LedgerBuilder(32);
+    const b = new LedgerBuilder(32);
+    for (let i = 0; i < 1_000_000; i++) (i % 2 ? a : b).acknowledged(23, 23 + 32 * i, 1_700_000_000_000 + i);
+    a.rejected(23, 5);
+    b.indeterminate(7, 7, 6);
+    const parts = [a.finish().ledger, b.finish().ledger];
+    const [p23] = mergeLedgers(32, parts).slice(23);
+    expect(p23?.ackedIds.length).toBe(1_000_000);
+    expect((p23?.ackedIds.byteLength ?? 0) + (p23?.ackedAt.byteLength ?? 0)).toBe(12_000_000);
+    expect(ackedCounts(p23 as PartitionLedger).get(23 + 32 * 999_999)).toBe(1);
+    expect([...(p23?.rejectedAt ?? [])]).toEqual([5]);
+    expect([...(mergeLedgers(32, parts)[7]?.indeterminateIds ?? [])]).toEqual([7]);
+  });
+
+  it('hands its buffers over whole: what a thread transfers is exactly its ledger', () => {
+    const builder = new LedgerBuilder(2);
+    builder.acknowledged(1, 33, 1);
+    const { ledger, transfer } = builder.finish();
+    expect(transfer).toHaveLength(10);
+    expect(transfer).toContain(ledger[1]?.ackedIds.buffer);
+    expect(new Set(transfer).size).toBe(10);
   });
 });
