@@ -8,6 +8,8 @@ export interface ChaosPlan {
   /** How many cells to run, drawn by seed; undefined: the whole matrix. */
   readonly sample?: number | undefined;
   readonly seed: number;
+  /** Only the cases killed as this phase starts. */
+  readonly phase?: string | undefined;
 }
 
 export interface ChaosResult {
@@ -19,7 +21,9 @@ export interface ChaosResult {
 
 /** The crash matrix, or a seeded sample of it, one case after another (each on its own topology). */
 export async function runChaos(plan: ChaosPlan, events: EventSink): Promise<ChaosResult> {
-  const matrix = crashMatrix(plan.strategies);
+  const matrix = crashMatrix(plan.strategies).filter(
+    (c) => plan.phase === undefined || c.phase === plan.phase,
+  );
   const cases = plan.sample === undefined ? matrix : sampleCases(matrix, plan.sample, plan.seed);
   const results: CrashCaseResult[] = [];
   for (const [i, crash] of cases.entries()) {

@@ -6,6 +6,7 @@ import { withClient } from '../db/connect.ts';
 import { ConfigError, ShardmoveError } from '../errors.ts';
 import { registerCleanup } from '../lifecycle/cleanup.ts';
 import { dropDatabase, ownedDatabases } from '../schema/ownership.ts';
+import { forgetExternalRun, recordExternalRun } from '../state/external-runs.ts';
 import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 
 function endpoints(config: ShardmoveConfig): Record<NodeRole, Endpoint> {
@@ -171,12 +172,15 @@ async function start({ config, runId }: StartRequest): Promise<StartedNodes> {
   ) as Record<NodeRole, NodeAccess>;
   let stopped = false;
   // Stopping external nodes means removing only what this run created on them; Ctrl-C
-  // does the same (cli/signals.ts runs the registered cleanups).
+  // does the same (cli/signals.ts runs the registered cleanups), and after a kill -9
+  // `down --all` finds the run in the state directory.
+  await recordExternalRun(config.stateDir, runId, eps);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     unregister();
     await dropRunDatabases(eps, runId, config.connectTimeoutMillis);
+    await forgetExternalRun(config.stateDir, runId);
   };
   const unregister = registerCleanup(`databases of ${runId} on the external hosts`, stop);
   return {

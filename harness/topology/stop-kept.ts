@@ -5,6 +5,7 @@ import { dockerReachable } from '../provision/docker-engine.ts';
 import { dropRunDatabases } from '../provision/external-provider.ts';
 import { localRunDirs, sweepLocalRun } from '../provision/local-sweep.ts';
 import type { NodesHandle } from '../provision/provider.ts';
+import { forgetExternalRun, recordedExternalRuns } from '../state/external-runs.ts';
 
 /** Removes what a kept topology's provider created, from its handle alone. */
 export async function stopByHandle(
@@ -26,6 +27,19 @@ export async function stopByHandle(
       return `dropped ${dropped.length} database(s) this run created on the external hosts`;
     }
   }
+}
+
+/** What runs on external hosts, recorded in the state directory and killed before they stopped, left there. */
+export async function finishExternalRuns(stateDir: string, connectTimeoutMillis = 10_000): Promise<string[]> {
+  const report: string[] = [];
+  for (const run of await recordedExternalRuns(stateDir)) {
+    const dropped = await dropRunDatabases(run.endpoints, run.runId, connectTimeoutMillis);
+    await forgetExternalRun(stateDir, run.runId);
+    report.push(
+      `external run ${run.runId}: dropped ${dropped.length} database(s) it created (its subscriptions and slots first)`,
+    );
+  }
+  return report;
 }
 
 /** Everything shardmove ever labelled on this machine: containers, networks, local instances. */

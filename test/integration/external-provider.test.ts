@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeRole } from '../../harness/config/config-types.ts';
 import { DestructiveActionRefused } from '../../harness/errors.ts';
@@ -10,6 +13,7 @@ import type { StartedNodes } from '../../harness/provision/provider.ts';
 import { newRunId } from '../../harness/provision/run-id.ts';
 import { Secret } from '../../harness/secret.ts';
 import { startTopology } from '../../harness/topology/start-topology.ts';
+import { runCli, startCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
 
@@ -139,6 +143,53 @@ describe('the external provider pointed at local hosts', () => {
       expect(
         await query(hosts.nodes[role].endpoint, 'postgres', 'select slot_name from pg_replication_slots'),
       ).toEqual([]);
+    }
+  });
+
+  it('killed -9 in the middle of a logical move, leaves a record that `down` finishes the job from', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'shardmove-external-'));
+    try {
+      const env = {
+        SHARDMOVE_PROXY_URL: uri('proxy'),
+        SHARDMOVE_OLD_URL: uri('old'),
+        SHARDMOVE_NEW_URL: uri('new'),
+      };
+      const { child, done } = startCli(
+        [
+          'run',
+          '--provider',
+          'external',
+          '--strategy',
+          'logical',
+          '--profile',
+          'ci',
+          '--clients',
+          '12',
+          '--state-dir',
+          stateDir,
+          '--reports',
+          join(stateDir, 'reports'),
+        ],
+        env,
+      );
+      child.stderr?.on('data', (d: Buffer) => {
+        // Subscribed: a subscription on new, a slot and a publication on old.
+        if (/\] initial sync: started/.test(d.toString())) child.kill('SIGKILL');
+      });
+      expect((await done).signal).toBe('SIGKILL');
+      expect(await databases('new')).toContain('db23');
+      const down = await runCli(['down', '--state-dir', stateDir]);
+      expect(down.code, down.stderr).toBe(0);
+      expect(down.stdout).toMatch(/^external run sm-\S+: dropped \d+ database\(s\) it created/m);
+      for (const role of ['proxy', 'old', 'new'] as const) {
+        expect(await databases(role)).toEqual(['postgres', 'template0', 'template1']);
+        expect(
+          await query(hosts.nodes[role].endpoint, 'postgres', 'select slot_name from pg_replication_slots'),
+        ).toEqual([]);
+      }
+      expect(await readdir(join(stateDir, 'external-runs'))).toEqual([]);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 

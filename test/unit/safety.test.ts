@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ackedCounts, LedgerBuilder, mergeLedgers, type PartitionLedger } from '../../harness/load/ledger.ts';
-import { mayRollBack } from '../../harness/migrate/run-migration.ts';
+import type { PhaseResult } from '../../harness/migrate/phase-result.ts';
+import { finishedCleanly, mayRollBack } from '../../harness/migrate/run-migration.ts';
 import {
   type ServerIdentity,
   sameServer,
@@ -151,5 +152,34 @@ describe('the write ledger', () => {
     expect(transfer).toHaveLength(10);
     expect(transfer).toContain(ledger[1]?.ackedIds.buffer);
     expect(new Set(transfer).size).toBe(10);
+  });
+});
+
+describe('the journal of a finished migrate', () => {
+  const base = {
+    strategy: 'copy',
+    partition: 23,
+    logs: 'migrate',
+    phases: [],
+    marks: {},
+    state: '',
+  } as const;
+  const step = (name: string, status: 'ok' | 'failed') =>
+    status === 'ok'
+      ? { name, status, startedAt: 0, endedAt: 1, evidence: {} }
+      : { name, status, startedAt: 0, endedAt: 1, error: 'x', evidence: {} };
+  it('goes only when nothing is left to do: moved, or rolled back with every step done', () => {
+    expect(finishedCleanly({ ...base, outcome: 'completed', rollback: [] })).toBe(true);
+    expect(
+      finishedCleanly({ ...base, outcome: 'rolled-back', rollback: [step('unfreeze on old', 'ok')] }),
+    ).toBe(true);
+    expect(
+      finishedCleanly({
+        ...base,
+        outcome: 'rolled-back',
+        rollback: [step('unfreeze on old', 'ok'), step('drop replication', 'failed')],
+      }),
+    ).toBe(false);
+    expect(finishedCleanly({ ...base, outcome: 'failed-after-switch', rollback: [] })).toBe(false);
   });
 });

@@ -26,7 +26,7 @@ function wholeNumber(text: string | undefined, what: string, min: number): numbe
 export const chaosCommand: Command = {
   name: 'chaos',
   summary: 'kill -9 `migrate` at every phase of every strategy, then `recover`, and check what is left',
-  usage: `shardmove chaos [--strategy S[,S...]] [--sample N] [--seed N] [--json]
+  usage: `shardmove chaos [--strategy S[,S...]] [--phase NAME] [--sample N] [--seed N] [--json]
 
 The crash matrix: for each strategy and each of its phases, a local topology of its own
 (ci profile), a writer on p23 through the proxy, \`migrate\` killed -9 as the phase starts,
@@ -36,11 +36,13 @@ and a second \`migrate\` works. Prints each case and N/N; exits 0 when all passe
 About a minute per case on a fast host (more where connections are expensive).
 
   --strategy S[,S...]      the strategies (default: all four)
+  --phase NAME             only the cases killed as this phase starts (e.g. "catch-up")
   --sample N               run N cases drawn from the matrix by the seed (default: all)
   --seed N                 the seed of the sample (default: random, printed)
   --json                   print the result as JSON`,
   options: {
     strategy: { type: 'string' },
+    phase: { type: 'string' },
     sample: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
@@ -51,7 +53,10 @@ About a minute per case on a fast host (more where connections are expensive).
     const sample = wholeNumber(values.sample as string | undefined, '--sample', 1);
     const seed = wholeNumber(values.seed as string | undefined, '--seed', 0) ?? randomInt(2 ** 31);
     reporter.sink({ type: 'info', message: `crash matrix seed ${seed}` });
-    const result = await runChaos({ strategies, sample, seed }, reporter.sink);
+    const phase = values.phase as string | undefined;
+    const result = await runChaos({ strategies, sample, seed, phase }, reporter.sink);
+    if (result.cases.length === 0)
+      throw new ConfigError(`no phase "${phase}" in the ${strategies.join(', ')} strategies`);
     reporter.flush();
     if (values.json) out(JSON.stringify(result, null, 2));
     else {

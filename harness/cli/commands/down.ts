@@ -1,7 +1,8 @@
 import { errorMessage } from '../../errors.ts';
+import { forgetExternalRun } from '../../state/external-runs.ts';
 import { removeJournal } from '../../state/migration-journal.ts';
 import { readState, removeState, stateEndpoints } from '../../state/state-file.ts';
-import { stopByHandle, sweepEverything } from '../../topology/stop-kept.ts';
+import { finishExternalRuns, stopByHandle, sweepEverything } from '../../topology/stop-kept.ts';
 import type { Command } from '../command.ts';
 
 export const downCommand: Command = {
@@ -12,6 +13,8 @@ export const downCommand: Command = {
 Stops the topology recorded in the state file and removes the state and pgpass files.
 With --all, also removes every container and network labelled dev.shardmove.managed and
 every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves behind.
+Either way, what a SIGKILLed run on external hosts created there (recorded in the state
+directory while it ran) is dropped too.
 
   --all                    sweep everything shardmove ever labelled on this machine
   --state-dir DIR          the state directory (default: .shardmove)`,
@@ -34,6 +37,7 @@ every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves beh
           10_000,
         );
         await removeState(stateDir, state);
+        if (state.handle.provider === 'external') await forgetExternalRun(stateDir, state.runId);
         // An interrupted migration's journal goes with the topology it was about.
         await removeJournal(stateDir);
         out(`run ${state.runId} (${state.provider}): ${summary}`);
@@ -44,7 +48,14 @@ every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves beh
           message: `could not stop run ${state.runId}: ${errorMessage(error)}`,
         });
       }
-    } else if (values.all !== true) {
+    }
+    const external = await finishExternalRuns(stateDir).catch((error: unknown) => {
+      failed = true;
+      reporter.sink({ type: 'warning', message: `could not finish an external run: ${errorMessage(error)}` });
+      return [];
+    });
+    for (const line of external) out(line);
+    if (!state && external.length === 0 && values.all !== true) {
       out(`nothing to stop: no kept topology in ${stateDir} (use --all to sweep leftovers)`);
     }
     if (values.all === true) {
