@@ -157,13 +157,13 @@ describe('the write ledger', () => {
 
 describe('the journal of a finished migrate', () => {
   const base = {
-    strategy: 'copy',
+    strategy: 'copy' as const,
     partition: 23,
-    logs: 'migrate',
-    phases: [],
+    logs: 'migrate' as const,
+    phases: [] as PhaseResult[],
     marks: {},
     state: '',
-  } as const;
+  };
   const step = (name: string, status: 'ok' | 'failed') =>
     status === 'ok'
       ? { name, status, startedAt: 0, endedAt: 1, evidence: {} }
