@@ -31,7 +31,7 @@ const partition = 23;
 /** On old in the seed's layout, and not the moved one: the second migrate when p23 ended on new. */
 const otherPartition = 22;
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function cliProblem(what: string, exit: CliExit): string | undefined {
   if (exit.code === 0) return undefined;
@@ -73,7 +73,7 @@ export async function runCrashCase(crash: CrashCase, events: EventSink): Promise
       partition,
       state.topology.partitions,
     );
-    const starts = new RegExp(`\\] ${escape(crash.phase)}: started`);
+    const starts = new RegExp(`\\] ${escapeRegExp(crash.phase)}: started`);
     let killed = false;
     const migrate = await runShardmove(
       ['migrate', '--strategy', crash.strategy, '--state-dir', stateDir],
