@@ -5,7 +5,7 @@ import { ignoreEvents } from '../../harness/events.ts';
 import { postmasterPid } from '../../harness/faults/node-control.ts';
 import { type MigrationContext, migrationContext } from '../../harness/migrate/migration-context.ts';
 import { type Phase, runPhases } from '../../harness/migrate/phase-result.ts';
-import { strategyPhases } from '../../harness/migrate/run-migration.ts';
+import { rollbackPhases, strategyPhases } from '../../harness/migrate/run-migration.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
 import { query } from '../support/sql.ts';
@@ -50,6 +50,26 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
   });
   afterAll(async () => {
     await topology?.stop();
+  });
+
+  it('does not switch when old took a write after the barrier, and rolls back cleanly', async () => {
+    const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
+    const phases = strategyPhases('copy');
+    const upToParity = phases.slice(0, phases.findIndex((p) => p.name === 'parity') + 1);
+    const done = await runPhases(upToParity, context, ignoreEvents);
+    expect(done.every((p) => p.status === 'ok')).toBe(true);
+    // A write the barrier could not have seen (a session of old's own, not the proxy's).
+    await query(topology.nodes.old.endpoint, 'db23', 'insert into digoal.login_log (userid) values (23)');
+    const [switched] = await runPhases(
+      [phases.find((p) => p.name === 'switch') as Phase<MigrationContext>],
+      context,
+      ignoreEvents,
+    );
+    expect(switched?.status === 'failed' && switched.error).toMatch(
+      /old's login_log took 1 writes after the freeze barrier: not switching/,
+    );
+    const rollback = await runPhases(rollbackPhases, context, ignoreEvents);
+    expect(rollback.map((p) => p.status)).toEqual(['ok', 'ok', 'ok']);
   });
 
   it('is cut off at the barrier: no acknowledged write lands on old after it', async () => {

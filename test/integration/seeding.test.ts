@@ -7,7 +7,7 @@ import { restoreShards, snapshotShards } from '../../harness/seed/snapshot.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
-import { query } from '../support/sql.ts';
+import { databaseNames, query } from '../support/sql.ts';
 
 // Seeding does not depend on where the nodes run: one provider is enough.
 const provider = testProviders()[0] ?? 'local';
@@ -128,6 +128,27 @@ describe(`seeding the ci profile (${provider})`, () => {
       'select userid from query_pk(23)',
     );
     expect(row?.userid).toBe(23);
+  });
+
+  it('neither drops nor disconnects a snapshot or shard another run owns', async () => {
+    const old = topology.nodes.old.endpoint;
+    await query(
+      old,
+      'postgres',
+      `comment on database db23_seeded is 'created by shardmove run someone-else'`,
+    );
+    await expect(snapshotShards(topology.nodes, topology.config, topology.runId, [23])).rejects.toThrow(
+      /old\/db23_seeded not created by this run/,
+    );
+    await expect(restoreShards(topology.nodes, topology.config, topology.runId, [23])).rejects.toThrow(
+      /old\/db23_seeded not created by this run/,
+    );
+    expect(await databaseNames(old)).toContain('db23_seeded');
+    await query(
+      old,
+      'postgres',
+      `comment on database db23_seeded is 'created by shardmove run ${topology.runId}'`,
+    );
   });
 
   it('leaves a seeded topology alone unless asked to truncate', async () => {

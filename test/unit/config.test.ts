@@ -157,6 +157,25 @@ describe('config layering and validation', () => {
     ).toBeUndefined();
   });
 
+  it("never injects a fault into external hosts, whose other sessions are not shardmove's", async () => {
+    const { config } = await loadConfig({
+      flags: {
+        provider: 'external',
+        migration: { strategy: 'logical' },
+        external: { proxy: 'postgresql://u@h1/p', old: 'postgresql://u@h2/p', new: 'postgresql://u@h3/p' },
+      },
+    });
+    for (const [kind, phase] of [
+      ['cut-replication', 'catch-up'],
+      ['terminate-proxy-backends', 'freeze barrier'],
+    ] as const) {
+      const withFault = { ...config, migration: { ...config.migration, fault: { kind, phase } } };
+      expect(faultPlanProblem(withFault)).toMatch(
+        new RegExp(`the ${kind} fault needs the local or containers provider, not external`),
+      );
+    }
+  });
+
   it('accepts only the six scripts, not what every object inherits', () => {
     expect(() => parseMix('constructor')).toThrow(ConfigError);
     expect(() => parseMix('toString@2')).toThrow(/unknown script/);
