@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,7 +140,7 @@ describe('shardmove migrate / verify on a kept topology', () => {
 });
 
 describe('two migrates started together on one kept topology', () => {
-  it('runs one and refuses the other, naming the lock holder; p23 ends read-write on new', async () => {
+  it('runs one and refuses the other, naming the lock holder; p23 ends read-write on new; recover leaves a foreign or live journal alone', async () => {
     await withKeptLocalTopology(async () => {
       const args = ['migrate', '--strategy', 'copy', '--state-dir', stateDir];
       const [a, b] = await Promise.all([runCli(args), runCli(args)]);
@@ -152,6 +152,34 @@ describe('two migrates started together on one kept topology', () => {
       );
       const verify = await runCli(['verify', '--state-dir', stateDir]);
       expect(verify.code, verify.stdout).toBe(0);
+
+      // recover touches only a journal of this topology, left by a process that has stopped.
+      const journal = {
+        version: 2,
+        topologyRunId: 'sm-another-topology',
+        migrationId: 'feedbeef',
+        partition: 22,
+        strategy: 'copy',
+        startedAt: '2026-11-29T10:00:00Z',
+        pid: 1,
+      };
+      await writeFile(join(stateDir, 'migration.json'), JSON.stringify(journal));
+      const foreign = await runCli(['recover', '--state-dir', stateDir]);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toMatch(
+        /the migration journal belongs to topology sm-another-topology, but the kept topology is sm-/,
+      );
+      const { runId } = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { runId: string };
+      await writeFile(
+        join(stateDir, 'migration.json'),
+        JSON.stringify({ ...journal, topologyRunId: runId, pid: process.pid }),
+      );
+      const running = await runCli(['recover', '--state-dir', stateDir]);
+      expect(running.code).toBe(1);
+      expect(running.stderr).toMatch(
+        new RegExp(`the migration of p22 is still running \\(pid ${process.pid}`),
+      );
+      await rm(join(stateDir, 'migration.json'));
     });
   });
 });
