@@ -159,9 +159,10 @@ async function leftovers(
     onShard(node, `db${partition}`, async (c) => (await c.query<{ n: number }>(sql)).rows[0]?.n ?? 0);
   const onOld = await count(
     nodes.old,
+    // Freeze triggers count only where p23 lives: old stays frozen after a completed move.
     `select (select count(*) from pg_publication) + (select count(*) from pg_replication_slots)
           + (select count(*) from pg_namespace where nspname = 'shardmove')
-          + (select count(*) from pg_namespace where nspname = 'shardmove_freeze' and $$${home}$$ = 'old')`,
+          ${home === 'old' ? `+ (select count(*) from pg_namespace where nspname = 'shardmove_freeze')` : ''}`,
   );
   if (onOld > 0)
     problems.push(`old db${partition}: ${onOld} replication objects, marker schemas or freeze triggers left`);

@@ -37,15 +37,15 @@ function idSource(group: LoadGroup, partitions: number): () => number {
   return () => partition + partitions * (1 + Math.floor(Math.random() * slots));
 }
 
+/** How long a run without a duration keeps trying to reconnect before it fails. */
+export const reconnectGiveUpMillis = 60_000;
+
 /**
  * One client: one connection to the proxy, prepared statements, calls until the run ends.
  * Errors never end it: a lost connection is re-opened with backoff, and every outcome is
  * recorded. Open loop follows a Poisson schedule and measures latency from the scheduled
  * start, as pgbench -R does.
  */
-/** How long a run without a duration keeps trying to reconnect before it fails. */
-export const reconnectGiveUpMillis = 60_000;
-
 export class ClientLoop {
   private session: WireSession | undefined;
   private stopping = false;

@@ -53,7 +53,7 @@ function growing(column: Column): Growing<Int32Array | Float64Array> {
   return new Growing(isId(column) ? new Int32Array(0) : new Float64Array(0));
 }
 
-/** What a generator thread records into; finish() gives the ledger and the buffers to transfer. */
+/** What a generator thread records into; finish() gives the ledger. */
 export class LedgerBuilder {
   private readonly partitions: Array<Record<Column, Growing<Int32Array | Float64Array>>>;
   constructor(partitions: number) {
@@ -79,17 +79,21 @@ export class LedgerBuilder {
   rejected(partition: number, sentAt: number): void {
     this.partitions[partition]?.rejectedAt.push(sentAt);
   }
-  finish(): { ledger: WriteLedger; transfer: ArrayBuffer[] } {
-    const ledger = this.partitions.map(
+  /** The ledger, each column in a buffer of its own (see ledgerBuffers). */
+  finish(): WriteLedger {
+    return this.partitions.map(
       (p) => Object.fromEntries(columns.map((c) => [c, p[c].take()])) as unknown as PartitionLedger,
     );
-    const transfer = ledger.flatMap((p) => columns.map((c) => p[c].buffer as ArrayBuffer));
-    return { ledger, transfer };
   }
 }
 
+/** A finished ledger's buffers, to move to another thread instead of copying them. */
+export function ledgerBuffers(ledger: WriteLedger): ArrayBuffer[] {
+  return ledger.flatMap((p) => columns.map((c) => p[c].buffer as ArrayBuffer));
+}
+
 export function emptyLedger(partitions: number): WriteLedger {
-  return new LedgerBuilder(partitions).finish().ledger;
+  return new LedgerBuilder(partitions).finish();
 }
 
 /** The threads' ledgers as one: each column concatenated into an array of its exact size. */

@@ -13,8 +13,6 @@ export interface EngineReport {
   ledger: WriteLedger;
   errors: { samples: ErrorSample[]; unsampled: number };
   health: EngineHealth;
-  /** The ledger's buffers, to move to the main thread instead of copying them. */
-  transfer?: ArrayBuffer[];
 }
 
 /**
@@ -77,12 +75,10 @@ export async function runEngine(
   const histograms = Object.fromEntries(
     [...recorder.histograms].map(([key, h]) => [key, hdr.encodeIntoCompressedBase64(h)]),
   );
-  const { ledger, transfer } = recorder.ledger.finish();
   const report: EngineReport = {
     samples: recorder.drain(Number.POSITIVE_INFINITY),
     histograms,
-    ledger,
-    transfer,
+    ledger: recorder.ledger.finish(),
     errors: { samples: recorder.errors.list(), unsampled: recorder.errors.unsampled },
     health: health(),
   };

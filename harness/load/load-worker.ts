@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineControl, EngineSpec } from './engine-types.ts';
+import { ledgerBuffers } from './ledger.ts';
 import { runEngine } from './load-engine.ts';
 
 /**
@@ -21,5 +22,4 @@ const report = await runEngine(
   control,
 );
 // The ledger's buffers move to the main thread rather than being copied: one ledger in memory, not two.
-const { transfer, ...rest } = report;
-parentPort?.postMessage({ report: rest }, transfer);
+parentPort?.postMessage({ report }, ledgerBuffers(report.ledger));

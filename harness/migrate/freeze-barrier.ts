@@ -60,72 +60,65 @@ const earlierWorkOnOld = `from pg_stat_activity
     and (state <> 'idle' or xact_start is not null)
     and coalesce(xact_start, query_start) < $2::timestamptz`;
 
+/**
+ * The sessions `from` selects must end: waited for until the deadline, then terminated, then
+ * waited for again (a terminated backend exits at its next interrupt check: until it has,
+ * it is still a risk). Only what is still running at the deadline is terminated: killing an
+ * idle or a frozen session would fail a read that was right to succeed.
+ */
+async function endOrTerminate(
+  c: pg.Client,
+  from: string,
+  params: unknown[],
+  deadline: number,
+  exitMillis: number,
+  what: string,
+): Promise<{ atStart: number; atTimeout: number; terminated: number }> {
+  const count = `select count(*)::int n ${from}`;
+  const atStart = (await c.query<{ n: number }>(count, params)).rows[0]?.n ?? 0;
+  const atTimeout = atStart === 0 ? 0 : await pollUntilZero(c, count, params, deadline);
+  if (atTimeout === 0) return { atStart, atTimeout, terminated: 0 };
+  const { rows } = await c.query<{ n: number }>(
+    `select count(pg_terminate_backend(pid))::int n ${from}`,
+    params,
+  );
+  const left = await pollUntilZero(c, count, params, performance.now() + exitMillis);
+  if (left > 0) throw new Error(`${left} ${what} after being terminated`);
+  return { atStart, atTimeout, terminated: rows[0]?.n ?? 0 };
+}
+
 async function waitForPreFreezeWork(context: MigrationContext, evidence: Evidence): Promise<void> {
   const freezeAtProxy = context.marks.freezeAtProxyClock;
   if (freezeAtProxy === undefined) throw new Error('connstring freeze barrier without the freeze instant');
   const started = performance.now();
   const timeout = context.config.migration.barrierTimeoutMillis;
   await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
-    const stale = await pollUntilZero(
+    const proxy = await endOrTerminate(
       c,
-      `select count(*)::int n ${preFreezeProxyWork}`,
+      preFreezeProxyWork,
       [freezeAtProxy],
       started + timeout,
+      timeout,
+      'proxy transactions begun before the freeze are still running',
     );
-    evidence.proxyTransactionsBeforeFreezeAtTimeout = stale;
-    if (stale > 0) {
-      const { rows } = await c.query<{ n: number }>(
-        `select count(pg_terminate_backend(pid))::int n ${preFreezeProxyWork}`,
-        [freezeAtProxy],
-      );
-      evidence.proxyBackendsTerminated = rows[0]?.n ?? 0;
-      // A terminated backend exits at its next interrupt check: until it has, it is still a risk.
-      const left = await pollUntilZero(
-        c,
-        `select count(*)::int n ${preFreezeProxyWork}`,
-        [freezeAtProxy],
-        performance.now() + timeout,
-      );
-      if (left > 0)
-        throw new Error(
-          `${left} proxy transactions begun before the freeze are still running after being terminated`,
-        );
-    }
+    evidence.proxyTransactionsBeforeFreezeAtTimeout = proxy.atTimeout;
+    if (proxy.atTimeout > 0) evidence.proxyBackendsTerminated = proxy.terminated;
     evidence.proxyWaitMillis = Math.round(performance.now() - started);
   });
   await onNode(context, 'old', 'postgres', async (c) => {
     const { rows: now } = await c.query<{ at: string }>('select clock_timestamp()::text at');
     const stepOneEnded = now[0]?.at;
-    const params = [context.database, stepOneEnded];
-    const oldStarted = performance.now();
-    evidence.inFlightOnOld =
-      (await c.query<{ n: number }>(`select count(*)::int n ${earlierWorkOnOld}`, params)).rows[0]?.n ?? 0;
-    const busy = await pollUntilZero(
+    const old = await endOrTerminate(
       c,
-      `select count(*)::int n ${earlierWorkOnOld}`,
-      params,
-      oldStarted + timeout,
+      earlierWorkOnOld,
+      [context.database, stepOneEnded],
+      performance.now() + timeout,
+      timeout,
+      'sessions on old are still writing',
     );
-    // Only work begun before step 1 ended and still running at the timeout is terminated:
-    // killing an idle or a frozen session would fail a read that was right to succeed.
-    const { rows } =
-      busy === 0
-        ? { rows: [{ n: 0 }] }
-        : await c.query<{ n: number }>(
-            `select count(pg_terminate_backend(pid))::int n ${earlierWorkOnOld}`,
-            params,
-          );
-    if (busy > 0) {
-      const left = await pollUntilZero(
-        c,
-        `select count(*)::int n ${earlierWorkOnOld}`,
-        params,
-        performance.now() + timeout,
-      );
-      if (left > 0) throw new Error(`${left} sessions on old are still writing after being terminated`);
-    }
     evidence.waitedMillis = Math.round(performance.now() - started);
-    evidence.inFlightAtTimeout = busy;
-    evidence.terminatedSessions = rows[0]?.n ?? 0;
+    evidence.inFlightOnOld = old.atStart;
+    evidence.inFlightAtTimeout = old.atTimeout;
+    evidence.terminatedSessions = old.terminated;
   });
 }

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type NodeRole, nodeRoles } from '../config/config-types.ts';
-import { type Endpoint, formatDsn, parseDsn } from '../config/dsn.ts';
-import { readPgpass, writePgpass } from './pgpass.ts';
+import { type Endpoint, formatDsn } from '../config/dsn.ts';
+import { endpointWithPgpass, writePgpass } from './pgpass.ts';
 import { statePaths } from './state-file.ts';
 
 /**
@@ -50,8 +50,10 @@ export async function recordedExternalRuns(
     const pgpass = pgpassPath(stateDir, record.runId);
     const entries = await Promise.all(
       nodeRoles.map(async (role): Promise<[NodeRole, Endpoint]> => {
-        const parsed = parseDsn(record.nodes[role], `external run ${record.runId} ${role}`);
-        return [role, { ...parsed, password: await readPgpass(pgpass, parsed) }];
+        return [
+          role,
+          await endpointWithPgpass(pgpass, record.nodes[role], `external run ${record.runId} ${role}`),
+        ];
       }),
     );
     runs.push({ runId: record.runId, endpoints: Object.fromEntries(entries) as Record<NodeRole, Endpoint> });

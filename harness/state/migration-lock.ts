@@ -2,6 +2,7 @@ import { link, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ShardmoveError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
+import { processAlive } from '../util/process-alive.ts';
 import { statePaths } from './state-file.ts';
 
 export interface LockHolder {
@@ -11,16 +12,6 @@ export interface LockHolder {
 }
 
 const lockPath = (stateDir: string) => join(statePaths(stateDir).dir, 'migration.lock');
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists, it is only not ours to signal.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function holderOf(path: string): Promise<LockHolder | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Endpoint } from '../config/dsn.ts';
+import { type Endpoint, parseDsn } from '../config/dsn.ts';
 import { Secret } from '../secret.ts';
 
 /** libpq's pgpass escaping: backslash and colon are escaped with a backslash. */
@@ -47,4 +47,10 @@ export async function readPgpass(
     }
   }
   return undefined;
+}
+
+/** A recorded URI (it never holds a password) with its password looked up in a pgpass file. */
+export async function endpointWithPgpass(path: string, uri: string, what: string): Promise<Endpoint> {
+  const parsed = parseDsn(uri, what);
+  return { ...parsed, password: await readPgpass(path, parsed) };
 }

@@ -1,10 +1,10 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { NodeRole, ProviderName, TopologyConfig } from '../config/config-types.ts';
-import { type Endpoint, formatDsn, parseDsn } from '../config/dsn.ts';
+import { type Endpoint, formatDsn } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
 import type { NodeAccess, NodesHandle, PoolerAccess } from '../provision/provider.ts';
-import { readPgpass, writePgpass } from './pgpass.ts';
+import { endpointWithPgpass, writePgpass } from './pgpass.ts';
 
 /** What `up --keep` leaves for later commands: where the nodes are, never a password. */
 export interface TopologyState {
@@ -74,9 +74,8 @@ export async function removeState(stateDir: string, state: TopologyState): Promi
 }
 
 /** A kept endpoint's URI, with its password looked up in the state's pgpass file. */
-async function stateEndpoint(state: TopologyState, uri: string, what: string): Promise<Endpoint> {
-  const parsed = parseDsn(uri, `state ${what}`);
-  return { ...parsed, password: await readPgpass(state.pgpass, parsed) };
+function stateEndpoint(state: TopologyState, uri: string, what: string): Promise<Endpoint> {
+  return endpointWithPgpass(state.pgpass, uri, `state ${what}`);
 }
 
 /** Endpoints of a kept topology, with passwords looked up in its pgpass file. */

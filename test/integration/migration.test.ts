@@ -303,7 +303,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
     const builder = new LedgerBuilder(32);
     builder.acknowledged(23, 23 + 32 * 99_999, Date.now());
-    const { ledger } = builder.finish();
+    const ledger = builder.finish();
     const load = { ledger } as unknown as LoadResult;
     const check = await noAckLostCheck(
       load,

@@ -3,7 +3,13 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ackedCounts, LedgerBuilder, mergeLedgers, type PartitionLedger } from '../../harness/load/ledger.ts';
+import {
+  ackedCounts,
+  LedgerBuilder,
+  ledgerBuffers,
+  mergeLedgers,
+  type PartitionLedger,
+} from '../../harness/load/ledger.ts';
 import type { PhaseResult } from '../../harness/migrate/phase-result.ts';
 import { finishedCleanly, mayRollBack } from '../../harness/migrate/run-migration.ts';
 import {
@@ -136,7 +142,7 @@ describe('the write ledger', () => {
     for (let i = 0; i < 1_000_000; i++) (i % 2 ? a : b).acknowledged(23, 23 + 32 * i, 1_700_000_000_000 + i);
     a.rejected(23, 5);
     b.indeterminate(7, 7, 6);
-    const parts = [a.finish().ledger, b.finish().ledger];
+    const parts = [a.finish(), b.finish()];
     const [p23] = mergeLedgers(32, parts).slice(23);
     expect(p23?.ackedIds.length).toBe(1_000_000);
     expect((p23?.ackedIds.byteLength ?? 0) + (p23?.ackedAt.byteLength ?? 0)).toBe(12_000_000);
@@ -148,7 +154,8 @@ describe('the write ledger', () => {
   it('hands its buffers over whole: what a thread transfers is exactly its ledger', () => {
     const builder = new LedgerBuilder(2);
     builder.acknowledged(1, 33, 1);
-    const { ledger, transfer } = builder.finish();
+    const ledger = builder.finish();
+    const transfer = ledgerBuffers(ledger);
     expect(transfer).toHaveLength(10);
     expect(transfer).toContain(ledger[1]?.ackedIds.buffer);
     expect(new Set(transfer).size).toBe(10);

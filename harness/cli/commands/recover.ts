@@ -4,8 +4,9 @@ import { lockPartition } from '../../migrate/partition-lock.ts';
 import { recoverMigration } from '../../migrate/recover-migration.ts';
 import { phaseLines } from '../../report/summary.ts';
 import { readJournal, removeJournal } from '../../state/migration-journal.ts';
-import { acquireMigrationLock, processAlive } from '../../state/migration-lock.ts';
+import { acquireMigrationLock } from '../../state/migration-lock.ts';
 import { openKeptTopology } from '../../topology/kept-topology.ts';
+import { processAlive } from '../../util/process-alive.ts';
 import { type Command, configOptions } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 
