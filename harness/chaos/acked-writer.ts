@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
 import { connect } from '../db/connect.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../util/sleep.ts';
 
 export interface AckedWriter {
   /** Stops writing and returns the user ids whose insert_log was acknowledged. */

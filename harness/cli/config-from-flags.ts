@@ -1,6 +1,6 @@
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { ConfigError } from '../errors.ts';
-import { faultPlanProblem } from '../migrate/run-migration.ts';
+import { faultPlanProblem } from '../faults/fault-plan.ts';
 
 function integerFlag(value: string | boolean | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
 
 export interface ConnectOptions {
   connectTimeoutMillis: number;
@@ -110,7 +111,7 @@ export async function waitUntilReady(
       );
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
 }

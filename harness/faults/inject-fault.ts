@@ -1,10 +1,21 @@
-import type { FaultConfig } from '../config/config-types.ts';
-import { replicationName } from '../migrate/logical-strategy.ts';
-import { type InjectedFault, type MigrationContext, onNode } from '../migrate/migration-context.ts';
+import type { FaultConfig, ShardmoveConfig } from '../config/config-types.ts';
+import { onNode } from '../db/node-session.ts';
+import { errorMessage } from '../errors.ts';
+import type { MigrationContext } from '../migrate/migration-context.ts';
 import type { Phase } from '../migrate/phase-result.ts';
-import { killNode, pauseNode, restartNode } from './node-control.ts';
+import { replicationName } from '../migrate/replication-name.ts';
+import { killNode, pauseNode, restartNode } from '../provision/node-control.ts';
+import { epochNow } from '../util/epoch-clock.ts';
+import { sleep } from '../util/sleep.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface InjectedFault {
+  kind: string;
+  phase: string;
+  injectedAt: number;
+  detail: string;
+  /** False when the injection itself failed: the run then proves nothing about the fault. */
+  injected: boolean;
+}
 
 async function inject(context: MigrationContext, fault: FaultConfig): Promise<string> {
   const handle = context.handle;
@@ -60,19 +71,23 @@ async function inject(context: MigrationContext, fault: FaultConfig): Promise<st
  * first). The phase's own outcome is whatever the fault makes of it; the injection is
  * recorded either way.
  */
-export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): Phase<MigrationContext> {
+function withFault(
+  phase: Phase<MigrationContext>,
+  fault: FaultConfig,
+  record: (injected: InjectedFault) => void,
+): Phase<MigrationContext> {
   return {
     name: phase.name,
     async run(context, evidence) {
       const delay = fault.afterMillis ?? 0;
       const injection = (async (): Promise<InjectedFault> => {
         await sleep(delay);
-        const injectedAt = performance.timeOrigin + performance.now();
+        const injectedAt = epochNow();
         try {
           const detail = await inject(context, fault);
           return { kind: fault.kind, phase: phase.name, injectedAt, detail, injected: true };
         } catch (error) {
-          const detail = `injection failed: ${(error as Error).message}`;
+          const detail = `injection failed: ${errorMessage(error)}`;
           return { kind: fault.kind, phase: phase.name, injectedAt, detail, injected: false };
         }
       })();
@@ -82,9 +97,44 @@ export function withFault(phase: Phase<MigrationContext>, fault: FaultConfig): P
         if (delay === 0) await injection;
         await phase.run(context, evidence);
       } finally {
-        context.fault = await injection;
-        evidence.fault = context.fault;
+        const injected = await injection;
+        record(injected);
+        evidence.fault = injected;
       }
     },
+  };
+}
+
+/** The phase, then a failure as if it had failed at its very end (migration.injectFaultAfter). */
+function failingAfter(phase: Phase<MigrationContext>): Phase<MigrationContext> {
+  return {
+    name: phase.name,
+    async run(context, evidence) {
+      await phase.run(context, evidence);
+      evidence.injectedFault = true;
+      throw new Error(`injected fault after ${phase.name}`);
+    },
+  };
+}
+
+/** The config's faults as a wrapper of phases, and what was injected once they ran. */
+export interface PhaseFaults {
+  wrap(phase: Phase<MigrationContext>): Phase<MigrationContext>;
+  injected(): InjectedFault | undefined;
+}
+
+export function phaseFaults(config: ShardmoveConfig): PhaseFaults {
+  const { fault, injectFaultAfter } = config.migration;
+  let injected: InjectedFault | undefined;
+  return {
+    wrap(phase) {
+      const failing = phase.name === injectFaultAfter ? failingAfter(phase) : phase;
+      return fault && phase.name === fault.phase
+        ? withFault(failing, fault, (i) => {
+            injected = i;
+          })
+        : failing;
+    },
+    injected: () => injected,
   };
 }

@@ -1,10 +1,10 @@
+import { epochNow } from '../util/epoch-clock.ts';
+import { sleep } from '../util/sleep.ts';
 import type { EngineSpec } from './engine-types.ts';
 import { classifyError } from './error-class.ts';
 import type { Recorder } from './recorder.ts';
 import { type LoadGroup, maxId, type ScriptName } from './scripts.ts';
 import { CallError, WireSession } from './wire-session.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class StoppedWhileConnecting extends Error {}
 
@@ -12,7 +12,7 @@ class StoppedWhileConnecting extends Error {}
 function isStartingUp(error: unknown): boolean {
   return (error as { code?: string }).code === '57P03';
 }
-const now = () => performance.timeOrigin + performance.now();
+const now = epochNow;
 
 /** A read routed by its id, so one call per partition opens the proxy's connection to each. */
 const primeScript: ScriptName = 'query_pk';

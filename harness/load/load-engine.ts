@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
+import { epochNow } from '../util/epoch-clock.ts';
 import { ClientLoop } from './client-loop.ts';
 import type { EngineControl, EngineHealth, EngineSpec } from './engine-types.ts';
 import type { ErrorSample } from './error-samples.ts';
@@ -52,8 +53,7 @@ export async function runEngine(
     delay.reset();
     eluStart = performance.eventLoopUtilization();
   };
-  const currentSecond = () =>
-    Math.floor((performance.timeOrigin + performance.now() - spec.startEpochMillis) / 1000);
+  const currentSecond = () => Math.floor((epochNow() - spec.startEpochMillis) / 1000);
   const ticker = setInterval(() => {
     if (!warm && currentSecond() >= 1) {
       warm = true;

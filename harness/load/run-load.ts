@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import type { Endpoint } from '../config/dsn.ts';
 import { ShardmoveError } from '../errors.ts';
+import { epochNow } from '../util/epoch-clock.ts';
 import type { EngineHealth, EngineSpec } from './engine-types.ts';
 import { type ErrorSample, ErrorSamples } from './error-samples.ts';
 import { mergeLedgers, type WriteLedger } from './ledger.ts';
@@ -127,7 +128,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     Array.from({ length: g.clients }, (_, ci) => [gi, ci] as const),
   );
   const threads = threadCount(spec, clientSlots.length);
-  const startEpochMillis = Math.ceil(performance.timeOrigin + performance.now()) + 200;
+  const startEpochMillis = Math.ceil(epochNow()) + 200;
   const base: Omit<EngineSpec, 'clients'> = {
     target: {
       host: spec.target.host,
@@ -163,7 +164,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
   };
   // Emit a second once every thread has had time to hand it over (they drain every 200 ms).
   const emitter = setInterval(() => {
-    const ended = Math.floor((performance.timeOrigin + performance.now() - startEpochMillis - 500) / 1000);
+    const ended = Math.floor((epochNow() - startEpochMillis - 500) / 1000);
     while (emittedUpTo < ended) {
       const sample =
         pending.get(emittedUpTo) ?? all.get(emittedUpTo) ?? emptySecond(emittedUpTo, spec.partitions);
@@ -213,7 +214,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     const plannedEnd =
       spec.durationSeconds === undefined ? undefined : startEpochMillis + spec.durationSeconds * 1000;
     const endEpochMillis = Math.min(
-      performance.timeOrigin + performance.now(),
+      epochNow(),
       stopRequestedAt ?? Number.POSITIVE_INFINITY,
       plannedEnd ?? Number.POSITIVE_INFINITY,
     );
@@ -281,7 +282,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     },
     health: () => generatorHealth(threads, health),
     stop: () => {
-      stopRequestedAt ??= performance.timeOrigin + performance.now();
+      stopRequestedAt ??= epochNow();
       for (const w of workers) w.postMessage('stop');
       return done;
     },

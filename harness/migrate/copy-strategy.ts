@@ -1,9 +1,10 @@
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { onNode } from '../db/node-session.ts';
 import { renderSql, runSqlFile, sqlFiles, statements } from '../schema/sql-files.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { freeze } from './freeze.ts';
-import { type MigrationContext, onNode } from './migration-context.ts';
+import type { MigrationContext } from './migration-context.ts';
 import type { Phase } from './phase-result.ts';
 import { barrier, dropFdw, parity, prepareNew, switchToNew } from './seed-strategy.ts';
 

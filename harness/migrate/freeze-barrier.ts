@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { type MigrationContext, onNode } from './migration-context.ts';
+import { onNode } from '../db/node-session.ts';
+import { epochNow } from '../util/epoch-clock.ts';
+import type { MigrationContext } from './migration-context.ts';
 import type { Evidence } from './phase-result.ts';
 import { pollUntil } from './poll.ts';
 
@@ -46,7 +48,7 @@ export async function freezeBarrier(context: MigrationContext, evidence: Evidenc
   } else await waitForPreFreezeWork(context, evidence);
   context.marks.oldLogRowsAtBarrier = await oldLoginLogRows(context);
   evidence.oldLoginLogRows = context.marks.oldLogRowsAtBarrier;
-  context.marks.barrierAt = performance.timeOrigin + performance.now();
+  context.marks.barrierAt = epochNow();
 }
 
 /** Proxy transactions that began before the freeze (on the proxy's clock), but the harness's own. */

@@ -1,5 +1,7 @@
+import { onNode } from '../db/node-session.ts';
 import { runSqlFile, type SqlFile, sqlFiles } from '../schema/sql-files.ts';
-import { type MigrationContext, onNode, proxyDatabase } from './migration-context.ts';
+import { epochNow } from '../util/epoch-clock.ts';
+import { type MigrationContext, proxyDatabase } from './migration-context.ts';
 import { partitionHome, routePartition, setPartitionTarget } from './partition-target.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 
@@ -63,7 +65,7 @@ export const freeze: Phase<MigrationContext> = {
         return rows[0]?.at;
       });
     } else await freezeTables(context, evidence);
-    context.marks.freezeAt = performance.timeOrigin + performance.now();
+    context.marks.freezeAt = epochNow();
   },
 };
 

@@ -1,27 +1,21 @@
 import type pg from 'pg';
 import { formatConninfo } from '../config/dsn.ts';
 import { connect } from '../db/connect.ts';
-import { databaseStates } from '../schema/ownership.ts';
+import { onNode, pinConnections, unpinConnections } from '../db/node-session.ts';
+import { databaseStates } from '../db/ownership.ts';
 import { runSqlFile, sqlFiles } from '../schema/sql-files.ts';
 import { buildKeys, createTables } from './copy-strategy.ts';
 import { freeze } from './freeze.ts';
-import { type MigrationContext, onNode, pinConnections, unpinConnections } from './migration-context.ts';
+import type { MigrationContext } from './migration-context.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 import { pollUntil } from './poll.ts';
+import { replicationName } from './replication-name.ts';
 import { barrier, compareOldWithNew, createShardOnNew, switchToNew } from './seed-strategy.ts';
 
 type LogicalPhase = Phase<MigrationContext>;
 
 /** The connection that exports new's snapshot at the switch, opened before the freeze. */
 const snapshotClient = new WeakMap<MigrationContext, pg.Client>();
-
-/**
- * The publication, the subscription and its slot carry the migration's token: a rollback or
- * a recover drops only what this migration made, never another one's (or a user's) objects.
- */
-export function replicationName(context: MigrationContext): string {
-  return context.migrationId ? `shardmove_move_${context.migrationId}` : 'shardmove_move';
-}
 
 async function logicalFile(prefix: string) {
   const file = (await sqlFiles('migrate-logical')).find((f) =>

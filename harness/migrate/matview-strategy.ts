@@ -1,6 +1,7 @@
+import { onNode } from '../db/node-session.ts';
 import { runSqlFolder } from '../schema/sql-files.ts';
 import { freeze } from './freeze.ts';
-import { type MigrationContext, onNode } from './migration-context.ts';
+import type { MigrationContext } from './migration-context.ts';
 import type { Phase } from './phase-result.ts';
 import { barrier, copyLogs, dropFdw, parity, prepareNew, seedPhase, switchToNew } from './seed-strategy.ts';
 

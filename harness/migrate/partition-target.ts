@@ -1,9 +1,10 @@
 import type pg from 'pg';
+import type { NodeAccess } from '../db/node-access.ts';
+import { onNode } from '../db/node-session.ts';
+import { databaseStates } from '../db/ownership.ts';
 import { livePoolerDatabases, retargetPoolerDatabase, withPoolerAdmin } from '../provision/pooler-control.ts';
-import type { NodeAccess } from '../provision/provider.ts';
 import { partitionConnstring } from '../schema/cluster-connstrings.ts';
-import { databaseStates } from '../schema/ownership.ts';
-import { type MigrationContext, onNode } from './migration-context.ts';
+import type { MigrationContext } from './migration-context.ts';
 import type { Evidence } from './phase-result.ts';
 
 export const readOnlyOption = ['options', '-c default_transaction_read_only=true'] as const;

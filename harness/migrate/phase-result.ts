@@ -1,4 +1,5 @@
 import type { EventSink } from '../events.ts';
+import { epochNow } from '../util/epoch-clock.ts';
 
 export type Evidence = Record<string, unknown>;
 
@@ -25,8 +26,6 @@ export interface Phase<C> {
   readonly name: string;
   run(context: C, evidence: Evidence): Promise<void>;
 }
-
-const epochNow = () => performance.timeOrigin + performance.now();
 
 /**
  * Runs phases in order and never throws: the first failure is recorded with its error and

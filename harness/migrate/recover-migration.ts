@@ -1,5 +1,5 @@
+import { parityWithOld } from '../parity/parity-with-old.ts';
 import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
-import { parityWithOld } from '../verify/verify-move.ts';
 import { dropReplication } from './logical-strategy.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
@@ -40,7 +40,7 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
           name: 'parity',
           async run(c, evidence) {
             // login_log is left out: new has taken writes since the switch.
-            const check = await parityWithOld(c, ['userinfo', 'session', 'tbl_small']);
+            const check = await parityWithOld(c, c.database, ['userinfo', 'session', 'tbl_small']);
             evidence.parity = check.summary;
             if (!check.passed)
               throw new Error(`${check.summary}: keep old and investigate before dropping it`);

@@ -1,18 +1,12 @@
-import type {
-  FaultKind,
-  LogPolicy,
-  MigrationStrategy,
-  ProviderName,
-  ShardmoveConfig,
-} from '../config/config-types.ts';
+import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
+import { onNode } from '../db/node-session.ts';
+import { databaseStates, dropDatabase } from '../db/ownership.ts';
 import { DestructiveActionRefused } from '../errors.ts';
-import { withFault } from '../faults/inject-fault.ts';
-import { databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { copyStrategyPhases } from './copy-strategy.ts';
 import { unfreezeOld } from './freeze.ts';
 import { dropReplication, logicalStrategyPhases } from './logical-strategy.ts';
 import { matviewStrategyPhases } from './matview-strategy.ts';
-import { type InjectedFault, type MigrationContext, onNode } from './migration-context.ts';
+import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
 import { seedStrategyPhases } from './seed-strategy.ts';
@@ -29,8 +23,6 @@ export interface MigrationResult {
   readonly marks: MigrationContext['marks'];
   /** Where the partition is left, in words, for the report. */
   readonly state: string;
-  /** The fault injected, if the run had one: kind, phase, when, what was done. */
-  readonly fault?: InjectedFault | undefined;
 }
 
 /** A migration the rehearsal did not start (the run could not measure what it claims): nothing changed. */
@@ -47,35 +39,6 @@ export function migrationNotStarted(context: MigrationContext): MigrationResult 
     state: `p${context.partition} untouched on old: the migration was not started`,
   };
 }
-
-/** A fault must name a phase of the chosen strategy: checked before anything starts. */
-export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
-  const names = strategies[config.migration.strategy].map((p) => p.name);
-  const after = config.migration.injectFaultAfter;
-  if (after !== undefined && !names.includes(after))
-    return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')}): nothing would be injected`;
-  const fault = config.migration.fault;
-  if (!fault) return undefined;
-  if (!names.includes(fault.phase))
-    return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
-  const providers = nodeFaultProviders[fault.kind];
-  if (config.provider !== 'auto' && !providers.includes(config.provider))
-    return `the ${fault.kind} fault needs the ${providers.join(' or ')} provider, not ${config.provider}`;
-  return undefined;
-}
-
-/**
- * Faults and the providers they may run on: those that act on a node's processes need a
- * provider that reaches them; none is ever injected into external hosts, whose other
- * sessions (an application's proxy clients, a standby's walsender) are not shardmove's.
- */
-const nodeFaultProviders: Readonly<Record<FaultKind, readonly ProviderName[]>> = {
-  'kill-new': ['local', 'containers'],
-  'pause-old': ['local', 'containers'],
-  'restart-old': ['local'],
-  'cut-replication': ['local', 'containers'],
-  'terminate-proxy-backends': ['local', 'containers'],
-};
 
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
   seed: seedStrategyPhases,
@@ -122,30 +85,25 @@ export const rollbackPhases: readonly Phase<MigrationContext>[] = [
   },
 ];
 
+export interface MigrationOptions {
+  /**
+   * Wraps each phase before it runs: how a caller above migrate/ (the rehearsal's fault
+   * matrix) acts inside a phase without migrate/ knowing of it.
+   */
+  readonly wrapPhase?: (phase: Phase<MigrationContext>) => Phase<MigrationContext>;
+}
+
 /**
  * Runs a strategy's phases; never throws. A failure before the switch is rolled back (old
  * untouched and writable again); a failure after it is reported with the state it left.
  */
-export async function runMigration(context: MigrationContext): Promise<MigrationResult> {
+export async function runMigration(
+  context: MigrationContext,
+  options: MigrationOptions = {},
+): Promise<MigrationResult> {
   const { strategy, logs } = context.config.migration;
-  const fault = context.config.migration.injectFaultAfter;
-  const planned = strategies[strategy].map((p) =>
-    p.name === fault
-      ? {
-          name: p.name,
-          async run(c: MigrationContext, evidence: Record<string, unknown>) {
-            await p.run(c, evidence);
-            evidence.injectedFault = true;
-            throw new Error(`injected fault after ${p.name}`);
-          },
-        }
-      : p,
-  );
-  const faulty = context.config.migration.fault;
-  const withInjection = faulty
-    ? planned.map((p) => (p.name === faulty.phase ? withFault(p, faulty) : p))
-    : planned;
-  const phases = await runPhases(withInjection, context, context.events);
+  const wrap = options.wrapPhase ?? ((p) => p);
+  const phases = await runPhases(strategies[strategy].map(wrap), context, context.events);
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];
   let outcome: MigrationOutcome = 'completed';
@@ -179,7 +137,6 @@ export async function runMigration(context: MigrationContext): Promise<Migration
     outcome,
     marks: context.marks,
     state,
-    fault: context.fault,
   };
 }
 

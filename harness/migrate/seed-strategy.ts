@@ -1,10 +1,17 @@
 import type pg from 'pg';
-import { createOwnedDatabase, databaseStates } from '../schema/ownership.ts';
+import { onNode } from '../db/node-session.ts';
+import { createOwnedDatabase, databaseStates } from '../db/ownership.ts';
+import {
+  compareTables,
+  type ParityPace,
+  type ParityReport,
+  type ParityTable,
+} from '../parity/compare-tables.ts';
 import { runSqlFile, runSqlFolder, sqlFiles } from '../schema/sql-files.ts';
-import { compareTables, type ParityPace, type ParityReport, type ParityTable } from '../verify/parity.ts';
+import { epochNow } from '../util/epoch-clock.ts';
 import { freeze } from './freeze.ts';
 import { freezeBarrier, oldLoginLogRows } from './freeze-barrier.ts';
-import { type MigrationContext, onNode } from './migration-context.ts';
+import type { MigrationContext } from './migration-context.ts';
 import { routePartition } from './partition-target.ts';
 import type { Evidence, Phase } from './phase-result.ts';
 
@@ -131,7 +138,7 @@ export const switchToNew: SeedPhase = {
         throw new Error(`old's login_log took ${slipped} writes after the freeze barrier: not switching`);
     }
     await routePartition(context, 'new', evidence);
-    context.marks.switchAt = performance.timeOrigin + performance.now();
+    context.marks.switchAt = epochNow();
   },
 };
 

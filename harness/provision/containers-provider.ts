@@ -32,14 +32,9 @@ import { containerPoolerDir, poolerContainerName, waitForPooler } from './pooler
 
 type Testcontainers = Awaited<ReturnType<typeof loadTestcontainers>>;
 
-import type {
-  NodeAccess,
-  PoolerAccess,
-  PreflightResult,
-  Provider,
-  StartedNodes,
-  StartRequest,
-} from './provider.ts';
+import type { NodeAccess, PoolerAccess } from '../db/node-access.ts';
+import { sleep } from '../util/sleep.ts';
+import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsFlags } from './server-settings.ts';
 import { storePassword } from './store-password.ts';
@@ -94,7 +89,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
   // On an interrupt a create may still be in flight at the engine: sweep, then once more.
   const unregister = registerCleanup(`containers of ${runId}`, async () => {
     await sweep();
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     await sweep();
   });
   try {
@@ -318,4 +313,9 @@ function nodeContainer(tc: Testcontainers, image: string, placed: (containerId: 
   return new NodeContainer(image);
 }
 
-export const containersProvider: Provider = { name: 'containers', preflight, start };
+export const containersProvider: Provider = {
+  name: 'containers',
+  nodeActions: ['kill', 'pause', 'terminate-sessions'],
+  preflight,
+  start,
+};

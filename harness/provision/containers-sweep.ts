@@ -1,3 +1,4 @@
+import { sleep } from '../util/sleep.ts';
 import { loadTestcontainers } from './docker-engine.ts';
 import { managedLabel, runIdLabel } from './labels.ts';
 
@@ -38,7 +39,7 @@ async function removeNetwork(network: { remove(): Promise<unknown> }): Promise<v
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 404) return;
       if ((status !== 403 && status !== 409) || attempt >= 20) throw error;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

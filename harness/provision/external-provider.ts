@@ -3,11 +3,12 @@ import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { nodeRoles } from '../config/config-types.ts';
 import { type Endpoint, parseDsn } from '../config/dsn.ts';
 import { withClient } from '../db/connect.ts';
+import type { NodeAccess } from '../db/node-access.ts';
+import { dropDatabase, ownedDatabases } from '../db/ownership.ts';
 import { ConfigError, ShardmoveError } from '../errors.ts';
 import { registerCleanup } from '../lifecycle/cleanup.ts';
-import { dropDatabase, ownedDatabases } from '../schema/ownership.ts';
 import { forgetExternalRun, recordExternalRun } from '../state/external-runs.ts';
-import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
+import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 
 function endpoints(config: ShardmoveConfig): Record<NodeRole, Endpoint> {
   if (!config.external) throw new ConfigError('external provider: no connection URIs configured');
@@ -259,4 +260,4 @@ async function dropOwnSubscriptions(c: pg.Client): Promise<void> {
   }
 }
 
-export const externalProvider: Provider = { name: 'external', preflight, start };
+export const externalProvider: Provider = { name: 'external', nodeActions: [], preflight, start };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ShardmoveConfig } from '../config/config-types.ts';
+import type { NodeAccess, PoolerAccess } from '../db/node-access.ts';
 import { ShardmoveError } from '../errors.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
 import type { Secret } from '../secret.ts';
@@ -9,7 +10,6 @@ import { freePort } from './free-port.ts';
 import { type FileOwner, writeOwned } from './local-binaries.ts';
 import { initialPoolerDatabases, pgbouncerIni } from './pgbouncer-config.ts';
 import { localPoolerDir, waitForPooler, writePoolerDatabases } from './pooler-control.ts';
-import type { NodeAccess, PoolerAccess } from './provider.ts';
 
 export const pgbouncerBinary = '/usr/sbin/pgbouncer';
 

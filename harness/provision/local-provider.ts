@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { nodeRoles } from '../config/config-types.ts';
 import { waitUntilReady } from '../db/connect.ts';
+import type { NodeAccess } from '../db/node-access.ts';
 import { ShardmoveError } from '../errors.ts';
 import { registerCleanup } from '../lifecycle/cleanup.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
@@ -24,7 +25,7 @@ import {
 } from './local-binaries.ts';
 import { hasPgbouncer, pgbouncerBinary, startLocalPooler } from './local-pooler.ts';
 import { sweepLocalRun } from './local-sweep.ts';
-import type { NodeAccess, PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
+import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsConfLines } from './server-settings.ts';
 import { storePassword } from './store-password.ts';
@@ -237,4 +238,9 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
   }
 }
 
-export const localProvider: Provider = { name: 'local', preflight, start };
+export const localProvider: Provider = {
+  name: 'local',
+  nodeActions: ['kill', 'pause', 'restart', 'terminate-sessions'],
+  preflight,
+  start,
+};

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../util/sleep.ts';
 import { localDirPrefix, localMarkerFile } from './labels.ts';
 
 /**
@@ -48,7 +49,7 @@ export async function sweepLocalRun(baseDir: string): Promise<{ stopped: number 
     }
   }
   const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
   for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
   await rm(baseDir, { recursive: true, force: true });
   return { stopped: pids.length };

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
 import { waitUntilReady, withClient } from '../db/connect.ts';
+import type { PoolerAccess } from '../db/node-access.ts';
 import { ShardmoveError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
 import { loadTestcontainers } from './docker-engine.ts';
 import { writeOwned } from './local-binaries.ts';
 import { databasesIni, type PoolerDatabase } from './pgbouncer-config.ts';
-import type { NodesHandle, PoolerAccess } from './provider.ts';
+import type { NodesHandle } from './provider.ts';
 import { singleFileTar } from './single-file-tar.ts';
 
 /** Where a local pooler keeps its files, under the run's directory. */
@@ -113,7 +115,7 @@ export async function retargetPoolerDatabase(
   // only read, or be refused a write).
   let left = before.size;
   while (left > 0 && performance.now() - started < drainTimeoutMillis) {
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     const now = await serverConnections(admin, target.name);
     left = [...before].filter((id) => now.has(id)).length;
   }

@@ -1,28 +1,6 @@
 import type { NodeRole, ProviderName, ShardmoveConfig } from '../config/config-types.ts';
-import type { Endpoint } from '../config/dsn.ts';
+import type { NodeAccess } from '../db/node-access.ts';
 import type { EventSink } from '../events.ts';
-
-/** One PostgreSQL node as the harness reaches it, and as its peers (the proxy, new) reach it. */
-export interface NodeAccess {
-  readonly role: NodeRole;
-  /** From the harness: loopback for local and containers. Database = maintenance database. */
-  readonly endpoint: Endpoint;
-  /** From the other nodes: a network alias for containers, loopback for local. */
-  readonly peerHost: string;
-  readonly peerPort: number;
-  /** The proxy's only: the pgbouncer PL/Proxy goes through, on a pooled topology. */
-  readonly pooler?: PoolerAccess | undefined;
-}
-
-/** A pgbouncer on the proxy's host, in front of every shard database (topology.pooler). */
-export interface PoolerAccess {
-  /** Its admin console from the harness (database `pgbouncer`, the topology's role). */
-  readonly endpoint: Endpoint;
-  /** From the proxy: where the partitions' connstrings point. */
-  readonly peerHost: string;
-  readonly peerPort: number;
-  readonly version: string;
-}
 
 /** What `down` needs, in another process, to remove what `start` created. Serialisable. */
 export type NodesHandle =
@@ -55,8 +33,20 @@ export interface PreflightResult {
 }
 
 /** The port every provider satisfies: local processes, containers, or existing hosts. */
+/**
+ * What the harness can do to a started node's processes, beyond SQL: the fault matrix asks
+ * the provider, instead of keeping its own list of who can do what.
+ */
+export type NodeAction = 'kill' | 'pause' | 'restart' | 'terminate-sessions';
+
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * Local: every action. Containers: no restart (a restarted container comes back on a new
+   * published port). External: none, ever: its other sessions (an application's proxy
+   * clients, a standby's walsender) are not shardmove's.
+   */
+  readonly nodeActions: readonly NodeAction[];
   preflight(config: ShardmoveConfig): Promise<PreflightResult>;
   start(request: StartRequest): Promise<StartedNodes>;
 }

@@ -2,15 +2,11 @@ import type { ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase } from '../config/topology-layout.ts';
 import { errorMessage } from '../errors.ts';
 import { type EventSink, step } from '../events.ts';
+import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-under-faults.ts';
 import { type LoadResult, startLoad } from '../load/run-load.ts';
 import { type MigrationContext, migrationContext } from '../migrate/migration-context.ts';
 import { type PhaseResult, phase } from '../migrate/phase-result.ts';
-import {
-  dropOld,
-  type MigrationResult,
-  migrationNotStarted,
-  runMigration,
-} from '../migrate/run-migration.ts';
+import { dropOld, migrationNotStarted } from '../migrate/run-migration.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import {
   type Check,
@@ -70,7 +66,7 @@ export interface RehearsalResult {
   /** Each check and threshold against what the scenario expects of it. */
   readonly outcomes: Outcome[];
   readonly stages: RehearsalStages;
-  readonly migration: MigrationResult;
+  readonly migration: FaultedMigration;
   readonly dropOld: PhaseResult | undefined;
   readonly checks: Check[];
   readonly freezeWindow: FreezeWindow;
@@ -158,7 +154,7 @@ export async function rehearse(
   let calibration: Calibration | undefined;
   let baseline: BaselineEvidence | undefined;
   let settled: SettleEvidence | undefined;
-  let migration: MigrationResult | undefined;
+  let migration: FaultedMigration | undefined;
   let loadResult: LoadResult;
   try {
     warmup = await step(
@@ -190,7 +186,7 @@ export async function rehearse(
       });
     }
     if (validity.conclusive && baseline) {
-      migration = await runMigration(context);
+      migration = await migrateUnderFaults(context);
       const switched = phase(migration.phases, 'switch');
       const from = baseline;
       settled = await step(
@@ -250,7 +246,7 @@ type ResultBase = Pick<
 function inconclusiveResult(
   base: ResultBase,
   validity: Validity,
-  migration: MigrationResult,
+  migration: FaultedMigration,
   context: MigrationContext,
   config: ShardmoveConfig,
 ): RehearsalResult {
@@ -279,7 +275,7 @@ function inconclusiveResult(
 
 async function judgedResult(
   base: ResultBase,
-  migration: MigrationResult,
+  migration: FaultedMigration,
   baseline: BaselineEvidence,
   context: MigrationContext,
   config: ShardmoveConfig,

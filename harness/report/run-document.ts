@@ -1,10 +1,10 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
+import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { ErrorSample } from '../load/error-samples.ts';
 import type { Moments } from '../load/moments.ts';
 import type { GeneratorHealth, Percentiles } from '../load/run-load.ts';
 import { type OutcomeCounts, sumPartitions } from '../load/samples.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
-import type { MigrationResult } from '../migrate/run-migration.ts';
 import type { MicroBenchmarkResult } from '../rehearsal/micro-benchmarks.ts';
 import type { RehearsalResult, RehearsalStages } from '../rehearsal/run-rehearsal.ts';
 import type { Validity } from '../rehearsal/validity.ts';
@@ -55,7 +55,7 @@ export interface RunDocument {
     settings: Record<string, Record<string, string>>;
   };
   seeding: unknown;
-  migration: MigrationResult;
+  migration: FaultedMigration;
   dropOld: PhaseResult | undefined;
   freezeWindow: FreezeWindow;
   checks: Check[];

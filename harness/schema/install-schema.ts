@@ -1,12 +1,12 @@
 import type { BackendName, NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
 import { withClient } from '../db/connect.ts';
+import type { NodeAccess } from '../db/node-access.ts';
+import { createOwnedDatabase, databaseStates, dropDatabase } from '../db/ownership.ts';
 import { DestructiveActionRefused } from '../errors.ts';
 import type { EventSink } from '../events.ts';
-import type { NodeAccess } from '../provision/provider.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { partitionConnstring } from './cluster-connstrings.ts';
-import { createOwnedDatabase, databaseStates, dropDatabase } from './ownership.ts';
 import { renderSql, runSqlFolder, sqlFiles } from './sql-files.ts';
 
 export interface InstallOptions {

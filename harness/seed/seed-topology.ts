@@ -1,8 +1,8 @@
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
 import { withClient } from '../db/connect.ts';
+import type { NodeAccess } from '../db/node-access.ts';
 import type { EventSink } from '../events.ts';
-import type { NodeAccess } from '../provision/provider.ts';
 import { runSqlFolder } from '../schema/sql-files.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { copyShard } from './copy-shard.ts';

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase, topologyLayout } from '../config/topology-layout.ts';
 import { withClient } from '../db/connect.ts';
+import type { NodeAccess } from '../db/node-access.ts';
+import { createOwnedDatabase, databaseStates, dropDatabase } from '../db/ownership.ts';
 import { DestructiveActionRefused, ShardmoveError } from '../errors.ts';
-import type { NodeAccess } from '../provision/provider.ts';
-import { createOwnedDatabase, databaseStates, dropDatabase } from '../schema/ownership.ts';
 import { mapLimit } from '../util/map-limit.ts';
 
 type Nodes = Readonly<Record<NodeRole, NodeAccess>>;

@@ -1,7 +1,7 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
 import { withClient } from '../db/connect.ts';
+import type { NodeAccess } from '../db/node-access.ts';
 import { ShardmoveError } from '../errors.ts';
-import type { NodeAccess } from '../provision/provider.ts';
 
 /**
  * Asks every partition, through the proxy's run-on-all `dy`, which database it is and which

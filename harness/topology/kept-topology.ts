@@ -1,6 +1,6 @@
 import type { NodeRole } from '../config/config-types.ts';
+import type { NodeAccess } from '../db/node-access.ts';
 import { ShardmoveError } from '../errors.ts';
-import type { NodeAccess } from '../provision/provider.ts';
 import { readState, stateEndpoints, type TopologyState } from '../state/state-file.ts';
 
 /** The topology `up --keep` (or `run --keep`) left running, or a message saying how to get one. */

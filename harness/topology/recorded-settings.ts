@@ -1,6 +1,6 @@
 import type { NodeRole } from '../config/config-types.ts';
 import { withClient } from '../db/connect.ts';
-import type { NodeAccess } from '../provision/provider.ts';
+import type { NodeAccess } from '../db/node-access.ts';
 import { redactSetting } from './redact-settings.ts';
 
 /**

@@ -1,8 +1,9 @@
 import type { CheckName, RecoveryLimits } from '../config/config-types.ts';
+import { onNode } from '../db/node-session.ts';
 import { ackedCounts } from '../load/ledger.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import { emptyCounts, failedTotal, okPerSecond } from '../load/samples.ts';
-import { type MigrationContext, onNode } from '../migrate/migration-context.ts';
+import type { MigrationContext } from '../migrate/migration-context.ts';
 import { phase } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
 import { dip, mean, recoverySeconds } from './tps-recovery.ts';

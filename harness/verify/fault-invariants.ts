@@ -1,6 +1,6 @@
+import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
-import type { MigrationResult } from '../migrate/run-migration.ts';
 import type { Check } from './checks.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { Check } from './checks.ts';
  */
 export async function faultInvariantsCheck(
   context: MigrationContext,
-  migration: MigrationResult,
+  migration: FaultedMigration,
   checks: readonly Check[],
 ): Promise<Check> {
   const where = await partitionHome(context);

@@ -1,14 +1,16 @@
-import { type MigrationContext, onNode } from '../migrate/migration-context.ts';
+import { onNode } from '../db/node-session.ts';
+import type { MigrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
-import { databaseStates } from '../schema/ownership.ts';
-import { compareTables, type ParityTable } from './parity.ts';
+import { type ParityWithOld, parityWithOld } from '../parity/parity-with-old.ts';
 
-export interface MoveCheck {
-  readonly name: 'routing' | 'read through the proxy' | 'parity with old';
-  readonly passed: boolean;
-  readonly summary: string;
-  readonly evidence: Record<string, unknown>;
-}
+export type MoveCheck =
+  | {
+      readonly name: 'routing' | 'read through the proxy';
+      readonly passed: boolean;
+      readonly summary: string;
+      readonly evidence: Record<string, unknown>;
+    }
+  | ParityWithOld;
 
 /** The checks that need no load: where the proxy sends the partition, a read through it, and parity while old exists. */
 export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]> {
@@ -33,52 +35,11 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
     summary: `query_pk(${userid}) through the proxy answered from dbid ${read.dbid ?? 'nothing'}`,
     evidence: { userid, dbid: read.dbid },
   };
-  const parity = await parityWithOld(context, ['userinfo', 'session', 'tbl_small', 'login_log']);
+  const parity = await parityWithOld(context, context.database, [
+    'userinfo',
+    'session',
+    'tbl_small',
+    'login_log',
+  ]);
   return [routing, readCheck, parity];
-}
-
-/** Old's copy against new's, while old's still exists; fails when new has none. */
-export async function parityWithOld(
-  context: MigrationContext,
-  tables: readonly ParityTable[],
-): Promise<MoveCheck> {
-  const { database } = context;
-  const exists = (role: 'old' | 'new') =>
-    onNode(
-      context,
-      role,
-      'postgres',
-      async (c) => (await databaseStates(c, [database])).get(database)?.exists,
-    );
-  const [oldExists, newExists] = [await exists('old'), await exists('new')];
-  if (!newExists) {
-    return {
-      name: 'parity with old',
-      passed: false,
-      summary: `${database} does not exist on new: nothing was moved`,
-      evidence: { oldExists, newExists },
-    };
-  }
-  if (!oldExists) {
-    return {
-      name: 'parity with old',
-      passed: true,
-      summary: `${database} no longer exists on old (dropped after an earlier verification)`,
-      evidence: { oldExists },
-    };
-  }
-  const report = await onNode(context, 'old', database, (oldDb) =>
-    onNode(context, 'new', database, (newDb) => compareTables(oldDb, newDb, tables)),
-  );
-  return {
-    name: 'parity with old',
-    passed: report.passed,
-    summary: report.passed
-      ? 'old and new hold the same rows'
-      : `differ: ${report.tables
-          .filter((t) => t.mismatchedRanges.length)
-          .map((t) => `${t.table} (old ${t.oldRows}, new ${t.newRows} rows)`)
-          .join(', ')}`,
-    evidence: { report },
-  };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
-import { faultPlanProblem } from '../../harness/migrate/run-migration.ts';
+import { faultPlanProblem } from '../../harness/faults/fault-plan.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testScenarioConfig } from '../support/config.ts';

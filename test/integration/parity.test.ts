@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../harness/db/connect.ts';
 import { ignoreEvents } from '../../harness/events.ts';
+import { compareTables } from '../../harness/parity/compare-tables.ts';
 import { restoreShards, snapshotShards } from '../../harness/seed/snapshot.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
-import { compareTables } from '../../harness/verify/parity.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 

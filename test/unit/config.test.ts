@@ -3,8 +3,8 @@ import { defaultConfig } from '../../harness/config/defaults.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
 import { ConfigError } from '../../harness/errors.ts';
+import { faultPlanProblem } from '../../harness/faults/fault-plan.ts';
 import { parseMix } from '../../harness/load/scripts.ts';
-import { faultPlanProblem } from '../../harness/migrate/run-migration.ts';
 import { settingsAsConfLines } from '../../harness/provision/server-settings.ts';
 
 async function configError(inputs: Parameters<typeof loadConfig>[0]): Promise<ConfigError> {

@@ -1,9 +1,10 @@
 import { poolerProblem, withPoolerFreeze } from '../../config/validate-config.ts';
 import { ConfigError, ShardmoveError } from '../../errors.ts';
+import { migrateUnderFaults } from '../../faults/migrate-under-faults.ts';
 import { migrationContext } from '../../migrate/migration-context.ts';
 import { lockPartition } from '../../migrate/partition-lock.ts';
 import { partitionHome } from '../../migrate/partition-target.ts';
-import { finishedCleanly, runMigration } from '../../migrate/run-migration.ts';
+import { finishedCleanly } from '../../migrate/run-migration.ts';
 import { phaseLines } from '../../report/summary.ts';
 import { readJournal, removeJournal, writeJournal } from '../../state/migration-journal.ts';
 import { acquireMigrationLock } from '../../state/migration-lock.ts';
@@ -78,7 +79,7 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
       startedAt: new Date().toISOString(),
       pid: process.pid,
     });
-    const result = await runMigration(context);
+    const result = await migrateUnderFaults(context);
     // Only a migration that left nothing to do drops its journal: a failure after the
     // switch, or a rollback with a step that failed (a partition still frozen, a slot left),
     // keeps it, so that `recover` can still reach what is left.

@@ -4,13 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeRole } from '../config/config-types.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
-import {
-  findLocalBinaries,
-  localNodePaths,
-  postgresOsUser,
-  serverPgpassPath,
-} from '../provision/local-binaries.ts';
-import type { NodesHandle } from '../provision/provider.ts';
+import { sleep } from '../util/sleep.ts';
+import { findLocalBinaries, localNodePaths, postgresOsUser, serverPgpassPath } from './local-binaries.ts';
+import type { NodesHandle } from './provider.ts';
 
 const run = promisify(execFile);
 
@@ -48,14 +44,14 @@ export async function pauseNode(handle: NodesHandle, role: NodeRole, millis: num
   if (handle.provider === 'local') {
     const pids = await clusterPids(await postmasterPid(handle.baseDir, role));
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
-    await new Promise((r) => setTimeout(r, millis));
+    await sleep(millis);
     for (const pid of pids) process.kill(pid, 'SIGCONT');
     return `SIGSTOP/SIGCONT to ${pids.length} processes of ${role} for ${millis} ms`;
   }
   if (handle.provider === 'containers') {
     const name = containerName(handle.runId, role);
     await run('docker', ['pause', name], { timeout: 30_000 });
-    await new Promise((r) => setTimeout(r, millis));
+    await sleep(millis);
     await run('docker', ['unpause', name], { timeout: 30_000 });
     return `docker pause/unpause ${name} for ${millis} ms`;
   }

@@ -1,0 +1,35 @@
+import type { FaultKind, ShardmoveConfig } from '../config/config-types.ts';
+import { strategyPhases } from '../migrate/run-migration.ts';
+import type { NodeAction } from '../provision/provider.ts';
+import { providers } from '../provision/providers.ts';
+
+/** What each fault does to a node, beyond SQL: the provider declares whether it can. */
+const faultNeeds: Readonly<Record<FaultKind, NodeAction>> = {
+  'kill-new': 'kill',
+  'pause-old': 'pause',
+  'restart-old': 'restart',
+  'cut-replication': 'terminate-sessions',
+  'terminate-proxy-backends': 'terminate-sessions',
+};
+
+/**
+ * A fault plan must name a phase of the chosen strategy, and a provider that can do what
+ * the fault does: checked at the edge, before anything starts.
+ */
+export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
+  const names = strategyPhases(config.migration.strategy).map((p) => p.name);
+  const after = config.migration.injectFaultAfter;
+  if (after !== undefined && !names.includes(after))
+    return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')}): nothing would be injected`;
+  const fault = config.migration.fault;
+  if (!fault) return undefined;
+  if (!names.includes(fault.phase))
+    return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
+  const need = faultNeeds[fault.kind];
+  const able = (['local', 'containers', 'external'] as const).filter((name) =>
+    providers[name].nodeActions.includes(need),
+  );
+  if (config.provider !== 'auto' && !able.includes(config.provider))
+    return `the ${fault.kind} fault needs the ${able.join(' or ')} provider, not ${config.provider}`;
+  return undefined;
+}
