@@ -5,6 +5,7 @@ import {
   type PoolerKind,
 } from '../harness/config/config-types.ts';
 import { loadConfig } from '../harness/config/load-config.ts';
+import { errorMessage } from '../harness/errors.ts';
 import { ignoreEvents } from '../harness/events.ts';
 import { runScenario } from '../harness/rehearsal/run-rehearsal.ts';
 
@@ -41,7 +42,7 @@ export async function strategiesBench(): Promise<void> {
     try {
       result = await runScenario(config, ignoreEvents);
     } catch (error) {
-      console.log(`  ${strategy.padEnd(18)} did not finish: ${(error as Error).message}`);
+      console.log(`  ${strategy.padEnd(18)} did not finish: ${errorMessage(error)}`);
       continue;
     }
     const ran = result.migration.phases.flatMap((p) => (p.status === 'not-run' ? [] : [p]));

@@ -1,3 +1,4 @@
+import { errorMessage } from './errors.ts';
 /**
  * The core never writes to the terminal: it emits these, and the CLI (or a test, or the
  * report writer) decides what to show.
@@ -42,7 +43,7 @@ export async function step<T>(
       step: name,
       durationMillis: performance.now() - started,
       outcome: 'failed',
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
     throw error;
   }

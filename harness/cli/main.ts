@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, ShardmoveError } from '../errors.ts';
+import { ConfigError, errorMessage, ShardmoveError } from '../errors.ts';
 import type { Command } from './command.ts';
 import { chaosCommand } from './commands/chaos.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -62,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
       strict: true,
     });
   } catch (error) {
-    process.stderr.write(`shardmove ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
+    process.stderr.write(`shardmove ${name}: ${errorMessage(error)}\n\n${command.usage}\n`);
     return 2;
   }
   if (parsed.values.help) {
@@ -91,7 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return error instanceof ConfigError ? 2 : 1;
     }
     // Unexpected: one line by default, the stack with SHARDMOVE_DEBUG=1.
-    const detail = process.env.SHARDMOVE_DEBUG ? (error as Error).stack : (error as Error).message;
+    const detail = process.env.SHARDMOVE_DEBUG ? (error as Error).stack : errorMessage(error);
     process.stderr.write(`shardmove ${name}: unexpected error: ${detail ?? String(error)}\n`);
     return 1;
   }

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import { readRunDocument } from '../report/read-run-document.ts';
 import type { RunDocument } from '../report/run-document.ts';
 
@@ -21,7 +21,7 @@ export async function readRunSet(path: string): Promise<RunDocument[]> {
   try {
     entries = (await readdir(path)).sort();
   } catch (error) {
-    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+    throw new ConfigError(`cannot read ${path}: ${errorMessage(error)}`);
   }
   const runs: RunDocument[] = [];
   for (const entry of entries) {

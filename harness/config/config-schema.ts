@@ -88,7 +88,7 @@ const thresholdList: LeafCheck = (v) => {
     try {
       parseThreshold(item);
     } catch (error) {
-      return (error as Error).message;
+      return errorMessage(error);
     }
   }
   return undefined;

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import type { ShardmoveConfig } from './config-types.ts';
 import { defaultConfig } from './defaults.ts';
 import { type ConfigLayer, resolveConfig } from './validate-config.ts';
@@ -38,7 +38,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${what}: ${path} is not valid JSON (${(error as Error).message})`);
+    throw new ConfigError(`${what}: ${path} is not valid JSON (${errorMessage(error)})`);
   }
 }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
-import { ShardmoveError } from '../errors.ts';
+import { errorMessage, ShardmoveError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
 
 export interface ConnectOptions {
@@ -37,7 +37,7 @@ export function describeConnectError(
   };
   const known = code === undefined ? undefined : hints[code];
   if (known) return new ShardmoveError(known[0], { hint: known[1], cause: error });
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (/timeout/i.test(message)) {
     return new ShardmoveError(`cannot connect to ${at}: timed out`, {
       hint: 'check the address and port',

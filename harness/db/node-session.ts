@@ -40,18 +40,43 @@ export async function onNode<T>(
   }
 }
 
-/** Opens and pins one connection per `role/database` for the phases that follow. */
+const pinKey = (role: NodeRole, database: string, label?: string) =>
+  label === undefined ? `${role}/${database}` : `${role}/${database}#${label}`;
+
+/**
+ * Opens and pins one connection per `role/database` for the phases that follow. With a
+ * label, the connection is one apart (a session holding a snapshot), which onNode does
+ * not hand out: sessionFor does.
+ */
 export async function pinConnections(
   sessions: NodeSessions,
   targets: ReadonlyArray<readonly [NodeRole, string]>,
+  label?: string,
 ): Promise<void> {
   sessions.pinned ??= new Map();
   for (const [role, database] of targets) {
-    const key = `${role}/${database}`;
+    const key = pinKey(role, database, label);
     if (sessions.pinned.has(key)) continue;
     const node = sessions.nodes[role];
     sessions.pinned.set(key, await connect({ ...node.endpoint, database }, database, sessions.config, key));
   }
+}
+
+/**
+ * Takes a labelled pinned connection out of the pins: the caller owns it from now on (and
+ * ends it), and unpinning no longer closes it. Throws when it was not opened.
+ */
+export function takePinned(
+  sessions: NodeSessions,
+  role: NodeRole,
+  database: string,
+  label: string,
+): pg.Client {
+  const key = pinKey(role, database, label);
+  const client = sessions.pinned?.get(key);
+  if (!client) throw new Error(`no ${label} session to ${role}/${database} was opened`);
+  sessions.pinned?.delete(key);
+  return client;
 }
 
 export async function unpinConnections(sessions: NodeSessions): Promise<void> {

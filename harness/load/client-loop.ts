@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 import { sleep } from '../util/sleep.ts';
 import type { EngineSpec } from './engine-types.ts';
@@ -113,7 +114,7 @@ export class ClientLoop {
         if (this.stopping || this.finished()) throw new StoppedWhileConnecting();
         if (performance.now() > giveUpAt) {
           throw new Error(
-            `no connection to the proxy for ${reconnectGiveUpMillis / 1000} s (last: ${(error as Error).message}); giving up, as a run without -T has no end of its own`,
+            `no connection to the proxy for ${reconnectGiveUpMillis / 1000} s (last: ${errorMessage(error)}); giving up, as a run without -T has no end of its own`,
           );
         }
         await sleep(backoff);

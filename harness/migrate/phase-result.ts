@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 
@@ -25,6 +26,20 @@ export type PhaseResult =
 export interface Phase<C> {
   readonly name: string;
   run(context: C, evidence: Evidence): Promise<void>;
+  /**
+   * What takes back what this phase did, run in a rollback when the phase ran (even if it
+   * failed part way): safe to run when there is nothing to take back.
+   */
+  readonly undo?: Phase<C> | undefined;
+}
+
+/**
+ * The rollback of `ran`: each undo, latest phase first, each once (two phases may share
+ * one, as publish and subscribe share the dropping of the replication).
+ */
+export function undoPhases<C>(ran: readonly Phase<C>[]): Phase<C>[] {
+  const undos = ran.flatMap((p) => (p.undo ? [p.undo] : [])).reverse();
+  return undos.filter((u, i) => undos.findIndex((v) => v.name === u.name) === i);
 }
 
 /**
@@ -53,7 +68,7 @@ export async function runPhases<C>(
       results.push({ name: phase.name, status: 'ok', startedAt, endedAt, evidence });
     } catch (error) {
       const endedAt = epochNow();
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       events({
         type: 'step-end',
         step: phase.name,

@@ -1,11 +1,11 @@
 import { parityWithOld } from '../parity/parity-with-old.ts';
 import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
-import { dropReplication } from './logical-strategy.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
 import { type PhaseResult, runPhases } from './phase-result.ts';
+import { dropFdw } from './phases/drop-fdw.ts';
+import { dropReplicationPhase } from './phases/logical-replication.ts';
 import { rollbackPhases } from './run-migration.ts';
-import { dropFdw } from './seed-strategy.ts';
 
 export interface Recovery {
   /** What the partition's routing said when recovery started. */
@@ -34,7 +34,7 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
   if (where.home === 'new' && !where.readOnly) {
     const phases = await runPhases(
       [
-        { name: 'drop replication', run: dropReplication },
+        dropReplicationPhase,
         dropFdw,
         {
           name: 'parity',
@@ -57,7 +57,7 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
       state: `p${context.partition} on new, read-write; ${context.database} kept on old (\`verify --drop-old\` drops it)`,
     };
   }
-  const phases = await runPhases(rollbackPhases, context, context.events);
+  const phases = await runPhases(rollbackPhases(context.config.migration.strategy), context, context.events);
   return {
     found,
     action: 'rolled back',

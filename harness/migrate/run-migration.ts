@@ -2,14 +2,13 @@ import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
 import { onNode } from '../db/node-session.ts';
 import { databaseStates, dropDatabase } from '../db/ownership.ts';
 import { DestructiveActionRefused } from '../errors.ts';
-import { copyStrategyPhases } from './copy-strategy.ts';
-import { unfreezeOld } from './freeze.ts';
-import { dropReplication, logicalStrategyPhases } from './logical-strategy.ts';
-import { matviewStrategyPhases } from './matview-strategy.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
-import { type Phase, type PhaseResult, phase, runPhases } from './phase-result.ts';
-import { seedStrategyPhases } from './seed-strategy.ts';
+import { type Phase, type PhaseResult, phase, runPhases, undoPhases } from './phase-result.ts';
+import { copyStrategyPhases } from './strategies/copy.ts';
+import { logicalStrategyPhases } from './strategies/logical.ts';
+import { matviewStrategyPhases } from './strategies/matview.ts';
+import { seedStrategyPhases } from './strategies/seed.ts';
 
 export type MigrationOutcome = 'completed' | 'rolled-back' | 'failed-after-switch' | 'not-started';
 
@@ -51,39 +50,14 @@ export function strategyPhases(strategy: MigrationStrategy): readonly Phase<Migr
   return strategies[strategy];
 }
 
-/** Undoes a migration that failed before the switch: p<N> back on old read-write, new's copy dropped. */
-export const rollbackPhases: readonly Phase<MigrationContext>[] = [
-  {
-    name: 'unfreeze on old',
-    run: unfreezeOld,
-  },
-  {
-    name: 'drop replication',
-    async run(context, evidence) {
-      if (context.config.migration.strategy !== 'logical') {
-        evidence.dropped = [];
-        return;
-      }
-      await context.heldSnapshot?.close();
-      context.heldSnapshot = undefined;
-      await dropReplication(context, evidence);
-    },
-  },
-  {
-    name: 'drop the copy on new',
-    async run(context, evidence) {
-      await onNode(context, 'new', 'postgres', async (c) => {
-        const state = (await databaseStates(c, [context.database])).get(context.database);
-        // Only the copy this migration created: anything else on new (old's own shard, when
-        // the two turn out to be one server; another migration's copy) is not ours to drop.
-        if (state?.exists && state.ownedBy === context.runId && state.migration === context.migrationId) {
-          await dropDatabase(c, context.database);
-          evidence.dropped = true;
-        } else evidence.dropped = false;
-      });
-    },
-  },
-];
+/**
+ * Undoes a migration of this strategy that failed before the switch, whatever of it ran: the
+ * undo of every phase, latest first (each is safe when there is nothing to take back).
+ * What `recover` runs, not knowing how far the interrupted process got.
+ */
+export function rollbackPhases(strategy: MigrationStrategy): Phase<MigrationContext>[] {
+  return undoPhases(strategies[strategy]);
+}
 
 export interface MigrationOptions {
   /**
@@ -103,7 +77,8 @@ export async function runMigration(
 ): Promise<MigrationResult> {
   const { strategy, logs } = context.config.migration;
   const wrap = options.wrapPhase ?? ((p) => p);
-  const phases = await runPhases(strategies[strategy].map(wrap), context, context.events);
+  const planned = strategies[strategy];
+  const phases = await runPhases(planned.map(wrap), context, context.events);
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];
   let outcome: MigrationOutcome = 'completed';
@@ -112,7 +87,9 @@ export async function runMigration(
     const switchStatus = phase(phases, 'switch')?.status;
     const routing = switchStatus === 'failed' ? await routingNow(context) : undefined;
     if (mayRollBack(switchStatus, routing)) {
-      rollback = await runPhases(rollbackPhases, context, context.events);
+      // The undo of what ran (a phase that failed part way included), latest first.
+      const ran = planned.filter((_, i) => phases[i]?.status !== 'not-run');
+      rollback = await runPhases(undoPhases(ran), context, context.events);
       outcome = 'rolled-back';
       state = rollback.every((p) => p.status === 'ok')
         ? `p${context.partition} on old, read-write again; new's copy dropped; old untouched`

@@ -5,7 +5,7 @@ import { type Endpoint, parseDsn } from '../config/dsn.ts';
 import { withClient } from '../db/connect.ts';
 import type { NodeAccess } from '../db/node-access.ts';
 import { dropDatabase, ownedDatabases } from '../db/ownership.ts';
-import { ConfigError, ShardmoveError } from '../errors.ts';
+import { ConfigError, errorMessage, ShardmoveError } from '../errors.ts';
 import { registerCleanup } from '../lifecycle/cleanup.ts';
 import { forgetExternalRun, recordExternalRun } from '../state/external-runs.ts';
 import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
@@ -115,7 +115,7 @@ async function inspect(config: ShardmoveConfig): Promise<{ problems: string[]; f
     try {
       facts = await nodeFacts(eps[role], role, config);
     } catch (error) {
-      problems.push(error instanceof Error ? error.message : String(error));
+      problems.push(errorMessage(error));
       continue;
     }
     findings.push(`${role}: PostgreSQL ${Math.floor(facts.version / 10000)}, wal_level=${facts.walLevel}`);

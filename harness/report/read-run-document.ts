@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import { outcomes } from '../verify/verdict.ts';
 import { type RunDocument, runSchemaVersion } from './run-document.ts';
 
@@ -62,13 +62,13 @@ export async function readRunDocument(path: string): Promise<RunDocument> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new ConfigError(`cannot read ${file}: ${errorMessage(error)}`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${file} is not JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${file} is not JSON: ${errorMessage(error)}`);
   }
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
   if (!(readable as readonly unknown[]).includes(version)) {

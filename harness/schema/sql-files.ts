@@ -63,3 +63,10 @@ export async function runSqlFolder(
 ): Promise<void> {
   for (const file of await sqlFiles(folder)) await runSqlFile(client, file, vars);
 }
+
+/** The one file of a folder whose name starts with a number prefix (`001`); throws naming it when absent. */
+export async function sqlFile(folder: string, prefix: string): Promise<SqlFile> {
+  const file = (await sqlFiles(folder)).find((f) => f.name.startsWith(`${folder}/${prefix}`));
+  if (!file) throw new Error(`no ${folder}/${prefix}* file in fixtures/sql`);
+  return file;
+}

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type MigrationStrategy, migrationStrategies } from '../config/config-types.ts';
-import { ShardmoveError } from '../errors.ts';
+import { errorMessage, ShardmoveError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { statePaths } from './state-file.ts';
 
@@ -50,7 +50,7 @@ export async function readJournal(stateDir: string): Promise<MigrationJournal | 
     parsed = JSON.parse(text);
     problem = journalProblem(parsed);
   } catch (error) {
-    problem = (error as Error).message;
+    problem = errorMessage(error);
   }
   if (problem !== undefined) {
     throw new ShardmoveError(`migration journal ${path} is unreadable: ${problem}`, {

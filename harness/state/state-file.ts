@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { NodeRole, ProviderName, TopologyConfig } from '../config/config-types.ts';
 import { type Endpoint, formatDsn } from '../config/dsn.ts';
 import type { NodeAccess, PoolerAccess } from '../db/node-access.ts';
-import { ShardmoveError } from '../errors.ts';
+import { errorMessage, ShardmoveError } from '../errors.ts';
 import type { NodesHandle } from '../provision/provider.ts';
 import { endpointWithPgpass, writePgpass } from './pgpass.ts';
 
@@ -43,7 +43,7 @@ export async function readState(stateDir: string): Promise<TopologyState | undef
     return state;
   } catch (error) {
     throw new ShardmoveError(
-      `state file ${statePaths(stateDir).file} is unreadable: ${(error as Error).message}`,
+      `state file ${statePaths(stateDir).file} is unreadable: ${errorMessage(error)}`,
       {
         hint: 'remove it, then sweep leftovers with `shardmove down --all`',
       },

@@ -68,8 +68,11 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
     expect(switched?.status === 'failed' && switched.error).toMatch(
       /old's login_log took 1 writes after the freeze barrier: not switching/,
     );
-    const rollback = await runPhases(rollbackPhases, context, ignoreEvents);
-    expect(rollback.map((p) => p.status)).toEqual(['ok', 'ok', 'ok']);
+    const rollback = await runPhases(rollbackPhases('copy'), context, ignoreEvents);
+    expect(rollback.map((p) => [p.name, p.status])).toEqual([
+      ['unfreeze on old', 'ok'],
+      ['drop the copy on new', 'ok'],
+    ]);
   });
 
   it('is cut off at the barrier: no acknowledged write lands on old after it', async () => {

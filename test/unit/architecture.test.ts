@@ -26,7 +26,7 @@ function imports(): Array<{ from: string; to: string }> {
   });
 }
 
-const strategy = /^migrate\/[\w-]+-strategy\.ts$/;
+const strategy = /^migrate\/strategies\//;
 
 const rules: Array<{ rule: string; broken: (from: string, to: string) => boolean }> = [
   {
@@ -47,6 +47,12 @@ const rules: Array<{ rule: string; broken: (from: string, to: string) => boolean
       /^(db|parity)\//.test(from) && /^(migrate|verify|faults|rehearsal|cli|provision|topology)\//.test(to),
   },
   {
+    rule: 'a phase imports no strategy, and a strategy no other strategy',
+    broken: (from, to) =>
+      (from.startsWith('migrate/phases/') && strategy.test(to)) ||
+      (strategy.test(from) && strategy.test(to)),
+  },
+  {
     rule: 'nothing but cli/ imports cli/',
     broken: (from, to) => !from.startsWith('cli/') && to.startsWith('cli/'),
   },
@@ -64,7 +70,7 @@ describe('the layering of harness/', () => {
   it('catches a broken rule (the rules themselves are not vacuous)', () => {
     const [first] = rules;
     expect(first?.broken('migrate/run-migration.ts', 'faults/inject-fault.ts')).toBe(true);
-    expect(rules[1]?.broken('faults/inject-fault.ts', 'migrate/logical-strategy.ts')).toBe(true);
+    expect(rules[1]?.broken('faults/inject-fault.ts', 'migrate/strategies/logical.ts')).toBe(true);
     expect(rules[2]?.broken('schema/install-schema.ts', 'provision/provider.ts')).toBe(true);
   });
 });

@@ -1,13 +1,12 @@
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { onNode } from '../db/node-session.ts';
-import { renderSql, runSqlFile, sqlFiles, statements } from '../schema/sql-files.ts';
-import { mapLimit } from '../util/map-limit.ts';
-import { freeze } from './freeze.ts';
-import type { MigrationContext } from './migration-context.ts';
-import type { Phase } from './phase-result.ts';
-import { barrier, dropFdw, parity, prepareNew, switchToNew } from './seed-strategy.ts';
+import { onNode } from '../../db/node-session.ts';
+import { renderSql, runSqlFile, sqlFiles, statements } from '../../schema/sql-files.ts';
+import { mapLimit } from '../../util/map-limit.ts';
+import type { MigrationContext } from '../migration-context.ts';
+import type { Phase } from '../phase-result.ts';
 
+/** The copy kind that streams: empty tables on new, every table piped old -> new with binary COPY, keys built after. */
 type CopyPhase = Phase<MigrationContext>;
 
 function tablesToCopy(context: MigrationContext): string[] {
@@ -66,20 +65,3 @@ export const buildKeys: CopyPhase = {
     );
   },
 };
-
-/**
- * Like the article, but the copy inside the freeze streams each table with COPY (binary)
- * from old to new, all tables at once, and builds the primary keys afterwards, one
- * connection per table: no materialized views, no FDW insert-select.
- */
-export const copyStrategyPhases: readonly CopyPhase[] = [
-  prepareNew,
-  createTables,
-  freeze,
-  barrier,
-  streamCopy,
-  buildKeys,
-  parity,
-  switchToNew,
-  dropFdw,
-];

@@ -1,15 +1,11 @@
-import { onNode } from '../db/node-session.ts';
-import { runSqlFile, type SqlFile, sqlFiles } from '../schema/sql-files.ts';
-import { epochNow } from '../util/epoch-clock.ts';
-import { type MigrationContext, proxyDatabase } from './migration-context.ts';
-import { partitionHome, routePartition, setPartitionTarget } from './partition-target.ts';
-import type { Evidence, Phase } from './phase-result.ts';
+import { onNode } from '../../db/node-session.ts';
+import { runSqlFile, sqlFile } from '../../schema/sql-files.ts';
+import { epochNow } from '../../util/epoch-clock.ts';
+import { type MigrationContext, proxyDatabase } from '../migration-context.ts';
+import { partitionHome, routePartition, setPartitionTarget } from '../partition-target.ts';
+import type { Evidence, Phase } from '../phase-result.ts';
 
-async function freezeFile(prefix: '001' | '002'): Promise<SqlFile> {
-  const file = (await sqlFiles('migrate-freeze')).find((f) => f.name.startsWith(`migrate-freeze/${prefix}`));
-  if (!file) throw new Error(`no migrate-freeze/${prefix}* file`);
-  return file;
-}
+const freezeFile = (prefix: '001' | '002') => sqlFile('migrate-freeze', prefix);
 
 const lockNotAvailable = new Set(['55P03', '40P01']);
 
@@ -41,11 +37,31 @@ async function freezeTables(context: MigrationContext, evidence: Evidence): Prom
 }
 
 /**
+ * Makes the partition writable on old again, whichever freeze was used: its connstring
+ * back to old read-write (left alone when it already is, since any change makes PL/Proxy
+ * reconnect every partition) and the triggers dropped.
+ */
+async function unfreezeOld(context: MigrationContext, evidence: Evidence): Promise<void> {
+  const where = await partitionHome(context);
+  if (where.home === 'old' && !where.connstringReadOnly) evidence.connstring = 'already old, read-write';
+  else await routePartition(context, 'old', evidence);
+  // Unknown (old unreachable) is tried too: the attempt fails and the rollback says so.
+  if (where.tablesFrozen !== false) {
+    const file = await freezeFile('002');
+    await onNode(context, 'old', context.database, (c) => runSqlFile(c, file, {}));
+  }
+  evidence.triggersDropped = where.tablesFrozen !== false;
+}
+
+export const unfreezeOnOld: Phase<MigrationContext> = { name: 'unfreeze on old', run: unfreezeOld };
+
+/**
  * Freezes writes to the moved partition: the article's read-only connstring on the proxy,
  * or triggers on old's tables (`migration.freeze`). Either way a write gets SQLSTATE 25006.
  */
 export const freeze: Phase<MigrationContext> = {
   name: 'freeze',
+  undo: unfreezeOnOld,
   async run(context, evidence) {
     const method = context.config.migration.freeze;
     evidence.method = method;
@@ -68,20 +84,3 @@ export const freeze: Phase<MigrationContext> = {
     context.marks.freezeAt = epochNow();
   },
 };
-
-/**
- * Makes the partition writable on old again, whichever freeze was used: its connstring
- * back to old read-write (left alone when it already is, since any change makes PL/Proxy
- * reconnect every partition) and the triggers dropped.
- */
-export async function unfreezeOld(context: MigrationContext, evidence: Evidence): Promise<void> {
-  const where = await partitionHome(context);
-  if (where.home === 'old' && !where.connstringReadOnly) evidence.connstring = 'already old, read-write';
-  else await routePartition(context, 'old', evidence);
-  // Unknown (old unreachable) is tried too: the attempt fails and the rollback says so.
-  if (where.tablesFrozen !== false) {
-    const file = await freezeFile('002');
-    await onNode(context, 'old', context.database, (c) => runSqlFile(c, file, {}));
-  }
-  evidence.triggersDropped = where.tablesFrozen !== false;
-}

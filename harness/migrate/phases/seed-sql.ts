@@ -1,0 +1,36 @@
+import { onNode } from '../../db/node-session.ts';
+import { runSqlFile, runSqlFolder, sqlFile } from '../../schema/sql-files.ts';
+import type { MigrationContext } from '../migration-context.ts';
+import type { Evidence, Phase } from '../phase-result.ts';
+
+/** Runs one numbered file of migrate-seed/ on new's copy of the shard. */
+export async function runSeedFile(context: MigrationContext, prefix: string): Promise<void> {
+  const file = await sqlFile('migrate-seed', prefix);
+  await onNode(context, 'new', context.database, (c) => runSqlFile(c, file, { shard: context.partition }));
+}
+
+/** A phase that runs one numbered file of migrate-seed/ on new's copy of the shard. */
+export function seedPhase(name: string, prefix: string): Phase<MigrationContext> {
+  return { name, run: (context) => runSeedFile(context, prefix) };
+}
+
+/** login_log from old to new over the FDW, or left on old as the article does (`migration.logs`). */
+export async function copyLogs(context: MigrationContext, evidence: Evidence): Promise<void> {
+  if (context.config.migration.logs !== 'migrate') {
+    evidence.loginLog = 'left on old (the article: log data is not migrated)';
+    return;
+  }
+  await onNode(context, 'new', context.database, (c) =>
+    runSqlFolder(c, 'migrate-logs', { shard: context.partition }),
+  );
+  evidence.loginLog = 'copied';
+}
+
+/** The article's copy inside the freeze: insert-select over the FDW (migrate-seed/030), then login_log. */
+export const fdwCopy: Phase<MigrationContext> = {
+  name: 'copy',
+  async run(context, evidence) {
+    await runSeedFile(context, '030');
+    await copyLogs(context, evidence);
+  },
+};
