@@ -41,6 +41,12 @@ export const metricCatalog = {
     better: 'higher',
     about: "the other partitions' lowest windowed TPS from the baseline on, % of their baseline",
   },
+  others_dip_host_busy_pct: {
+    unit: '%',
+    better: 'lower',
+    about:
+      "this host's CPU busy share over the others' lowest window, where the nodes run on this host: at saturation a dip of the others cannot be told from the cores being shared by every node, the load and the move's bulk work",
+  },
   others_below_s: {
     unit: 's',
     better: 'lower',

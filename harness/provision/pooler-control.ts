@@ -114,8 +114,12 @@ export async function retargetPoolerDatabase(
   // takes too long is reported, not an error (the old node is frozen; a straggler there can
   // only read, or be refused a write).
   let left = before.size;
+  // pgbouncer is one thread serving every partition: each SHOW SERVERS (a row per server
+  // connection) is time it does not forward calls, so the poll backs off from 5 ms to 50.
+  let pollMillis = 5;
   while (left > 0 && performance.now() - started < drainTimeoutMillis) {
-    await sleep(5);
+    await sleep(pollMillis);
+    pollMillis = Math.min(50, pollMillis * 2);
     const now = await serverConnections(admin, target.name);
     left = [...before].filter((id) => now.has(id)).length;
   }

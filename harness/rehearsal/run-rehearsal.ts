@@ -8,6 +8,7 @@ import { type MigrationContext, migrationContext } from '../migrate/migration-co
 import { type PhaseResult, phase } from '../migrate/phase-result.ts';
 import { dropOld, migrationNotStarted } from '../migrate/run-migration.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
+import { epochNow } from '../util/epoch-clock.ts';
 import {
   type Check,
   type FreezeWindow,
@@ -25,7 +26,7 @@ import {
   runMetrics,
   type ThresholdOutcome,
 } from '../verify/run-metrics.ts';
-import { type Outcome, outcomes, type Verdict, verdictOf } from '../verify/verdict.ts';
+import { judgedValidity, type Outcome, outcomes, type Verdict, verdictOf } from '../verify/verdict.ts';
 import type { Calibration } from './calibration.ts';
 import {
   type ConnectionCost,
@@ -33,6 +34,7 @@ import {
   type StormEstimate,
   stormEstimate,
 } from './connection-cost.ts';
+import { sampleHostCpu } from './host-cpu.ts';
 import { rehearsalLoad } from './load-plan.ts';
 import { measureBaseline, probeCapacity, type SettleEvidence, settle, warmUp } from './load-stages.ts';
 import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.ts';
@@ -149,6 +151,9 @@ export async function rehearse(
     connectTimeoutMillis: config.connectTimeoutMillis,
   });
   const feed = new SecondFeed(load);
+  // Only where the nodes share this host's cores is its CPU part of what the run measures.
+  const hostCpu =
+    topology.provider === 'external' ? undefined : await sampleHostCpu(load.startEpochMillis, epochNow);
   let validity: Validity = conclusive;
   let warmup: WarmupEvidence | undefined;
   let calibration: Calibration | undefined;
@@ -156,6 +161,7 @@ export async function rehearse(
   let settled: SettleEvidence | undefined;
   let migration: FaultedMigration | undefined;
   let loadResult: LoadResult;
+  let hostBusy: number[] | undefined;
   try {
     warmup = await step(
       events,
@@ -206,6 +212,7 @@ export async function rehearse(
     }
   } finally {
     loadResult = await load.stop();
+    hostBusy = hostCpu?.stop();
   }
   const stages: RehearsalStages = {
     connectionCost: side.cost,
@@ -235,7 +242,7 @@ export async function rehearse(
     });
     return inconclusiveResult(base, validity, migrationNotStarted(context), context, config);
   }
-  return judgedResult(base, migration, baseline, context, config, events);
+  return judgedResult(base, migration, baseline, context, config, events, hostBusy);
 }
 
 type ResultBase = Pick<
@@ -280,6 +287,7 @@ async function judgedResult(
   context: MigrationContext,
   config: ShardmoveConfig,
   events: EventSink,
+  hostBusy: readonly number[] | undefined,
 ): Promise<RehearsalResult> {
   const loadResult = base.load;
   const checks = await step(events, 'verify', async () => [
@@ -291,6 +299,7 @@ async function judgedResult(
       baseline,
       limits: config.recovery,
       stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
+      hostBusy,
     }),
   ]);
   // Under an injected fault the five checks are measured, but the verdict is the invariants'.
@@ -320,10 +329,11 @@ async function judgedResult(
   const sound = invariants
     ? true
     : migration.outcome === 'completed' && (dropped === undefined || dropped.status === 'ok');
+  const verdict = verdictOf(conclusive, judged, sound);
   return {
     ...base,
-    verdict: verdictOf(conclusive, judged, sound),
-    validity: conclusive,
+    verdict,
+    validity: verdict === 'inconclusive' ? judgedValidity(conclusive, judged) : conclusive,
     outcomes: judged,
     migration,
     dropOld: dropped,

@@ -64,7 +64,7 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
     ...(doc.validity.conclusive
       ? []
       : [
-          `<div id="validity"><p><b>The run could not measure what it claims</b>, so it judges nothing (exit 3):</p><ul>${doc.validity.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` +
+          `<div id="validity"><p><b>The run ${doc.migration.outcome !== 'not-started' ? 'could not judge all it claims' : 'could not measure what it claims'}</b>, ${doc.migration.outcome !== 'not-started' ? 'what it could judge held' : 'so it judges nothing'} (exit 3):</p><ul>${doc.validity.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` +
             (doc.validity.advice.length
               ? `<p>To change:</p><ul>${doc.validity.advice.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`
               : '') +

@@ -97,6 +97,7 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
   // An expected failure is marked apart: it is as declared, and the verdict does not count it.
   const markOf = (name: string, passed: boolean) => {
     const o = outcomeOf(name);
+    if (o?.unknown) return md ? '❔' : '??  ';
     if (!o?.expectedFailure) return mark(passed);
     return o.passed ? (md ? '❗' : 'XPASS') : md ? '⚠️' : 'XFAIL';
   };
@@ -111,11 +112,12 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
   );
   lines.push('');
   if (!doc.validity.conclusive) {
-    lines.push(
-      md
-        ? '**The run could not measure what it claims**, so it judges nothing (exit 3):'
-        : 'the run could not measure what it claims, so it judges nothing (exit 3):',
-    );
+    // Before the migration nothing was judged; after it, only what the run could not judge is left open.
+    const what =
+      m.outcome !== 'not-started'
+        ? 'could not judge all it claims; what it could judge held'
+        : 'could not measure what it claims, so it judges nothing';
+    lines.push(md ? `**The run ${what}** (exit 3):` : `the run ${what} (exit 3):`);
     for (const r of doc.validity.reasons) lines.push(`${md ? '- ' : '  - '}${r}`);
     if (doc.validity.advice.length) {
       lines.push(md ? '' : '', 'to change:');

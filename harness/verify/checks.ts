@@ -6,7 +6,7 @@ import { emptyCounts, failedTotal, okPerSecond } from '../load/samples.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { phase } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
-import { dip, mean, recoverySeconds } from './tps-recovery.ts';
+import { dip, mean, recoverySeconds, windowMean } from './tps-recovery.ts';
 
 export interface Check {
   readonly name: CheckName;
@@ -226,6 +226,8 @@ export interface RecoveryInputs {
   readonly limits: RecoveryLimits;
   /** Expected length of one reconnection storm on this host (0: not measured). */
   readonly stormSeconds: number;
+  /** This host's CPU busy share per load second, where the nodes run on it (undefined: they do not). */
+  readonly hostBusy?: readonly number[] | undefined;
 }
 
 /**
@@ -293,6 +295,10 @@ export function tpsRecoveryCheck(
       othersLowestWindow: othersDip.lowestShare * othersBaseline,
       othersLowestShare: othersDip.lowestShare,
       othersSecondsBelow: othersDip.secondsBelow,
+      othersLowestWindowHostBusy:
+        inputs.hostBusy && othersDip.lowestAtSecond !== undefined
+          ? windowMean(inputs.hostBusy, othersDip.lowestAtSecond, w)
+          : undefined,
       movedLowestShareAfterSwitch: movedDipAfterSwitch.lowestShare,
       othersAtFreeze: atFreeze,
       othersAtSwitch: atSwitch,

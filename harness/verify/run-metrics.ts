@@ -32,6 +32,26 @@ export interface ThresholdOutcome {
   readonly metric: MetricName;
   readonly actual: number | undefined;
   readonly passed: boolean;
+  /**
+   * Why a failed threshold cannot be judged on this run (Jepsen's :unknown): what it
+   * measures was swamped by something the run can name. Absent when judged.
+   */
+  readonly unknown?: string | undefined;
+}
+
+/**
+ * Share of this host's CPU above which a dip of the other partitions is the host's: every
+ * core was busy, with every node, the load generator and the move's bulk work on them.
+ */
+export const hostSaturatedPct = 90;
+
+/** Metrics that measure the other partitions' dip, which a saturated shared host also makes. */
+const dipMetrics: readonly MetricName[] = ['others_min_pct', 'others_below_s'];
+
+function unknownReason(metric: MetricName, metrics: RunMetrics): string | undefined {
+  const busy = metrics.others_dip_host_busy_pct;
+  if (!dipMetrics.includes(metric) || busy === undefined || busy < hostSaturatedPct) return undefined;
+  return `the others' lowest window came while this host's CPUs were ${busy.toFixed(0)}% busy: the nodes, the load and the move's bulk work share its cores, so the dip cannot be told from the host's own limit`;
 }
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
@@ -66,6 +86,8 @@ export function runMetrics(source: MetricSource): RunMetrics {
   const othersBase = recovery('othersBaseline');
   const movedBase = recovery('movedBaseline');
   if (othersLow !== undefined && othersBase) set('others_min_pct', (othersLow / othersBase) * 100);
+  const busy = recovery('othersLowestWindowHostBusy');
+  if (busy !== undefined) set('others_dip_host_busy_pct', busy * 100);
   set('capacity_tps', source.stages?.calibration?.capacityTps);
   set('rate_tps', source.stages?.calibration?.rateTps);
   set('connection_ms', source.stages?.connectionCost?.medianMillis);
@@ -86,16 +108,19 @@ export function runMetrics(source: MetricSource): RunMetrics {
   return out;
 }
 
-/** Each threshold against the run's metrics; one whose metric the run lacks fails. */
+/** Each threshold against the run's metrics; one whose metric the run lacks fails, one it could not judge says why. */
 export function evaluateThresholds(expressions: readonly string[], metrics: RunMetrics): ThresholdOutcome[] {
   return expressions.map((source) => {
     const t = parseThreshold(source);
     const actual = metrics[t.metric];
+    const passed = actual !== undefined && holds(t.comparator, actual, t.value);
+    const unknown = passed ? undefined : unknownReason(t.metric, metrics);
     return {
       expression: t.source,
       metric: t.metric,
       actual,
-      passed: actual !== undefined && holds(t.comparator, actual, t.value),
+      passed,
+      ...(unknown ? { unknown } : {}),
     };
   });
 }

@@ -46,6 +46,8 @@ export interface Dip {
   readonly lowestShare: number;
   /** Seconds in the span whose window average was below `ratio` of the baseline. */
   readonly secondsBelow: number;
+  /** The first second of the lowest window (undefined when there was none). */
+  readonly lowestAtSecond?: number | undefined;
 }
 
 /** How deep and how long the series fell below `ratio` of its baseline in [from, to). */
@@ -59,13 +61,23 @@ export function dip(
 ): Dip {
   const averages = movingAverage(series, window);
   let lowest = Number.POSITIVE_INFINITY;
+  let lowestAt: number | undefined;
   let below = 0;
   for (let i = Math.max(0, from); i < Math.min(to, averages.length); i++) {
     const v = averages[i] ?? Number.NaN;
     if (Number.isNaN(v)) continue;
-    if (v < lowest) lowest = v;
+    if (v < lowest) {
+      lowest = v;
+      lowestAt = i;
+    }
     if (v < ratio * baseline) below++;
   }
   if (!Number.isFinite(lowest) || baseline <= 0) return { lowestShare: 1, secondsBelow: 0 };
-  return { lowestShare: lowest / baseline, secondsBelow: below };
+  return { lowestShare: lowest / baseline, secondsBelow: below, lowestAtSecond: lowestAt };
+}
+
+/** Mean of the known values in [from, from + window); undefined when none is known. */
+export function windowMean(values: readonly number[], from: number, window: number): number | undefined {
+  const known = values.slice(from, from + window).filter((v) => Number.isFinite(v));
+  return known.length ? mean(known) : undefined;
 }

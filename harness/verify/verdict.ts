@@ -28,6 +28,8 @@ export interface Outcome {
   readonly asExpected: boolean;
   /** How to read it: empty when it passed as it should. */
   readonly note: string;
+  /** Why the run could not judge it, when it could not: it then decides nothing. */
+  readonly unknown?: string | undefined;
 }
 
 function outcome(kind: Outcome['kind'], name: string, passed: boolean, expected: ExpectedFailures): Outcome {
@@ -46,12 +48,15 @@ function outcome(kind: Outcome['kind'], name: string, passed: boolean, expected:
 
 export function outcomes(
   checks: readonly Pick<Check, 'name' | 'passed'>[],
-  thresholds: readonly Pick<ThresholdOutcome, 'expression' | 'passed'>[],
+  thresholds: readonly Pick<ThresholdOutcome, 'expression' | 'passed' | 'unknown'>[],
   expected: ExpectedFailures,
 ): Outcome[] {
   return [
     ...checks.map((c) => outcome('check', c.name, c.passed, expected)),
-    ...thresholds.map((t) => outcome('threshold', t.expression, t.passed, expected)),
+    ...thresholds.map((t) => {
+      const o = outcome('threshold', t.expression, t.passed, expected);
+      return t.unknown && !o.asExpected ? { ...o, unknown: t.unknown, note: `unknown: ${t.unknown}` } : o;
+    }),
   ];
 }
 
@@ -59,10 +64,28 @@ export function outcomes(
  * Inconclusive when the run could not measure what it claims; otherwise pass when every
  * outcome is as declared (a declared failure that now passes is a difference too) and
  * nothing else went wrong (`sound`: the migration ended where it should, old was dropped).
+ * An outcome the run could not judge decides nothing: when it is the only difference, the
+ * verdict is inconclusive, never fail; beside a real failure, fail.
  */
 export function verdictOf(validity: Validity, judged: readonly Outcome[], sound: boolean): Verdict {
   if (!validity.conclusive) return 'inconclusive';
-  return sound && judged.every((o) => o.asExpected) ? 'pass' : 'fail';
+  const differing = judged.filter((o) => !o.asExpected);
+  if (sound && differing.length === 0) return 'pass';
+  return sound && differing.every((o) => o.unknown !== undefined) ? 'inconclusive' : 'fail';
+}
+
+/** The run's validity once judged: outcomes it could not judge make it inconclusive, with their reasons. */
+export function judgedValidity(validity: Validity, judged: readonly Outcome[]): Validity {
+  const unknown = judged.filter((o) => !o.asExpected && o.unknown !== undefined);
+  if (unknown.length === 0) return validity;
+  return {
+    conclusive: false,
+    reasons: [...validity.reasons, ...unknown.map((o) => `${o.name}: ${o.unknown}`)],
+    advice: [
+      ...validity.advice,
+      'a host with more cores, or the external provider (nodes on their own hosts), or a lower --rate: the move needs CPU beside the load',
+    ],
+  };
 }
 
 /** Declared expectations that name nothing the run judges: a typo would silently expect nothing. */

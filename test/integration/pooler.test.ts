@@ -91,8 +91,22 @@ describe.each(cases)('a pooled topology: the %s move through pgbouncer (%s)', (s
     const failed = result.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.summary}`);
     expect(failed).toEqual([]);
     expect(result.thresholds.map((t) => t.expression)).toContain('others_min_pct >= 90');
-    expect(result.thresholds.filter((t) => !t.passed)).toEqual([]);
-    expect(result.verdict).toBe('pass');
+    // On a 2-core host every node, the load and the move's bulk work (a copy, a parity hash)
+    // share the cores: a dip of the others while they were all busy is the host's, and the
+    // threshold is then unknown, never failed. Any other failure fails.
+    const recovery = result.checks.find((c) => c.name === 'tps recovery');
+    const where = `${recovery?.summary}; host busy over the lowest window: ${result.metrics.others_dip_host_busy_pct}%`;
+    // Said in the log either way: how often a run here is left unknown is worth seeing.
+    console.info(`${strategy}/${provider}: ${result.verdict}; ${where}`);
+    const judgedFailures = result.thresholds.filter((t) => !t.passed && !t.unknown);
+    expect(judgedFailures, where).toEqual([]);
+    const unknown = result.thresholds.filter((t) => t.unknown);
+    for (const t of unknown) {
+      expect(t.metric).toBe('others_min_pct');
+      expect(result.metrics.others_dip_host_busy_pct).toBeGreaterThanOrEqual(90);
+    }
+    expect(result.verdict).toBe(unknown.length ? 'inconclusive' : 'pass');
+    expect(result.metrics.others_dip_host_busy_pct).toBeGreaterThan(0);
     expect(result.freezeWindow.rejections).toBeGreaterThan(0);
     expect(result.freezeWindow.seconds).toBeGreaterThan(0);
     if (strategy === 'logical') expect(result.freezeWindow.seconds).toBeLessThan(1);

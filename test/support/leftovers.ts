@@ -38,3 +38,18 @@ export async function leftovers(): Promise<Leftovers> {
     networks: await dockerList('network', false),
   };
 }
+
+/**
+ * What `after` holds that `before` did not. For a test that runs `down --all`: the sweep
+ * may rightly take dead leftovers that were there before it (a killed earlier run), so
+ * the question is only whether anything of its own run is left.
+ */
+export function addedSince(before: Leftovers, after: Leftovers): Leftovers {
+  const added = (a: string[], b: string[]) => b.filter((x) => !a.includes(x));
+  return {
+    dirs: added(before.dirs, after.dirs),
+    postmasters: added(before.postmasters, after.postmasters),
+    containers: added(before.containers, after.containers),
+    networks: added(before.networks, after.networks),
+  };
+}

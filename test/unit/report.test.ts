@@ -6,6 +6,7 @@ import { metricNames } from '../../harness/config/threshold-expression.ts';
 import { readRunDocument, runDocumentProblems } from '../../harness/report/read-run-document.ts';
 import { renderBundle } from '../../harness/report/render-bundle.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
+import { summaryLines } from '../../harness/report/summary.ts';
 import { pngFacts } from '../support/png.ts';
 
 /** run.json of a real ci-profile run on the local provider, committed as written. */
@@ -91,7 +92,8 @@ describe('re-rendering a committed run.json', () => {
     } finally {
       await rm(again, { recursive: true, force: true });
     }
-  });
+    // As below: drawing the charts again is seconds of CPU on a busy 2-core machine.
+  }, 60_000);
 });
 
 describe('the run.json schema', () => {
@@ -146,6 +148,7 @@ describe('run.json versions', () => {
   it('states an inconclusive run as such, reasons first, in report.md and index.html', async () => {
     const inconclusive = structuredClone(doc);
     inconclusive.verdict = 'inconclusive';
+    inconclusive.migration = { ...inconclusive.migration, outcome: 'not-started' };
     inconclusive.validity = {
       conclusive: false,
       reasons: ['baseline: served 900 of 20000 tps scheduled'],
@@ -169,4 +172,36 @@ describe('run.json versions', () => {
     }
     // Charts are drawn with canvas: seconds of CPU on a busy 2-core machine.
   }, 60_000);
+
+  it('says what it could not judge after a migration, and marks that threshold unknown, not failed', () => {
+    const unknown = structuredClone(doc);
+    const reason = "the others' lowest window came while this host's CPUs were 97% busy";
+    unknown.verdict = 'inconclusive';
+    unknown.validity = { conclusive: false, reasons: [`others_min_pct >= 90: ${reason}`], advice: [] };
+    unknown.thresholds = [
+      {
+        expression: 'others_min_pct >= 90',
+        metric: 'others_min_pct',
+        actual: 80,
+        passed: false,
+        unknown: reason,
+      },
+    ];
+    unknown.outcomes = [
+      ...unknown.outcomes.filter((o) => o.kind === 'check'),
+      {
+        kind: 'threshold',
+        name: 'others_min_pct >= 90',
+        passed: false,
+        expectedFailure: undefined,
+        asExpected: false,
+        note: `unknown: ${reason}`,
+        unknown: reason,
+      },
+    ];
+    const text = summaryLines(unknown, 'text');
+    expect(text[2]).toContain('could not judge all it claims; what it could judge held');
+    const line = text.find((l) => l.includes('others_min_pct >= 90:') && l.includes('80 %'));
+    expect(line).toMatch(/^\s*\?\?\s+others_min_pct >= 90: 80 % \(unknown: /);
+  });
 });

@@ -140,7 +140,12 @@ describe('recovery arithmetic', () => {
     const d = dip(series, 0, series.length, 100, 0.9, 3);
     expect(d.lowestShare).toBeCloseTo(0.1, 5);
     expect(d.secondsBelow).toBe(6);
-    expect(dip([100, 100, 100, 100], 0, 4, 100, 0.9, 3)).toEqual({ lowestShare: 1, secondsBelow: 0 });
+    expect(d.lowestAtSecond).toBe(4);
+    expect(dip([100, 100, 100, 100], 0, 4, 100, 0.9, 3)).toEqual({
+      lowestShare: 1,
+      secondsBelow: 0,
+      lowestAtSecond: 0,
+    });
   });
 });
 
