@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { formatDsn } from '../harness/config/dsn.ts';
 import { withClient } from '../harness/db/connect.ts';
 import type { NodeAccess } from '../harness/db/node-access.ts';
-import { pollUntil } from '../harness/migrate/poll.ts';
 import { writePgpass } from '../harness/state/pgpass.ts';
 import type { StartedTopology } from '../harness/topology/start-topology.ts';
+import { pollUntil } from '../harness/util/poll.ts';
 
 const run = promisify(execFile);
 

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { onNode } from '../../db/node-session.ts';
 import { epochNow } from '../../util/epoch-clock.ts';
+import { pollUntil } from '../../util/poll.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { Evidence, Phase } from '../phase-result.ts';
-import { pollUntil } from '../poll.ts';
 
 /** Re-runs a count query every 20 ms until it returns 0 or the deadline passes; returns the last count. */
 async function pollUntilZero(

@@ -1,4 +1,4 @@
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './sleep.ts';
 
 /**
  * Runs probe every intervalMillis until done(value) holds or the deadline (a
