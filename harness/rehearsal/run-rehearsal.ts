@@ -9,8 +9,8 @@ import { type PhaseResult, phase } from '../migrate/phase-result.ts';
 import { dropOld, migrationNotStarted } from '../migrate/run-migration.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import { epochNow } from '../util/epoch-clock.ts';
+import type { Check } from '../verify/check.ts';
 import {
-  type Check,
   type FreezeWindow,
   freezeWindow,
   noAckLostCheck,
@@ -290,18 +290,22 @@ async function judgedResult(
   hostBusy: readonly number[] | undefined,
 ): Promise<RehearsalResult> {
   const loadResult = base.load;
-  const checks = await step(events, 'verify', async () => [
-    readsCheck(loadResult, baseline.startSecond),
-    writeRejectionCheck(loadResult, migration, context.partition),
-    parityCheck(migration),
-    await noAckLostCheck(loadResult, migration, context),
-    tpsRecoveryCheck(loadResult, migration, context.partition, {
-      baseline,
-      limits: config.recovery,
-      stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
-      hostBusy,
-    }),
-  ]);
+  const checks = await step(
+    events,
+    'verify',
+    async (): Promise<Check[]> => [
+      readsCheck(loadResult, baseline.startSecond),
+      writeRejectionCheck(loadResult, migration, context.partition),
+      parityCheck(migration),
+      await noAckLostCheck(loadResult, migration, context),
+      tpsRecoveryCheck(loadResult, migration, context.partition, {
+        baseline,
+        limits: config.recovery,
+        stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
+        hostBusy,
+      }),
+    ],
+  );
   // Under an injected fault the five checks are measured, but the verdict is the invariants'.
   const invariants = config.migration.fault
     ? await faultInvariantsCheck(context, migration, checks)

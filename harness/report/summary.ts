@@ -1,6 +1,8 @@
 import { metricCatalog } from '../config/threshold-expression.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
+import { checkNamed } from '../verify/check.ts';
+import type { Dip } from '../verify/tps-recovery.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
 
@@ -64,13 +66,8 @@ export function measurementLines(doc: RunDocument, md: boolean): string[] {
     lines.push(`${item}settle: ${seconds(s.endedAt - s.startedAt)}, ${back}`);
   }
   if (st.connectionCost && st.storm) {
-    const tps = doc.checks.find((c) => c.name === 'tps recovery')?.evidence as
-      | {
-          othersAtFreeze?: { secondsBelow: number; lowestShare: number };
-          othersAtSwitch?: { secondsBelow: number; lowestShare: number };
-        }
-      | undefined;
-    const seen = (d: { secondsBelow: number; lowestShare: number } | undefined, at: string) =>
+    const tps = checkNamed(doc.checks, 'tps recovery')?.evidence;
+    const seen = (d: Dip | undefined, at: string) =>
       d ? `${d.secondsBelow} s below at the ${at} (lowest ${(d.lowestShare * 100).toFixed(0)}%)` : undefined;
     const measured = [seen(tps?.othersAtFreeze, 'freeze'), seen(tps?.othersAtSwitch, 'switch')].filter(
       Boolean,

@@ -1,4 +1,4 @@
-import type { CheckName, RecoveryLimits } from '../config/config-types.ts';
+import type { RecoveryLimits } from '../config/config-types.ts';
 import { onNode } from '../db/node-session.ts';
 import { ackedCounts } from '../load/ledger.ts';
 import type { LoadResult } from '../load/run-load.ts';
@@ -6,14 +6,14 @@ import { emptyCounts, failedTotal, okPerSecond } from '../load/samples.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { phase } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
+import type {
+  NoAckLostCheck,
+  ParityCheck,
+  ReadsCheck,
+  TpsRecoveryCheck,
+  WriteRejectionCheck,
+} from './check.ts';
 import { dip, mean, recoverySeconds, windowMean } from './tps-recovery.ts';
-
-export interface Check {
-  readonly name: CheckName;
-  readonly passed: boolean;
-  readonly summary: string;
-  readonly evidence: Record<string, unknown>;
-}
 
 export interface FreezeWindow {
   firstRejectionAt: number | undefined;
@@ -68,7 +68,7 @@ export function freezeWindow(load: LoadResult, partition: number): FreezeWindow 
  * Reads of the moved partition from `fromSecond` on (the baseline's start: the warm-up
  * before it opens every connection on purpose and is not part of what is judged).
  */
-export function readsCheck(load: LoadResult, fromSecond = 0): Check {
+export function readsCheck(load: LoadResult, fromSecond = 0): ReadsCheck {
   const seconds = fullSeconds(load).filter((s) => s.second >= fromSecond);
   const failures = seconds.reduce(
     (n, s) => n + readScripts.reduce((m, r) => m + (s.scripts[r] ? failedTotal(s.scripts[r]) : 0), 0),
@@ -119,7 +119,11 @@ export function readsCheck(load: LoadResult, fromSecond = 0): Check {
   };
 }
 
-export function writeRejectionCheck(load: LoadResult, migration: MigrationResult, partition: number): Check {
+export function writeRejectionCheck(
+  load: LoadResult,
+  migration: MigrationResult,
+  partition: number,
+): WriteRejectionCheck {
   const freeze = phase(migration.phases, 'freeze');
   const end =
     phase(migration.phases, 'switch')?.status === 'ok'
@@ -153,7 +157,7 @@ export function writeRejectionCheck(load: LoadResult, migration: MigrationResult
   };
 }
 
-export function parityCheck(migration: MigrationResult): Check {
+export function parityCheck(migration: MigrationResult): ParityCheck {
   const p = phase(migration.phases, 'parity');
   const evidence = p && p.status !== 'not-run' ? p.evidence : {};
   return {
@@ -177,7 +181,7 @@ export async function noAckLostCheck(
   load: LoadResult,
   migration: MigrationResult,
   context: MigrationContext,
-): Promise<Check> {
+): Promise<NoAckLostCheck> {
   const ledger = load.ledger[context.partition];
   const acked = ledger ? ackedCounts(ledger) : new Map<number, number>();
   const home = migration.outcome === 'rolled-back' ? 'old' : 'new';
@@ -241,7 +245,7 @@ export function tpsRecoveryCheck(
   migration: MigrationResult,
   partition: number,
   inputs: RecoveryInputs,
-): Check {
+): TpsRecoveryCheck {
   const seconds = fullSeconds(load);
   const secondOf = (t: number) => Math.floor((t - load.startEpochMillis) / 1000);
   const freeze = phase(migration.phases, 'freeze');

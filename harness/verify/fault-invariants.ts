@@ -1,7 +1,7 @@
 import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
-import type { Check } from './checks.ts';
+import type { Check, FaultInvariantsCheck } from './check.ts';
 
 /**
  * What must hold whatever a fault did: the partition ends on old read-write (rolled back)
@@ -12,7 +12,7 @@ export async function faultInvariantsCheck(
   context: MigrationContext,
   migration: FaultedMigration,
   checks: readonly Check[],
-): Promise<Check> {
+): Promise<FaultInvariantsCheck> {
   const where = await partitionHome(context);
   const expected =
     migration.outcome === 'completed' ? 'new' : migration.outcome === 'rolled-back' ? 'old' : undefined;

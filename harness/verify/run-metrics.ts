@@ -1,6 +1,7 @@
 import { holds, type MetricName, parseThreshold } from '../config/threshold-expression.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
-import type { Check, FreezeWindow } from './checks.ts';
+import { type Check, checkNamed } from './check.ts';
+import type { FreezeWindow } from './checks.ts';
 
 /** What the metrics are computed from: a rehearsal's result, or the run.json written from it. */
 export interface MetricSource {
@@ -56,11 +57,6 @@ function unknownReason(metric: MetricName, metrics: RunMetrics): string | undefi
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
-function evidenceNumber(checks: readonly Check[], name: Check['name'], key: string): number | undefined {
-  const v = checks.find((c) => c.name === name)?.evidence[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
 /** The catalogue's metrics for one run; a metric the run never reached (no switch, say) is absent. */
 export function runMetrics(source: MetricSource): RunMetrics {
   const ran = source.migration.phases.filter((p) => p.status !== 'not-run');
@@ -77,16 +73,16 @@ export function runMetrics(source: MetricSource): RunMetrics {
   const first = ran[0];
   const last = ran[ran.length - 1];
   if (first && last) set('migration_s', (last.endedAt - first.startedAt) / 1000);
-  const recovery = (key: string) => evidenceNumber(source.checks, 'tps recovery', key);
-  set('recovery_s', recovery('recoverySeconds'));
-  set('moved_recovery_s', recovery('movedRecoverySeconds'));
-  set('others_recovery_s', recovery('othersRecoverySeconds'));
-  set('others_below_s', recovery('othersSecondsBelow'));
-  const othersLow = recovery('othersLowestWindow');
-  const othersBase = recovery('othersBaseline');
-  const movedBase = recovery('movedBaseline');
+  const recovery = checkNamed(source.checks, 'tps recovery')?.evidence;
+  set('recovery_s', recovery?.recoverySeconds);
+  set('moved_recovery_s', recovery?.movedRecoverySeconds);
+  set('others_recovery_s', recovery?.othersRecoverySeconds);
+  set('others_below_s', recovery?.othersSecondsBelow);
+  const othersLow = recovery?.othersLowestWindow;
+  const othersBase = recovery?.othersBaseline;
+  const movedBase = recovery?.movedBaseline;
   if (othersLow !== undefined && othersBase) set('others_min_pct', (othersLow / othersBase) * 100);
-  const busy = recovery('othersLowestWindowHostBusy');
+  const busy = recovery?.othersLowestWindowHostBusy;
   if (busy !== undefined) set('others_dip_host_busy_pct', busy * 100);
   set('capacity_tps', source.stages?.calibration?.capacityTps);
   set('rate_tps', source.stages?.calibration?.rateTps);
@@ -102,9 +98,9 @@ export function runMetrics(source: MetricSource): RunMetrics {
   set('p99_ms', overall.p99Millis);
   const moved = source.load.latency.byPartition[source.partition];
   if (moved?.count) set('moved_p99_ms', moved.p99Millis);
-  set('read_errors', evidenceNumber(source.checks, 'reads', 'failures'));
+  set('read_errors', checkNamed(source.checks, 'reads')?.evidence.failures);
   set('rejected_writes', source.freezeWindow.rejections);
-  set('lost_writes', evidenceNumber(source.checks, 'no acknowledged write lost', 'missing'));
+  set('lost_writes', checkNamed(source.checks, 'no acknowledged write lost')?.evidence.missing);
   return out;
 }
 

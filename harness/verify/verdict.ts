@@ -1,5 +1,5 @@
 import type { Validity } from '../rehearsal/validity.ts';
-import type { Check } from './checks.ts';
+import type { Check } from './check.ts';
 import type { ThresholdOutcome } from './run-metrics.ts';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';

@@ -2,14 +2,12 @@ import { onNode } from '../db/node-session.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
 import { type ParityWithOld, parityWithOld } from '../parity/parity-with-old.ts';
+import type { CheckOf } from './check.ts';
 
+/** The checks of a move made without a load (`verify`): the same shape as a rehearsal's. */
 export type MoveCheck =
-  | {
-      readonly name: 'routing' | 'read through the proxy';
-      readonly passed: boolean;
-      readonly summary: string;
-      readonly evidence: Record<string, unknown>;
-    }
+  | CheckOf<'routing', { readonly home: string; readonly readOnly: boolean | undefined }>
+  | CheckOf<'read through the proxy', { readonly userid: number; readonly dbid: number | null }>
   | ParityWithOld;
 
 /** The checks that need no load: where the proxy sends the partition, a read through it, and parity while old exists. */
@@ -17,7 +15,7 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
   const { config, partition } = context;
   const proxyDb = config.topology.proxyDatabase;
   const where = await partitionHome(context);
-  const routing: MoveCheck = {
+  const routing: Extract<MoveCheck, { name: 'routing' }> = {
     name: 'routing',
     passed: where.home === 'new' && !where.readOnly,
     summary: `p${partition} goes to ${where.home}${where.readOnly ? ', frozen read-only' : ', read-write'}`,
@@ -29,7 +27,7 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
     const { rows } = await c.query<{ dbid: number | null }>('select dbid from query_pk($1)', [userid]);
     return { dbid: rows[0]?.dbid ?? null };
   });
-  const readCheck: MoveCheck = {
+  const readCheck: Extract<MoveCheck, { name: 'read through the proxy' }> = {
     name: 'read through the proxy',
     passed: read.dbid === partition,
     summary: `query_pk(${userid}) through the proxy answered from dbid ${read.dbid ?? 'nothing'}`,
