@@ -25,6 +25,7 @@ export const configOptions = {
   scenario: { type: 'string' },
   config: { type: 'string' },
   partitions: { type: 'string' },
+  partition: { type: 'string' },
   'move-partition': { type: 'string' },
   'state-dir': { type: 'string' },
   pooler: { type: 'string' },
@@ -35,7 +36,8 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --scenario NAME          scenario from scenarios/ (default: seed-db23)
   --config FILE            JSON config layered over the scenario
   --partitions N           partition count, a power of two (default: 32)
-  --move-partition N       the partition to move (default: 23)
+  --partition N            the partition to move (default: 23; --move-partition, the older
+                           spelling, is the same flag)
   --state-dir DIR          where up --keep writes its state (default: .shardmove)
   --pooler none|pgbouncer  pgbouncer: PL/Proxy reaches the data nodes through a pgbouncer on
                            the proxy's host, and the switch retargets it (needs

@@ -2,6 +2,15 @@ import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { ConfigError } from '../errors.ts';
 import { faultPlanProblem } from '../faults/fault-plan.ts';
 
+/** --partition, or its older spelling --move-partition: one flag, and two that disagree are an error. */
+function partitionFlag(values: Record<string, string | boolean | undefined>): number | undefined {
+  const short = integerFlag(values.partition, 'partition');
+  const long = integerFlag(values['move-partition'], 'move-partition');
+  if (short !== undefined && long !== undefined && short !== long)
+    throw new ConfigError(`--partition ${short} and --move-partition ${long} disagree: give one`);
+  return short ?? long;
+}
+
 function integerFlag(value: string | boolean | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
@@ -23,12 +32,8 @@ export async function configFromFlags(
       provider: str('provider'),
       topology: {
         partitions: integerFlag(values.partitions, 'partitions'),
-        // run, migrate and verify call it --partition; up and the rest --move-partition.
         pooler: str('pooler'),
-        movePartition:
-          values['move-partition'] !== undefined
-            ? integerFlag(values['move-partition'], 'move-partition')
-            : integerFlag(values.partition, 'partition'),
+        movePartition: partitionFlag(values),
       },
       stateDir: str('state-dir'),
       migration: { strategy: str('strategy'), logs: str('logs'), freeze: str('freeze') },

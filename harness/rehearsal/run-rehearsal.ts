@@ -7,6 +7,7 @@ import { type LoadResult, startLoad } from '../load/run-load.ts';
 import { type MigrationContext, migrationContext } from '../migrate/migration-context.ts';
 import { type PhaseResult, phase } from '../migrate/phase-result.ts';
 import { dropOld, migrationNotStarted } from '../migrate/run-migration.ts';
+import { keepTopology } from '../topology/keep-topology.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 import type { Check } from '../verify/check.ts';
@@ -348,9 +349,25 @@ async function judgedResult(
   };
 }
 
-/** up + seed + rehearsal + down. */
-export async function runScenario(config: ShardmoveConfig, events: EventSink): Promise<RehearsalResult> {
-  await using topology = await startTopology({ config, events });
-  // Awaited here: returning the bare promise would dispose of the topology before the rehearsal ran.
-  return await rehearse(topology, config, events);
+/**
+ * up + seed + rehearsal + down; with `keep`, the topology is left running for `migrate`,
+ * `verify` and `down` (its state written), unless the rehearsal failed to finish.
+ */
+export async function runScenario(
+  config: ShardmoveConfig,
+  events: EventSink,
+  options: { readonly keep?: boolean } = {},
+): Promise<RehearsalResult> {
+  const topology = await startTopology({ config, events });
+  let kept = false;
+  try {
+    const result = await rehearse(topology, config, events);
+    if (options.keep) {
+      await keepTopology(topology);
+      kept = true;
+    }
+    return result;
+  } finally {
+    if (!kept) await topology.stop();
+  }
 }

@@ -49,8 +49,7 @@ const rules: Array<{ rule: string; broken: (from: string, to: string) => boolean
   {
     rule: 'a phase imports no strategy, and a strategy no other strategy',
     broken: (from, to) =>
-      (from.startsWith('migrate/phases/') && strategy.test(to)) ||
-      (strategy.test(from) && strategy.test(to)),
+      (from.startsWith('migrate/phases/') && strategy.test(to)) || (strategy.test(from) && strategy.test(to)),
   },
   {
     rule: 'nothing but cli/ imports cli/',

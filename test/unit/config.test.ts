@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configFromFlags } from '../../harness/cli/config-from-flags.ts';
 import { defaultConfig } from '../../harness/config/defaults.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
@@ -183,5 +184,16 @@ describe('config layering and validation', () => {
       { name: 'insert_log', weight: 3 },
       { name: 'query_pk', weight: 1 },
     ]);
+  });
+});
+
+describe('flags', () => {
+  it('takes the partition as --partition or --move-partition, and refuses the two disagreeing', async () => {
+    expect((await configFromFlags({ partition: '5' })).config.topology.movePartition).toBe(5);
+    expect((await configFromFlags({ 'move-partition': '6' })).config.topology.movePartition).toBe(6);
+    expect(
+      (await configFromFlags({ partition: '7', 'move-partition': '7' })).config.topology.movePartition,
+    ).toBe(7);
+    await expect(configFromFlags({ partition: '3', 'move-partition': '4' })).rejects.toThrow(/disagree/);
   });
 });

@@ -1,14 +1,6 @@
-import { poolerProblem, withPoolerFreeze } from '../../config/validate-config.ts';
-import { ConfigError, ShardmoveError } from '../../errors.ts';
-import { migrateUnderFaults } from '../../faults/migrate-under-faults.ts';
-import { migrationContext } from '../../migrate/migration-context.ts';
-import { lockPartition } from '../../migrate/partition-lock.ts';
-import { partitionHome } from '../../migrate/partition-target.ts';
-import { finishedCleanly } from '../../migrate/run-migration.ts';
+import { ConfigError } from '../../errors.ts';
+import { migrateKept } from '../../kept/migrate-kept.ts';
 import { phaseLines } from '../../report/summary.ts';
-import { readJournal, removeJournal, writeJournal } from '../../state/migration-journal.ts';
-import { acquireMigrationLock } from '../../state/migration-lock.ts';
-import { openKeptTopology } from '../../topology/kept-topology.ts';
 import { type Command, configOptions } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 
@@ -31,7 +23,7 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
   --state-dir DIR          the state directory (default: .shardmove)`,
   options: {
     strategy: { type: 'string' },
-    partition: { type: 'string' },
+    partition: configOptions.partition,
     logs: { type: 'string' },
     freeze: { type: 'string' },
     json: { type: 'boolean' },
@@ -41,49 +33,12 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`migrate takes no arguments, got ${positionals.join(' ')}`);
-    const { config: layered } = await configFromFlags(values);
-    const { state, nodes } = await openKeptTopology(layered.stateDir);
-    const partition = layered.topology.movePartition;
-    if (partition >= state.topology.partitions) {
-      throw new ConfigError(
-        `partition ${partition} does not exist: the kept topology has ${state.topology.partitions}`,
-      );
-    }
-    let config = { ...layered, topology: { ...state.topology, movePartition: partition } };
-    // The kept topology may be pooled, which the flags alone did not say.
-    if (values.freeze === undefined) config = withPoolerFreeze(config);
-    const poolerIssue = poolerProblem(config);
-    if (poolerIssue) throw new ConfigError(poolerIssue.message, { hint: poolerIssue.hint });
-    await using _stateLock = await acquireMigrationLock(layered.stateDir, 'migrate');
-    const pending = await readJournal(layered.stateDir);
-    if (pending) {
-      throw new ShardmoveError(
-        `a migration of p${pending.partition} (${pending.strategy}, started ${pending.startedAt}) was interrupted or left something behind`,
-        { hint: 'run `shardmove recover` first: it finishes or rolls back that migration' },
-      );
-    }
-    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
-    await using _partitionLock = await lockPartition(context, 'migrate');
-    const where = await partitionHome(context);
-    if (where.home !== 'old' || where.readOnly) {
-      throw new ShardmoveError(
-        `p${partition} is ${where.readOnly ? 'frozen read-only' : `on ${where.home}`}, not on old read-write: nothing to move`,
-        { hint: 'migrate moves a partition from old to new; `shardmove verify` checks one that has moved' },
-      );
-    }
-    await writeJournal(layered.stateDir, {
-      topologyRunId: state.runId,
-      migrationId: context.migrationId,
-      partition,
-      strategy: config.migration.strategy,
-      startedAt: new Date().toISOString(),
-      pid: process.pid,
+    const { config } = await configFromFlags(values);
+    const result = await migrateKept({
+      config,
+      freezeChosen: values.freeze !== undefined,
+      events: reporter.sink,
     });
-    const result = await migrateUnderFaults(context);
-    // Only a migration that left nothing to do drops its journal: a failure after the
-    // switch, or a rollback with a step that failed (a partition still frozen, a slot left),
-    // keeps it, so that `recover` can still reach what is left.
-    if (finishedCleanly(result)) await removeJournal(layered.stateDir);
     reporter.flush();
     if (values.json) out(JSON.stringify(result, null, 2));
     else {

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { newRunId } from '../../provision/run-id.ts';
-import { type RehearsalResult, rehearse } from '../../rehearsal/run-rehearsal.ts';
+import { runScenario } from '../../rehearsal/run-rehearsal.ts';
 import { buildInfo } from '../../report/build-info.ts';
 import { runDocument } from '../../report/run-document.ts';
 import { summaryLines } from '../../report/summary.ts';
 import { linkLatest, writeRunBundle } from '../../report/write-run-bundle.ts';
-import { assertNothingKept, keepTopology } from '../../topology/keep-topology.ts';
-import { startTopology } from '../../topology/start-topology.ts';
+import { assertNothingKept } from '../../topology/keep-topology.ts';
 import { exitCodeOf, type Verdict } from '../../verify/verdict.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
@@ -39,7 +38,6 @@ limits): the reasons come first, and when known before the migration nothing was
   --freeze connstring|table-triggers
                            freeze p<N> by its connstring (default, the article's; PL/Proxy
                            reconnects every partition) or by triggers on old's tables
-  --partition N            the partition to move (default: 23)
   --rate R                 the load's rate: calls per second in all (1500) or a share of the
                            capacity measured after the warm-up (40%, the default)
   --clients N              uniform insert_log writers, one connection each (default: 30)
@@ -54,7 +52,7 @@ ${seedOptionsHelp}`,
     strategy: { type: 'string' },
     logs: { type: 'string' },
     freeze: { type: 'string' },
-    partition: { type: 'string' },
+    partition: configOptions.partition,
     rate: { type: 'string' },
     clients: { type: 'string' },
     keep: { type: 'boolean' },
@@ -82,18 +80,7 @@ ${seedOptionsHelp}`,
     const verdicts: Verdict[] = [];
     for (let i = 1; i <= repeat; i++) {
       if (repeat > 1) reporter.sink({ type: 'info', message: `run ${i} of ${repeat}` });
-      const topology = await startTopology({ config, events: reporter.sink });
-      let result: RehearsalResult;
-      let kept = false;
-      try {
-        result = await rehearse(topology, config, reporter.sink);
-        if (keep) {
-          await keepTopology(topology);
-          kept = true;
-        }
-      } finally {
-        if (!kept) await topology.stop();
-      }
+      const result = await runScenario(config, reporter.sink, { keep });
       const doc = runDocument(config, result, build, { scenario: scenario.name });
       const dir = await writeRunBundle(root, doc);
       reporter.flush();

@@ -1,8 +1,5 @@
 import { ConfigError } from '../../errors.ts';
-import { migrationContext } from '../../migrate/migration-context.ts';
-import { dropOld } from '../../migrate/run-migration.ts';
-import { openKeptTopology } from '../../topology/kept-topology.ts';
-import { verifyMove } from '../../verify/verify-move.ts';
+import { verifyKept } from '../../kept/verify-kept.ts';
 import { type Command, configOptions } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 
@@ -22,7 +19,7 @@ have reached new since the move). Exits 0 when every check holds.
   --json                   print the checks as JSON
   --state-dir DIR          the state directory (default: .shardmove)`,
   options: {
-    partition: { type: 'string' },
+    partition: configOptions.partition,
     'drop-old': { type: 'boolean' },
     json: { type: 'boolean' },
     'allow-destructive': configOptions['allow-destructive'],
@@ -32,16 +29,15 @@ have reached new since the move). Exits 0 when every check holds.
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`verify takes no arguments, got ${positionals.join(' ')}`);
-    const { config: layered } = await configFromFlags(values);
-    const { state, nodes } = await openKeptTopology(layered.stateDir);
-    const config = {
-      ...layered,
-      topology: { ...state.topology, movePartition: layered.topology.movePartition },
-    };
-    const context = migrationContext(config, nodes, state.runId, reporter.sink, state.handle);
-    const checks = await verifyMove(context);
-    const passed = checks.every((c) => c.passed);
-    const dropped = passed && values['drop-old'] === true ? await dropOld(context) : undefined;
+    const { config } = await configFromFlags(values);
+    const {
+      checks,
+      passed,
+      dropOld: dropped,
+    } = await verifyKept(config, {
+      dropOld: values['drop-old'] === true,
+      events: reporter.sink,
+    });
     reporter.flush();
     if (values.json) out(JSON.stringify({ checks, dropOld: dropped }, null, 2));
     else {
