@@ -17,7 +17,7 @@ const faultNeeds: Readonly<Record<FaultKind, NodeAction>> = {
  * the fault does: checked at the edge, before anything starts.
  */
 export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
-  const names = strategyPhases(config.migration.strategy).map((p) => p.name);
+  const names: readonly string[] = strategyPhases(config.migration.strategy).map((p) => p.name);
   const after = config.migration.injectFaultAfter;
   if (after !== undefined && !names.includes(after))
     return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')}): nothing would be injected`;

@@ -8,6 +8,13 @@ import { killNode, pauseNode, restartNode } from '../provision/node-control.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 import { sleep } from '../util/sleep.ts';
 
+/** What a fault adds to the evidence of the phase it hit. */
+export interface FaultAnnotation {
+  fault?: InjectedFault;
+  /** migration.injectFaultAfter: the phase completed, then failed on purpose. */
+  injectedFault?: boolean;
+}
+
 export interface InjectedFault {
   kind: string;
   phase: string;
@@ -99,7 +106,8 @@ function withFault(
       } finally {
         const injected = await injection;
         record(injected);
-        evidence.fault = injected;
+        // Written beside the phase's own evidence: migrate/ knows nothing of faults.
+        Object.assign(evidence, { fault: injected } satisfies FaultAnnotation);
       }
     },
   };
@@ -111,7 +119,7 @@ function failingAfter(phase: Phase<MigrationContext>): Phase<MigrationContext> {
     name: phase.name,
     async run(context, evidence) {
       await phase.run(context, evidence);
-      evidence.injectedFault = true;
+      Object.assign(evidence, { injectedFault: true } satisfies FaultAnnotation);
       throw new Error(`injected fault after ${phase.name}`);
     },
   };

@@ -5,7 +5,7 @@ import { databaseStates } from '../db/ownership.ts';
 import { livePoolerDatabases, retargetPoolerDatabase, withPoolerAdmin } from '../provision/pooler-control.ts';
 import { partitionConnstring } from '../schema/cluster-connstrings.ts';
 import type { MigrationContext } from './migration-context.ts';
-import type { Evidence } from './phase-result.ts';
+import type { RouteEvidence } from './phase-evidence.ts';
 
 export const readOnlyOption = ['options', '-c default_transaction_read_only=true'] as const;
 
@@ -36,7 +36,7 @@ export async function setPartitionTarget(
 export async function routePartition(
   context: MigrationContext,
   role: 'old' | 'new',
-  evidence: Evidence,
+  evidence: RouteEvidence,
 ): Promise<void> {
   const pooler = context.nodes.proxy.pooler;
   const node = context.nodes[role];

@@ -1,31 +1,34 @@
 import { errorMessage } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { epochNow } from '../util/epoch-clock.ts';
-
-export type Evidence = Record<string, unknown>;
+import type { PhaseEvidence, PhaseName } from './phase-evidence.ts';
 
 /** What happened to one phase: every phase of a run has one of these, whatever else failed. */
-export type PhaseResult =
+export type PhaseResultOf<N extends PhaseName> =
   | {
-      readonly name: string;
+      readonly name: N;
       readonly status: 'ok';
       readonly startedAt: number;
       readonly endedAt: number;
-      readonly evidence: Evidence;
+      readonly evidence: PhaseEvidence[N];
     }
   | {
-      readonly name: string;
+      readonly name: N;
       readonly status: 'failed';
       readonly startedAt: number;
       readonly endedAt: number;
       readonly error: string;
-      readonly evidence: Evidence;
+      readonly evidence: PhaseEvidence[N];
     }
-  | { readonly name: string; readonly status: 'not-run' };
+  | { readonly name: N; readonly status: 'not-run' };
 
-export interface Phase<C> {
-  readonly name: string;
-  run(context: C, evidence: Evidence): Promise<void>;
+/** Any phase's result; its name says which evidence it carries. */
+export type PhaseResult = { [N in PhaseName]: PhaseResultOf<N> }[PhaseName];
+
+/** One step of a migration, named; it writes what it did into its own kind of evidence. */
+export interface Phase<C, N extends PhaseName = PhaseName> {
+  readonly name: N;
+  run(context: C, evidence: PhaseEvidence[N]): Promise<void>;
   /**
    * What takes back what this phase did, run in a rollback when the phase ran (even if it
    * failed part way): safe to run when there is nothing to take back.
@@ -58,14 +61,14 @@ export async function runPhases<C>(
       results.push({ name: phase.name, status: 'not-run' });
       continue;
     }
-    const evidence: Evidence = {};
+    const evidence: PhaseEvidence[PhaseName] = {};
     const startedAt = epochNow();
     events({ type: 'step-start', step: phase.name });
     try {
       await phase.run(context, evidence);
       const endedAt = epochNow();
       events({ type: 'step-end', step: phase.name, durationMillis: endedAt - startedAt, outcome: 'ok' });
-      results.push({ name: phase.name, status: 'ok', startedAt, endedAt, evidence });
+      results.push({ name: phase.name, status: 'ok', startedAt, endedAt, evidence } as PhaseResult);
     } catch (error) {
       const endedAt = epochNow();
       const message = errorMessage(error);
@@ -76,13 +79,24 @@ export async function runPhases<C>(
         outcome: 'failed',
         error: message,
       });
-      results.push({ name: phase.name, status: 'failed', startedAt, endedAt, error: message, evidence });
+      results.push({
+        name: phase.name,
+        status: 'failed',
+        startedAt,
+        endedAt,
+        error: message,
+        evidence,
+      } as PhaseResult);
       failed = true;
     }
   }
   return results;
 }
 
-export function phase(results: readonly PhaseResult[], name: string): PhaseResult | undefined {
-  return results.find((r) => r.name === name);
+/** The result of the phase of that name, its evidence typed as that phase's. */
+export function phase<N extends PhaseName>(
+  results: readonly PhaseResult[],
+  name: N,
+): PhaseResultOf<N> | undefined {
+  return results.find((r) => r.name === name) as PhaseResultOf<N> | undefined;
 }

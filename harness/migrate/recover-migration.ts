@@ -2,10 +2,20 @@ import { parityWithOld } from '../parity/parity-with-old.ts';
 import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
-import { type PhaseResult, runPhases } from './phase-result.ts';
+import { type Phase, type PhaseResult, runPhases } from './phase-result.ts';
 import { dropFdw } from './phases/drop-fdw.ts';
 import { dropReplicationPhase } from './phases/logical-replication.ts';
 import { rollbackPhases } from './run-migration.ts';
+
+/** After the switch: new against old, which is kept; login_log is left out, new has taken writes since. */
+const parityWithOldKept: Phase<MigrationContext, 'parity'> = {
+  name: 'parity',
+  async run(c, evidence) {
+    const check = await parityWithOld(c, c.database, ['userinfo', 'session', 'tbl_small']);
+    evidence.parity = check.summary;
+    if (!check.passed) throw new Error(`${check.summary}: keep old and investigate before dropping it`);
+  },
+};
 
 export interface Recovery {
   /** What the partition's routing said when recovery started. */
@@ -33,20 +43,7 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
   const found = `p${context.partition} on ${where.home}${where.readOnly ? ', frozen read-only' : ', read-write'}`;
   if (where.home === 'new' && !where.readOnly) {
     const phases = await runPhases(
-      [
-        dropReplicationPhase,
-        dropFdw,
-        {
-          name: 'parity',
-          async run(c, evidence) {
-            // login_log is left out: new has taken writes since the switch.
-            const check = await parityWithOld(c, c.database, ['userinfo', 'session', 'tbl_small']);
-            evidence.parity = check.summary;
-            if (!check.passed)
-              throw new Error(`${check.summary}: keep old and investigate before dropping it`);
-          },
-        },
-      ],
+      [dropReplicationPhase, dropFdw, parityWithOldKept],
       context,
       context.events,
     );

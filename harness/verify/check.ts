@@ -1,5 +1,6 @@
 import type { CheckName } from '../config/config-types.ts';
 import type { ErrorSample } from '../load/error-samples.ts';
+import type { ParityPhaseEvidence } from '../migrate/phase-evidence.ts';
 import type { Dip } from './tps-recovery.ts';
 
 /**
@@ -32,8 +33,8 @@ export interface WriteRejectionEvidence {
   readonly window: { readonly from: number; readonly until: number };
 }
 
-/** What the parity phase recorded (its report, the pace, writes old took after the barrier). */
-export type ParityEvidence = Readonly<Record<string, unknown>>;
+/** What the parity phase recorded (its report, the pace, writes old took after the barrier); empty when it never ran. */
+export type ParityEvidence = ParityPhaseEvidence;
 
 export interface NoAckLostEvidence {
   readonly acknowledged: number;

@@ -201,7 +201,7 @@ export async function noAckLostCheck(
   }
   const parityEvidence = phase(migration.phases, 'parity');
   const afterBarrier =
-    parityEvidence?.status === 'ok' ? Number(parityEvidence.evidence.oldWritesAfterBarrier ?? 0) : 0;
+    parityEvidence?.status === 'ok' ? (parityEvidence.evidence.oldWritesAfterBarrier ?? 0) : 0;
   const total = ledger?.ackedIds.length ?? 0;
   return {
     name: 'no acknowledged write lost',

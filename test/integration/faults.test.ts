@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { faultPlanProblem } from '../../harness/faults/fault-plan.ts';
+import type { FaultAnnotation } from '../../harness/faults/inject-fault.ts';
 import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testScenarioConfig } from '../support/config.ts';
@@ -55,7 +56,8 @@ describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
     expect(result.migration.fault?.detail).not.toMatch(/injection failed/);
     expect(result.migration.fault?.injected).toBe(true);
     const hit = result.migration.phases.find((p) => p.name === fault?.phase);
-    expect(hit?.status === 'not-run' ? undefined : hit?.evidence.fault).toEqual(result.migration.fault);
+    const annotation = hit?.status === 'not-run' ? undefined : (hit?.evidence as FaultAnnotation | undefined);
+    expect(annotation?.fault).toEqual(result.migration.fault);
   });
 
   it('ends with the expected outcome, p23 read-write where that outcome puts it', async () => {

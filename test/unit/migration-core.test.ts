@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { migrationStrategies } from '../../harness/config/config-types.ts';
 import type { HarnessEvent } from '../../harness/events.ts';
+import type { PhaseName } from '../../harness/migrate/phase-evidence.ts';
 import { type Phase, runPhases, undoPhases } from '../../harness/migrate/phase-result.ts';
 import { rollbackPhases, strategyPhases } from '../../harness/migrate/run-migration.ts';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
@@ -9,12 +10,12 @@ import { evaluateThresholds, runMetrics } from '../../harness/verify/run-metrics
 const fixture = new URL('../../fixtures/report/ci-local-seed/run.json', import.meta.url).pathname;
 
 type Log = string[];
-const step = (name: string, fails = false, undo?: Phase<Log>): Phase<Log> => ({
+const step = (name: PhaseName, fails = false, undo?: Phase<Log>): Phase<Log> => ({
   name,
   undo,
   async run(log, evidence) {
     log.push(name);
-    evidence.ran = true;
+    Object.assign(evidence, { ran: true });
     if (fails) throw new Error(`${name} broke`);
   },
 });
@@ -23,12 +24,16 @@ describe('the phase runner', () => {
   it('runs phases in order, records the first failure with its error, and marks the rest not run; it never throws', async () => {
     const log: Log = [];
     const events: HarnessEvent[] = [];
-    const results = await runPhases([step('a'), step('b', true), step('c')], log, (e) => events.push(e));
-    expect(log).toEqual(['a', 'b']);
+    const results = await runPhases(
+      [step('publish'), step('subscribe', true), step('initial sync')],
+      log,
+      (e) => events.push(e),
+    );
+    expect(log).toEqual(['publish', 'subscribe']);
     expect(results.map((r) => r.status)).toEqual(['ok', 'failed', 'not-run']);
     const failed = results[1];
     expect(failed?.status === 'failed' && [failed.error, failed.evidence]).toEqual([
-      'b broke',
+      'subscribe broke',
       { ran: true },
     ]);
     const ok = results[0];
@@ -37,18 +42,22 @@ describe('the phase runner', () => {
   });
 
   it('undoes latest first, each undo once, skipping phases with nothing to undo', () => {
-    const dropCopy = step('drop copy');
+    const dropCopy = step('drop the copy on new');
     const dropRepl = step('drop replication');
-    const unfreeze = step('unfreeze');
+    const unfreeze = step('unfreeze on old');
     const ran = [
-      step('prepare', false, dropCopy),
+      step('prepare new', false, dropCopy),
       step('publish', false, dropRepl),
       step('subscribe', false, dropRepl),
-      step('sync'),
+      step('initial sync'),
       step('freeze', false, unfreeze),
     ];
-    expect(undoPhases(ran).map((p) => p.name)).toEqual(['unfreeze', 'drop replication', 'drop copy']);
-    expect(undoPhases(ran.slice(0, 1)).map((p) => p.name)).toEqual(['drop copy']);
+    expect(undoPhases(ran).map((p) => p.name)).toEqual([
+      'unfreeze on old',
+      'drop replication',
+      'drop the copy on new',
+    ]);
+    expect(undoPhases(ran.slice(0, 1)).map((p) => p.name)).toEqual(['drop the copy on new']);
     expect(undoPhases([])).toEqual([]);
   });
 });

@@ -171,7 +171,7 @@ describe('the journal of a finished migrate', () => {
     marks: {},
     state: '',
   };
-  const step = (name: string, status: 'ok' | 'failed') =>
+  const step = (name: 'unfreeze on old' | 'drop replication', status: 'ok' | 'failed'): PhaseResult =>
     status === 'ok'
       ? { name, status, startedAt: 0, endedAt: 1, evidence: {} }
       : { name, status, startedAt: 0, endedAt: 1, error: 'x', evidence: {} };

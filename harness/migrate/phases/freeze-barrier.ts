@@ -3,7 +3,8 @@ import { onNode } from '../../db/node-session.ts';
 import { epochNow } from '../../util/epoch-clock.ts';
 import { pollUntil } from '../../util/poll.ts';
 import type { MigrationContext } from '../migration-context.ts';
-import type { Evidence, Phase } from '../phase-result.ts';
+import type { BarrierEvidence } from '../phase-evidence.ts';
+import type { Phase } from '../phase-result.ts';
 
 /** Re-runs a count query every 20 ms until it returns 0 or the deadline passes; returns the last count. */
 async function pollUntilZero(
@@ -39,7 +40,7 @@ export async function oldLoginLogRows(context: MigrationContext): Promise<number
  *    up to the barrier timeout, then terminated.
  * Afterwards nothing can write to old: every proxy transaction runs on the frozen connstring.
  */
-export async function freezeBarrier(context: MigrationContext, evidence: Evidence): Promise<void> {
+export async function freezeBarrier(context: MigrationContext, evidence: BarrierEvidence): Promise<void> {
   const freezeAt = context.marks.freezeAt;
   if (freezeAt === undefined) throw new Error('freeze barrier before the freeze');
   if (context.config.migration.freeze === 'table-triggers') {
@@ -89,7 +90,7 @@ async function endOrTerminate(
   return { atStart, atTimeout, terminated: rows[0]?.n ?? 0 };
 }
 
-async function waitForPreFreezeWork(context: MigrationContext, evidence: Evidence): Promise<void> {
+async function waitForPreFreezeWork(context: MigrationContext, evidence: BarrierEvidence): Promise<void> {
   const freezeAtProxy = context.marks.freezeAtProxyClock;
   if (freezeAtProxy === undefined) throw new Error('connstring freeze barrier without the freeze instant');
   const started = performance.now();
@@ -125,4 +126,7 @@ async function waitForPreFreezeWork(context: MigrationContext, evidence: Evidenc
   });
 }
 
-export const barrier: Phase<MigrationContext> = { name: 'freeze barrier', run: freezeBarrier };
+export const barrier: Phase<MigrationContext, 'freeze barrier'> = {
+  name: 'freeze barrier',
+  run: freezeBarrier,
+};

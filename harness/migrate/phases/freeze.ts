@@ -3,7 +3,8 @@ import { runSqlFile, sqlFile } from '../../schema/sql-files.ts';
 import { epochNow } from '../../util/epoch-clock.ts';
 import { type MigrationContext, proxyDatabase } from '../migration-context.ts';
 import { partitionHome, routePartition, setPartitionTarget } from '../partition-target.ts';
-import type { Evidence, Phase } from '../phase-result.ts';
+import type { PhaseEvidence } from '../phase-evidence.ts';
+import type { Phase } from '../phase-result.ts';
 
 const freezeFile = (prefix: '001' | '002') => sqlFile('migrate-freeze', prefix);
 
@@ -14,7 +15,7 @@ const lockNotAvailable = new Set(['55P03', '40P01']);
  * writers in flight and new writers queue behind it, so it waits at most a short lock
  * timeout per attempt and tries again: the load never stalls behind it for long.
  */
-async function freezeTables(context: MigrationContext, evidence: Evidence): Promise<void> {
+async function freezeTables(context: MigrationContext, evidence: PhaseEvidence['freeze']): Promise<void> {
   const file = await freezeFile('001');
   const deadline = performance.now() + context.config.migration.barrierTimeoutMillis;
   await onNode(context, 'old', context.database, async (c) => {
@@ -41,7 +42,10 @@ async function freezeTables(context: MigrationContext, evidence: Evidence): Prom
  * back to old read-write (left alone when it already is, since any change makes PL/Proxy
  * reconnect every partition) and the triggers dropped.
  */
-async function unfreezeOld(context: MigrationContext, evidence: Evidence): Promise<void> {
+async function unfreezeOld(
+  context: MigrationContext,
+  evidence: PhaseEvidence['unfreeze on old'],
+): Promise<void> {
   const where = await partitionHome(context);
   if (where.home === 'old' && !where.connstringReadOnly) evidence.connstring = 'already old, read-write';
   else await routePartition(context, 'old', evidence);
@@ -53,13 +57,16 @@ async function unfreezeOld(context: MigrationContext, evidence: Evidence): Promi
   evidence.triggersDropped = where.tablesFrozen !== false;
 }
 
-export const unfreezeOnOld: Phase<MigrationContext> = { name: 'unfreeze on old', run: unfreezeOld };
+export const unfreezeOnOld: Phase<MigrationContext, 'unfreeze on old'> = {
+  name: 'unfreeze on old',
+  run: unfreezeOld,
+};
 
 /**
  * Freezes writes to the moved partition: the article's read-only connstring on the proxy,
  * or triggers on old's tables (`migration.freeze`). Either way a write gets SQLSTATE 25006.
  */
-export const freeze: Phase<MigrationContext> = {
+export const freeze: Phase<MigrationContext, 'freeze'> = {
   name: 'freeze',
   undo: unfreezeOnOld,
   async run(context, evidence) {

@@ -8,7 +8,7 @@ import { switchToNew } from './switch.ts';
 /** The pinned session that exports new's snapshot at the switch, apart from the one phases query new with. */
 const snapshotSession = 'snapshot';
 
-export const openConnections: Phase<MigrationContext> = {
+export const openConnections: Phase<MigrationContext, 'open connections'> = {
   name: 'open connections',
   async run(context, evidence) {
     const db = context.database;
@@ -29,7 +29,10 @@ export const openConnections: Phase<MigrationContext> = {
  * Writes a marker row on old and waits for it on new: everything old committed before it
  * has then been applied on new (transactions are applied in commit order).
  */
-export function catchUpPhase(name: string, marker: string): Phase<MigrationContext> {
+export function catchUpPhase<N extends 'warm catch-up' | 'catch-up'>(
+  name: N,
+  marker: string,
+): Phase<MigrationContext, N> {
   return {
     name,
     async run(context, evidence) {
@@ -54,7 +57,7 @@ export function catchUpPhase(name: string, marker: string): Phase<MigrationConte
   };
 }
 
-export const switchWithSnapshot: Phase<MigrationContext> = {
+export const switchWithSnapshot: Phase<MigrationContext, 'switch'> = {
   name: 'switch',
   async run(context, evidence) {
     // new as it is at the switch, for the parity check after it: old is frozen and caught
@@ -76,7 +79,7 @@ export const switchWithSnapshot: Phase<MigrationContext> = {
   },
 };
 
-export const detach: Phase<MigrationContext> = {
+export const detach: Phase<MigrationContext, 'detach'> = {
   name: 'detach',
   async run(context) {
     // Old is frozen and new caught up: the subscription has nothing left to do.
@@ -85,7 +88,7 @@ export const detach: Phase<MigrationContext> = {
   },
 };
 
-export const parityAtSwitch: Phase<MigrationContext> = {
+export const parityAtSwitch: Phase<MigrationContext, 'parity'> = {
   name: 'parity',
   async run(context, evidence) {
     const held = context.heldSnapshot;

@@ -5,7 +5,8 @@ import { databaseStates } from '../../db/ownership.ts';
 import { runSqlFile, sqlFile } from '../../schema/sql-files.ts';
 import { pollUntil } from '../../util/poll.ts';
 import type { MigrationContext } from '../migration-context.ts';
-import type { Evidence, Phase } from '../phase-result.ts';
+import type { PhaseEvidence } from '../phase-evidence.ts';
+import type { Phase } from '../phase-result.ts';
 import { replicationName } from '../replication-name.ts';
 import { createShardOnNew, dropCopyOnNew } from './prepare-new.ts';
 import { buildKeys, createTables } from './stream-copy.ts';
@@ -46,7 +47,10 @@ const markerComment = (name: string) => `created by shardmove for ${name}`;
  * Removes the subscription (and with it the slot on old), the publication and the marker
  * schema, wherever they exist. Safe to run at any point: it is also a rollback step.
  */
-async function dropReplication(context: MigrationContext, evidence: Evidence): Promise<void> {
+async function dropReplication(
+  context: MigrationContext,
+  evidence: PhaseEvidence['drop replication'],
+): Promise<void> {
   await unpinConnections(context);
   const dropped: string[] = [];
   const name = replicationName(context);
@@ -80,12 +84,12 @@ async function dropReplication(context: MigrationContext, evidence: Evidence): P
 }
 
 /** The undo of publish and subscribe (and a step of recover): every replication object this migration made. */
-export const dropReplicationPhase: Phase<MigrationContext> = {
+export const dropReplicationPhase: Phase<MigrationContext, 'drop replication'> = {
   name: 'drop replication',
   run: dropReplication,
 };
 
-export const prepareNewForLogical: Phase<MigrationContext> = {
+export const prepareNewForLogical: Phase<MigrationContext, 'prepare new'> = {
   name: 'prepare new',
   undo: dropCopyOnNew,
   async run(context) {
@@ -96,7 +100,7 @@ export const prepareNewForLogical: Phase<MigrationContext> = {
   },
 };
 
-export const publish: Phase<MigrationContext> = {
+export const publish: Phase<MigrationContext, 'publish'> = {
   name: 'publish',
   undo: dropReplicationPhase,
   async run(context, evidence) {
@@ -116,7 +120,7 @@ export const publish: Phase<MigrationContext> = {
   },
 };
 
-export const subscribe: Phase<MigrationContext> = {
+export const subscribe: Phase<MigrationContext, 'subscribe'> = {
   name: 'subscribe',
   undo: dropReplicationPhase,
   async run(context, evidence) {
@@ -137,7 +141,7 @@ export const subscribe: Phase<MigrationContext> = {
   },
 };
 
-export const initialSync: Phase<MigrationContext> = {
+export const initialSync: Phase<MigrationContext, 'initial sync'> = {
   name: 'initial sync',
   async run(context, evidence) {
     // Every table copied and its apply caught up to the copy: state 'r' (ready).

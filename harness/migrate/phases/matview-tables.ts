@@ -5,7 +5,7 @@ import type { Phase } from '../phase-result.ts';
 import { copyLogs } from './seed-sql.ts';
 
 /** Inside the freeze: the refreshed matviews become tables by a local copy, and login_log follows. */
-export const matviewsToTables: Phase<MigrationContext> = {
+export const matviewsToTables: Phase<MigrationContext, 'matviews to tables'> = {
   name: 'matviews to tables',
   async run(context, evidence) {
     await onNode(context, 'new', context.database, (c) =>

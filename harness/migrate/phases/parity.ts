@@ -7,7 +7,8 @@ import {
   type ParityTable,
 } from '../../parity/compare-tables.ts';
 import type { MigrationContext } from '../migration-context.ts';
-import type { Evidence, Phase } from '../phase-result.ts';
+import type { ParityPhaseEvidence } from '../phase-evidence.ts';
+import type { Phase } from '../phase-result.ts';
 import { oldLoginLogRows } from './freeze-barrier.ts';
 
 export function parityTables(context: MigrationContext): ParityTable[] {
@@ -23,7 +24,7 @@ export function parityTables(context: MigrationContext): ParityTable[] {
  */
 export async function compareOldWithNew(
   context: MigrationContext,
-  evidence: Evidence,
+  evidence: ParityPhaseEvidence,
   readNew: (newDb: pg.Client, compare: () => Promise<ParityReport>) => Promise<ParityReport> = (_, compare) =>
     compare(),
   pace: ParityPace = 'fast',
@@ -48,7 +49,7 @@ export async function compareOldWithNew(
 }
 
 /** Inside the freeze, before the switch: old and new read as they are, both at once. */
-export const parity: Phase<MigrationContext> = {
+export const parity: Phase<MigrationContext, 'parity'> = {
   name: 'parity',
   run: (context, evidence) => compareOldWithNew(context, evidence),
 };

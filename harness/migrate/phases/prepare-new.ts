@@ -8,7 +8,7 @@ import type { Phase } from '../phase-result.ts';
  * Drops new's copy, only the one this migration created: anything else on new (old's own
  * shard, when the two turn out to be one server; another migration's copy) is not ours.
  */
-export const dropCopyOnNew: Phase<MigrationContext> = {
+export const dropCopyOnNew: Phase<MigrationContext, 'drop the copy on new'> = {
   name: 'drop the copy on new',
   async run(context, evidence) {
     await onNode(context, 'new', 'postgres', async (c) => {
@@ -39,7 +39,7 @@ export async function createShardOnNew(context: MigrationContext): Promise<void>
 }
 
 /** new's copy, and a foreign server on it that reads old's shard (the article's FDW). */
-export const prepareNew: Phase<MigrationContext> = {
+export const prepareNew: Phase<MigrationContext, 'prepare new'> = {
   name: 'prepare new',
   undo: dropCopyOnNew,
   async run(context, evidence) {

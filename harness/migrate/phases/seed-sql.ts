@@ -1,7 +1,8 @@
 import { onNode } from '../../db/node-session.ts';
 import { runSqlFile, runSqlFolder, sqlFile } from '../../schema/sql-files.ts';
 import type { MigrationContext } from '../migration-context.ts';
-import type { Evidence, Phase } from '../phase-result.ts';
+import type { PhaseEvidence } from '../phase-evidence.ts';
+import type { Phase } from '../phase-result.ts';
 
 /** Runs one numbered file of migrate-seed/ on new's copy of the shard. */
 export async function runSeedFile(context: MigrationContext, prefix: string): Promise<void> {
@@ -10,12 +11,18 @@ export async function runSeedFile(context: MigrationContext, prefix: string): Pr
 }
 
 /** A phase that runs one numbered file of migrate-seed/ on new's copy of the shard. */
-export function seedPhase(name: string, prefix: string): Phase<MigrationContext> {
+export function seedPhase<N extends 'pre-copy' | 'refresh' | 'vacuum analyze'>(
+  name: N,
+  prefix: string,
+): Phase<MigrationContext, N> {
   return { name, run: (context) => runSeedFile(context, prefix) };
 }
 
 /** login_log from old to new over the FDW, or left on old as the article does (`migration.logs`). */
-export async function copyLogs(context: MigrationContext, evidence: Evidence): Promise<void> {
+export async function copyLogs(
+  context: MigrationContext,
+  evidence: PhaseEvidence['copy' | 'matviews to tables'],
+): Promise<void> {
   if (context.config.migration.logs !== 'migrate') {
     evidence.loginLog = 'left on old (the article: log data is not migrated)';
     return;
@@ -27,7 +34,7 @@ export async function copyLogs(context: MigrationContext, evidence: Evidence): P
 }
 
 /** The article's copy inside the freeze: insert-select over the FDW (migrate-seed/030), then login_log. */
-export const fdwCopy: Phase<MigrationContext> = {
+export const fdwCopy: Phase<MigrationContext, 'copy'> = {
   name: 'copy',
   async run(context, evidence) {
     await runSeedFile(context, '030');

@@ -7,7 +7,6 @@ import type { MigrationContext } from '../migration-context.ts';
 import type { Phase } from '../phase-result.ts';
 
 /** The copy kind that streams: empty tables on new, every table piped old -> new with binary COPY, keys built after. */
-type CopyPhase = Phase<MigrationContext>;
 
 function tablesToCopy(context: MigrationContext): string[] {
   const tables = ['userinfo', 'session', 'tbl_small'];
@@ -27,7 +26,7 @@ async function streamTable(context: MigrationContext, table: string): Promise<nu
   );
 }
 
-export const createTables: CopyPhase = {
+export const createTables: Phase<MigrationContext, 'create tables'> = {
   name: 'create tables',
   async run(context) {
     const tables = (await sqlFiles('data-node')).find((f) => f.name.endsWith('_tables.sql'));
@@ -38,7 +37,7 @@ export const createTables: CopyPhase = {
   },
 };
 
-export const streamCopy: CopyPhase = {
+export const streamCopy: Phase<MigrationContext, 'copy'> = {
   name: 'copy',
   async run(context, evidence) {
     const tables = tablesToCopy(context);
@@ -47,7 +46,7 @@ export const streamCopy: CopyPhase = {
   },
 };
 
-export const buildKeys: CopyPhase = {
+export const buildKeys: Phase<MigrationContext, 'primary keys'> = {
   name: 'primary keys',
   async run(context) {
     // The data nodes' own key file, one statement (one table) per connection, all at once.

@@ -5,7 +5,7 @@ import type { Phase } from '../phase-result.ts';
 import { oldLoginLogRows } from './freeze-barrier.ts';
 
 /** Routes the partition to new: PL/Proxy's cluster, or the pooler on a pooled topology. */
-export const switchToNew: Phase<MigrationContext> = {
+export const switchToNew: Phase<MigrationContext, 'switch'> = {
   name: 'switch',
   async run(context, evidence) {
     // Counted again right before routing: parity may have been a while ago (logical's comes

@@ -1,0 +1,73 @@
+import type { FreezeMethod } from '../config/config-types.ts';
+import type { ParityPace, ParityReport } from '../parity/compare-tables.ts';
+
+/** What routing the partition records: PL/Proxy's new connstring, or the pooler's retarget and drain. */
+export interface RouteEvidence {
+  connstring?: string;
+  pooler?: string;
+  drainedMillis?: number;
+  connectionsDrained?: number;
+  connectionsStillOnOld?: number;
+}
+
+export interface BarrierEvidence {
+  method?: string;
+  oldLoginLogRows?: number | undefined;
+  proxyTransactionsBeforeFreezeAtTimeout?: number;
+  proxyBackendsTerminated?: number;
+  proxyWaitMillis?: number;
+  waitedMillis?: number;
+  inFlightOnOld?: number;
+  inFlightAtTimeout?: number;
+  terminatedSessions?: number;
+}
+
+export interface ParityPhaseEvidence {
+  pace?: ParityPace;
+  report?: ParityReport;
+  /** login_log rows old took after the barrier: missing from new, so the move must not go on. */
+  oldWritesAfterBarrier?: number;
+  comparedNewAt?: string;
+  /** recover's parity: the summary of the comparison with old. */
+  parity?: string;
+}
+
+export interface CatchUpEvidence {
+  markerLsn?: string | undefined;
+  waitedMillis?: number;
+}
+
+/**
+ * Every phase's name, and what it records as it runs: the name picks the type, so a phase
+ * writes, and a check or a report reads, named fields, and a renamed one does not compile.
+ * A phase records as it goes, so every field is optional: a phase that failed part way has
+ * some.
+ */
+export interface PhaseEvidence {
+  'prepare new': { fdwTarget?: string };
+  'pre-copy': Record<never, never>;
+  freeze: { method?: FreezeMethod; partition?: string; lockAttempts?: number };
+  'freeze barrier': BarrierEvidence;
+  refresh: Record<never, never>;
+  copy: { loginLog?: string; rows?: Record<string, number | undefined> };
+  'vacuum analyze': Record<never, never>;
+  'matviews to tables': { needed?: string; loginLog?: string };
+  'create tables': Record<never, never>;
+  'primary keys': Record<never, never>;
+  parity: ParityPhaseEvidence;
+  switch: RouteEvidence & { oldWritesAfterBarrier?: number };
+  'drop fdw': { dropped?: string };
+  publish: { tables?: string[] };
+  subscribe: { source?: string };
+  'initial sync': { waitedMillis?: number };
+  'open connections': { pinned?: string[] };
+  'warm catch-up': CatchUpEvidence;
+  'catch-up': CatchUpEvidence;
+  detach: Record<never, never>;
+  'unfreeze on old': RouteEvidence & { triggersDropped?: boolean };
+  'drop replication': { dropped?: string[] };
+  'drop the copy on new': { dropped?: boolean };
+  'drop old': Record<never, never>;
+}
+
+export type PhaseName = keyof PhaseEvidence;
