@@ -1,4 +1,5 @@
 import { errorMessage } from './errors.ts';
+import { epochNow } from './util/epoch-clock.ts';
 /**
  * The core never writes to the terminal: it emits these, and the CLI (or a test, or the
  * report writer) decides what to show.
@@ -22,6 +23,35 @@ export type EventSink = (event: HarnessEvent) => void;
 
 export const ignoreEvents: EventSink = () => {};
 
+/**
+ * Announces a step and returns how to end it: the one emitter of step events, timed on
+ * the load generator's clock (epoch ms), for the rehearsal's stages and the migration's
+ * phases alike. `end` says when the step started and ended.
+ */
+export function startStep(
+  events: EventSink,
+  name: string,
+  detail?: string,
+): { readonly startedAt: number; end(error?: unknown): { startedAt: number; endedAt: number } } {
+  const startedAt = epochNow();
+  events(
+    detail === undefined ? { type: 'step-start', step: name } : { type: 'step-start', step: name, detail },
+  );
+  return {
+    startedAt,
+    end(error?: unknown) {
+      const endedAt = epochNow();
+      const durationMillis = endedAt - startedAt;
+      events(
+        error === undefined
+          ? { type: 'step-end', step: name, durationMillis, outcome: 'ok' }
+          : { type: 'step-end', step: name, durationMillis, outcome: 'failed', error: errorMessage(error) },
+      );
+      return { startedAt, endedAt };
+    },
+  };
+}
+
 /** Runs fn as a named step, emitting its start, end and duration. */
 export async function step<T>(
   events: EventSink,
@@ -29,22 +59,13 @@ export async function step<T>(
   fn: () => Promise<T>,
   detail?: string,
 ): Promise<T> {
-  const started = performance.now();
-  events(
-    detail === undefined ? { type: 'step-start', step: name } : { type: 'step-start', step: name, detail },
-  );
+  const running = startStep(events, name, detail);
   try {
     const result = await fn();
-    events({ type: 'step-end', step: name, durationMillis: performance.now() - started, outcome: 'ok' });
+    running.end();
     return result;
   } catch (error) {
-    events({
-      type: 'step-end',
-      step: name,
-      durationMillis: performance.now() - started,
-      outcome: 'failed',
-      error: errorMessage(error),
-    });
+    running.end(error);
     throw error;
   }
 }

@@ -37,3 +37,14 @@ export function topologyLayout(topology: TopologyConfig): TopologyLayout {
 export function shardDatabase(partition: number): string {
   return `db${partition}`;
 }
+
+/** The shard's seeded tables: what a move copies and parity compares, whatever happens to the logs. */
+export const seededTables = ['userinfo', 'session', 'tbl_small'] as const;
+/** Every table of a shard: the seeded ones and login_log, which insert_log writes. */
+export const shardTables = [...seededTables, 'login_log'] as const;
+export type ShardTable = (typeof shardTables)[number];
+
+/** The tables a move carries: login_log too unless the log policy leaves it on old (`migration.logs`). */
+export function movedTables(logs: 'migrate' | 'leave'): ShardTable[] {
+  return logs === 'migrate' ? [...shardTables] : [...seededTables];
+}

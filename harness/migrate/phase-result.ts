@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.ts';
-import type { EventSink } from '../events.ts';
+import { type EventSink, startStep } from '../events.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 import type { PhaseEvidence, PhaseName } from './phase-evidence.ts';
 
@@ -62,31 +62,22 @@ export async function runPhases<C>(
       continue;
     }
     const evidence: PhaseEvidence[PhaseName] = {};
-    const startedAt = epochNow();
-    events({ type: 'step-start', step: phase.name });
+    const running = startStep(events, phase.name);
     try {
       await phase.run(context, evidence);
-      const endedAt = epochNow();
-      events({ type: 'step-end', step: phase.name, durationMillis: endedAt - startedAt, outcome: 'ok' });
+      const { startedAt, endedAt } = running.end();
       results.push({ name: phase.name, status: 'ok', startedAt, endedAt, evidence } as PhaseResult);
     } catch (error) {
-      const endedAt = epochNow();
-      const message = errorMessage(error);
-      events({
-        type: 'step-end',
-        step: phase.name,
-        durationMillis: endedAt - startedAt,
-        outcome: 'failed',
-        error: message,
-      });
-      results.push({
+      const { startedAt, endedAt } = running.end(error);
+      const entry = {
         name: phase.name,
         status: 'failed',
         startedAt,
         endedAt,
-        error: message,
+        error: errorMessage(error),
         evidence,
-      } as PhaseResult);
+      };
+      results.push(entry as PhaseResult);
       failed = true;
     }
   }

@@ -1,3 +1,4 @@
+import { seededTables } from '../config/topology-layout.ts';
 import { parityWithOld } from '../parity/parity-with-old.ts';
 import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
 import type { MigrationContext } from './migration-context.ts';
@@ -11,7 +12,7 @@ import { rollbackPhases } from './run-migration.ts';
 const parityWithOldKept: Phase<MigrationContext, 'parity'> = {
   name: 'parity',
   async run(c, evidence) {
-    const check = await parityWithOld(c, c.database, ['userinfo', 'session', 'tbl_small']);
+    const check = await parityWithOld(c, c.database, seededTables);
     evidence.parity = check.summary;
     if (!check.passed) throw new Error(`${check.summary}: keep old and investigate before dropping it`);
   },

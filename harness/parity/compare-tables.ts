@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ShardTable } from '../config/topology-layout.ts';
 
 /** Width of the userid ranges hashed as one unit; a mismatch is then localised row by row. */
 const rangeWidth: Readonly<Record<ParityTable, number>> = {
@@ -8,7 +9,8 @@ const rangeWidth: Readonly<Record<ParityTable, number>> = {
   login_log: 500_000,
 };
 
-export type ParityTable = 'userinfo' | 'session' | 'tbl_small' | 'login_log';
+/** A shard table, compared by userid ranges. */
+export type ParityTable = ShardTable;
 
 export interface RowDifference {
   table: ParityTable;

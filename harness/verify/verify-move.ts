@@ -1,3 +1,4 @@
+import { shardTables } from '../config/topology-layout.ts';
 import { onNode } from '../db/node-session.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
@@ -33,11 +34,6 @@ export async function verifyMove(context: MigrationContext): Promise<MoveCheck[]
     summary: `query_pk(${userid}) through the proxy answered from dbid ${read.dbid ?? 'nothing'}`,
     evidence: { userid, dbid: read.dbid },
   };
-  const parity = await parityWithOld(context, context.database, [
-    'userinfo',
-    'session',
-    'tbl_small',
-    'login_log',
-  ]);
+  const parity = await parityWithOld(context, context.database, shardTables);
   return [routing, readCheck, parity];
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { movedTables } from '../../config/topology-layout.ts';
 import { onNode } from '../../db/node-session.ts';
 import {
   compareTables,
@@ -12,9 +13,7 @@ import type { Phase } from '../phase-result.ts';
 import { oldLoginLogRows } from './freeze-barrier.ts';
 
 export function parityTables(context: MigrationContext): ParityTable[] {
-  return context.config.migration.logs === 'migrate'
-    ? ['userinfo', 'session', 'tbl_small', 'login_log']
-    : ['userinfo', 'session', 'tbl_small'];
+  return movedTables(context.config.migration.logs);
 }
 
 /**

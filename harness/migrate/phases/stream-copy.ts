@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { movedTables, shardTables } from '../../config/topology-layout.ts';
 import { onNode } from '../../db/node-session.ts';
 import { renderSql, runSqlFile, sqlFiles, statements } from '../../schema/sql-files.ts';
 import { mapLimit } from '../../util/map-limit.ts';
@@ -9,8 +10,7 @@ import type { Phase } from '../phase-result.ts';
 /** The copy kind that streams: empty tables on new, every table piped old -> new with binary COPY, keys built after. */
 
 function tablesToCopy(context: MigrationContext): string[] {
-  const tables = ['userinfo', 'session', 'tbl_small'];
-  return context.config.migration.logs === 'migrate' ? [...tables, 'login_log'] : tables;
+  return movedTables(context.config.migration.logs);
 }
 
 /** Streams one table old -> new: COPY TO STDOUT piped into COPY FROM STDIN, binary. */
@@ -60,7 +60,7 @@ export const buildKeys: Phase<MigrationContext, 'primary keys'> = {
       }),
     );
     await onNode(context, 'new', context.database, (c) =>
-      c.query('analyze digoal.userinfo, digoal.session, digoal.tbl_small, digoal.login_log'),
+      c.query(`analyze ${shardTables.map((t) => `digoal.${t}`).join(', ')}`),
     );
   },
 };
