@@ -22,3 +22,9 @@ export interface PoolerAccess {
   readonly peerPort: number;
   readonly version: string;
 }
+
+/** What `down` needs, in another process, to remove what `start` created. Serialisable. */
+export type NodesHandle =
+  | { readonly provider: 'local'; readonly runId: string; readonly baseDir: string }
+  | { readonly provider: 'containers'; readonly runId: string }
+  | { readonly provider: 'external'; readonly runId: string };

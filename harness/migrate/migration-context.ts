@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { NodeRole, ShardmoveConfig } from '../config/config-types.ts';
 import { shardDatabase } from '../config/topology-layout.ts';
-import type { NodeAccess } from '../db/node-access.ts';
+import type { NodeAccess, NodesHandle } from '../db/node-access.ts';
 import type { NodeSessions } from '../db/node-session.ts';
 import type { EventSink } from '../events.ts';
-import type { NodesHandle } from '../provision/provider.ts';
 
 /** What the phases of one migration share: where things are, and what earlier phases found. */
 export interface MigrationContext extends NodeSessions {

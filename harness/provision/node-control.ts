@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeRole } from '../config/config-types.ts';
+import type { NodesHandle } from '../db/node-access.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
 import { sleep } from '../util/sleep.ts';
 import { findLocalBinaries, localNodePaths, postgresOsUser, serverPgpassPath } from './local-binaries.ts';
-import type { NodesHandle } from './provider.ts';
 
 const run = promisify(execFile);
 

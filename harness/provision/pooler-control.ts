@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
 import { waitUntilReady, withClient } from '../db/connect.ts';
-import type { PoolerAccess } from '../db/node-access.ts';
+import type { NodesHandle, PoolerAccess } from '../db/node-access.ts';
 import { ShardmoveError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
 import { loadTestcontainers } from './docker-engine.ts';
 import { writeOwned } from './local-binaries.ts';
 import { databasesIni, type PoolerDatabase } from './pgbouncer-config.ts';
-import type { NodesHandle } from './provider.ts';
 import { singleFileTar } from './single-file-tar.ts';
 
 /** Where a local pooler keeps its files, under the run's directory. */

@@ -1,12 +1,6 @@
 import type { NodeRole, ProviderName, ShardmoveConfig } from '../config/config-types.ts';
-import type { NodeAccess } from '../db/node-access.ts';
+import type { NodeAccess, NodesHandle } from '../db/node-access.ts';
 import type { EventSink } from '../events.ts';
-
-/** What `down` needs, in another process, to remove what `start` created. Serialisable. */
-export type NodesHandle =
-  | { readonly provider: 'local'; readonly runId: string; readonly baseDir: string }
-  | { readonly provider: 'containers'; readonly runId: string }
-  | { readonly provider: 'external'; readonly runId: string };
 
 export interface StartedNodes extends AsyncDisposable {
   readonly provider: ProviderName;

@@ -4,30 +4,13 @@ import { errorMessage } from '../errors.ts';
 import { type EventSink, step } from '../events.ts';
 import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-under-faults.ts';
 import { type LoadResult, startLoad } from '../load/run-load.ts';
-import { type MigrationContext, migrationContext } from '../migrate/migration-context.ts';
-import { type PhaseResult, phase } from '../migrate/phase-result.ts';
-import { dropOld, migrationNotStarted } from '../migrate/run-migration.ts';
+import { migrationContext } from '../migrate/migration-context.ts';
+import { phase } from '../migrate/phase-result.ts';
+import { migrationNotStarted } from '../migrate/run-migration.ts';
 import { keepTopology } from '../topology/keep-topology.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import { epochNow } from '../util/epoch-clock.ts';
-import type { Check } from '../verify/check.ts';
-import {
-  type FreezeWindow,
-  freezeWindow,
-  noAckLostCheck,
-  parityCheck,
-  readsCheck,
-  tpsRecoveryCheck,
-  writeRejectionCheck,
-} from '../verify/checks.ts';
-import { faultInvariantsCheck } from '../verify/fault-invariants.ts';
-import {
-  evaluateThresholds,
-  type RunMetrics,
-  runMetrics,
-  type ThresholdOutcome,
-} from '../verify/run-metrics.ts';
-import { judgedValidity, type Outcome, outcomes, type Verdict, verdictOf } from '../verify/verdict.ts';
+import { conclusive, type Validity } from '../verify/verdict.ts';
 import type { Calibration } from './calibration.ts';
 import {
   type ConnectionCost,
@@ -36,49 +19,13 @@ import {
   stormEstimate,
 } from './connection-cost.ts';
 import { sampleHostCpu } from './host-cpu.ts';
+import { inconclusiveResult, judgedResult } from './judge-rehearsal.ts';
 import { rehearsalLoad } from './load-plan.ts';
 import { measureBaseline, probeCapacity, type SettleEvidence, settle, warmUp } from './load-stages.ts';
 import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.ts';
+import type { RehearsalResult, RehearsalStages } from './rehearsal-result.ts';
 import { SecondFeed } from './second-feed.ts';
-import {
-  type BaselineEvidence,
-  baselineValidity,
-  conclusive,
-  type Validity,
-  type WarmupEvidence,
-  warmupValidity,
-} from './validity.ts';
-
-/** What the rehearsal measured around the migration, stage by stage, as typed evidence. */
-export interface RehearsalStages {
-  readonly connectionCost: ConnectionCost | undefined;
-  readonly storm: StormEstimate | undefined;
-  /** Absent only in documents upgraded from schema version 1. */
-  readonly warmup: WarmupEvidence | undefined;
-  readonly calibration: Calibration | undefined;
-  readonly baseline: BaselineEvidence | undefined;
-  readonly settle: SettleEvidence | undefined;
-}
-
-export interface RehearsalResult {
-  readonly runId: string;
-  readonly provider: string;
-  readonly verdict: Verdict;
-  /** Whether the run could measure what it claims; when not, the verdict is inconclusive. */
-  readonly validity: Validity;
-  /** Each check and threshold against what the scenario expects of it. */
-  readonly outcomes: Outcome[];
-  readonly stages: RehearsalStages;
-  readonly migration: FaultedMigration;
-  readonly dropOld: PhaseResult | undefined;
-  readonly checks: Check[];
-  readonly freezeWindow: FreezeWindow;
-  readonly load: LoadResult;
-  readonly microBenchmarks: MicroBenchmarkResult[];
-  readonly metrics: RunMetrics;
-  readonly thresholds: ThresholdOutcome[];
-  readonly topology: Pick<StartedTopology, 'facts' | 'settings' | 'versions' | 'seeding'>;
-}
+import { type BaselineEvidence, baselineValidity, type WarmupEvidence, warmupValidity } from './validity.ts';
 
 /** Side measurements before the load: when one fails, the rehearsal goes on without it. */
 async function sideMeasurements(
@@ -244,109 +191,6 @@ export async function rehearse(
     return inconclusiveResult(base, validity, migrationNotStarted(context), context, config);
   }
   return judgedResult(base, migration, baseline, context, config, events, hostBusy);
-}
-
-type ResultBase = Pick<
-  RehearsalResult,
-  'runId' | 'provider' | 'stages' | 'load' | 'microBenchmarks' | 'topology'
->;
-
-function inconclusiveResult(
-  base: ResultBase,
-  validity: Validity,
-  migration: FaultedMigration,
-  context: MigrationContext,
-  config: ShardmoveConfig,
-): RehearsalResult {
-  const window = freezeWindow(base.load, context.partition);
-  const metrics = runMetrics({
-    freezeWindow: window,
-    migration,
-    checks: [],
-    load: base.load,
-    partition: context.partition,
-    stages: base.stages,
-  });
-  return {
-    ...base,
-    verdict: 'inconclusive',
-    validity,
-    outcomes: [],
-    migration,
-    dropOld: undefined,
-    checks: [],
-    freezeWindow: window,
-    metrics,
-    thresholds: evaluateThresholds(config.thresholds, metrics),
-  };
-}
-
-async function judgedResult(
-  base: ResultBase,
-  migration: FaultedMigration,
-  baseline: BaselineEvidence,
-  context: MigrationContext,
-  config: ShardmoveConfig,
-  events: EventSink,
-  hostBusy: readonly number[] | undefined,
-): Promise<RehearsalResult> {
-  const loadResult = base.load;
-  const checks = await step(
-    events,
-    'verify',
-    async (): Promise<Check[]> => [
-      readsCheck(loadResult, baseline.startSecond),
-      writeRejectionCheck(loadResult, migration, context.partition),
-      parityCheck(migration),
-      await noAckLostCheck(loadResult, migration, context),
-      tpsRecoveryCheck(loadResult, migration, context.partition, {
-        baseline,
-        limits: config.recovery,
-        stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
-        hostBusy,
-      }),
-    ],
-  );
-  // Under an injected fault the five checks are measured, but the verdict is the invariants'.
-  const invariants = config.migration.fault
-    ? await faultInvariantsCheck(context, migration, checks)
-    : undefined;
-  if (invariants) checks.push(invariants);
-  // The old copy goes once the data is proven safe: every check held, thresholds aside.
-  const dataSafe = invariants
-    ? invariants.passed
-    : migration.outcome === 'completed' && checks.every((c) => c.passed);
-  const dropped =
-    dataSafe && migration.outcome === 'completed' && checks.find((c) => c.name === 'parity')?.passed
-      ? await dropOld(context)
-      : undefined;
-  const window = freezeWindow(loadResult, context.partition);
-  const metrics = runMetrics({
-    freezeWindow: window,
-    migration,
-    checks,
-    load: loadResult,
-    partition: context.partition,
-    stages: base.stages,
-  });
-  const thresholds = evaluateThresholds(config.thresholds, metrics);
-  const judged = outcomes(invariants ? [invariants] : checks, thresholds, config.expectedFailures);
-  const sound = invariants
-    ? true
-    : migration.outcome === 'completed' && (dropped === undefined || dropped.status === 'ok');
-  const verdict = verdictOf(conclusive, judged, sound);
-  return {
-    ...base,
-    verdict,
-    validity: verdict === 'inconclusive' ? judgedValidity(conclusive, judged) : conclusive,
-    outcomes: judged,
-    migration,
-    dropOld: dropped,
-    checks,
-    freezeWindow: window,
-    metrics,
-    thresholds,
-  };
 }
 
 /**

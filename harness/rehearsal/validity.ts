@@ -1,4 +1,5 @@
 import type { GeneratorHealth } from '../load/run-load.ts';
+import { conclusive, type Validity } from '../verify/verdict.ts';
 import type { Calibration } from './calibration.ts';
 
 /** The load's warm-up: every client primed, then the load run until throughput was steady. */
@@ -40,16 +41,6 @@ export interface ValidityLimits {
   /** Share of the baseline's calls allowed to be skipped under the latency limit. */
   readonly maxSkippedShare: number;
 }
-
-/** Whether the run measured what it claims; a run that did not is inconclusive, not failed. */
-export interface Validity {
-  readonly conclusive: boolean;
-  readonly reasons: readonly string[];
-  /** What to change so the next run can judge: rate, clients, profile. */
-  readonly advice: readonly string[];
-}
-
-export const conclusive: Validity = { conclusive: true, reasons: [], advice: [] };
 
 export function warmupValidity(warmup: WarmupEvidence): Validity {
   if (warmup.primedClients < warmup.clients) {

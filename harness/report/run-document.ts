@@ -6,13 +6,12 @@ import type { GeneratorHealth, Percentiles } from '../load/run-load.ts';
 import { type OutcomeCounts, sumPartitions } from '../load/samples.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import type { MicroBenchmarkResult } from '../rehearsal/micro-benchmarks.ts';
-import type { RehearsalResult, RehearsalStages } from '../rehearsal/run-rehearsal.ts';
-import type { Validity } from '../rehearsal/validity.ts';
+import type { RehearsalResult, RehearsalStages } from '../rehearsal/rehearsal-result.ts';
 import type { NodeVersions } from '../topology/recorded-versions.ts';
 import type { Check } from '../verify/check.ts';
 import type { FreezeWindow } from '../verify/checks.ts';
 import type { RunMetrics, ThresholdOutcome } from '../verify/run-metrics.ts';
-import type { Outcome, Verdict } from '../verify/verdict.ts';
+import type { Outcome, Validity, Verdict } from '../verify/verdict.ts';
 import type { BuildInfo } from './build-info.ts';
 
 /** Bumped on any change a reader of run.json would notice; the schema file carries the same number. */

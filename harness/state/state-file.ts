@@ -2,9 +2,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { NodeRole, ProviderName, TopologyConfig } from '../config/config-types.ts';
 import { type Endpoint, formatDsn } from '../config/dsn.ts';
-import type { NodeAccess, PoolerAccess } from '../db/node-access.ts';
+import type { NodeAccess, NodesHandle, PoolerAccess } from '../db/node-access.ts';
 import { errorMessage, ShardmoveError } from '../errors.ts';
-import type { NodesHandle } from '../provision/provider.ts';
 import { endpointWithPgpass, writePgpass } from './pgpass.ts';
 
 /** What `up --keep` leaves for later commands: where the nodes are, never a password. */

@@ -1,7 +1,7 @@
 import type { NodeRole, ProviderName, ShardmoveConfig } from '../config/config-types.ts';
-import type { NodeAccess } from '../db/node-access.ts';
+import type { NodeAccess, NodesHandle } from '../db/node-access.ts';
 import { type EventSink, step } from '../events.ts';
-import type { NodesHandle, StartedNodes } from '../provision/provider.ts';
+import type { StartedNodes } from '../provision/provider.ts';
 import { chooseProvider } from '../provision/providers.ts';
 import { newRunId } from '../provision/run-id.ts';
 import { installSchema } from '../schema/install-schema.ts';

@@ -1,10 +1,10 @@
 import type { NodeRole } from '../config/config-types.ts';
 import type { Endpoint } from '../config/dsn.ts';
+import type { NodesHandle } from '../db/node-access.ts';
 import { sweepContainers } from '../provision/containers-sweep.ts';
 import { dockerReachable } from '../provision/docker-engine.ts';
 import { dropRunDatabases } from '../provision/external-provider.ts';
 import { localRunDirs, sweepLocalRun } from '../provision/local-sweep.ts';
-import type { NodesHandle } from '../provision/provider.ts';
 import { forgetExternalRun, recordedExternalRuns } from '../state/external-runs.ts';
 
 /** Removes what a kept topology's provider created, from its handle alone. */

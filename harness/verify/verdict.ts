@@ -1,8 +1,17 @@
-import type { Validity } from '../rehearsal/validity.ts';
 import type { Check } from './check.ts';
 import type { ThresholdOutcome } from './run-metrics.ts';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+/** Whether the run measured what it claims; a run that did not is inconclusive, not failed. */
+export interface Validity {
+  readonly conclusive: boolean;
+  readonly reasons: readonly string[];
+  /** What to change so the next run can judge: rate, clients, profile. */
+  readonly advice: readonly string[];
+}
+
+export const conclusive: Validity = { conclusive: true, reasons: [], advice: [] };
 
 /** The CLI's exit codes; inconclusive has its own, so a CI gate can tell "unsound" from "broken". */
 export const exitCodes = { pass: 0, fail: 1, badInput: 2, inconclusive: 3 } as const;

@@ -19,7 +19,8 @@ import {
   withPoolerAdmin,
   writePoolerDatabases,
 } from '../../harness/provision/pooler-control.ts';
-import { type RehearsalResult, rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
+import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
+import { rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testScenarioConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';

@@ -8,15 +8,10 @@ import type { LoadResult } from '../../harness/load/run-load.ts';
 import { sumPartitions } from '../../harness/load/samples.ts';
 import { calibrate } from '../../harness/rehearsal/calibration.ts';
 import { steadyState } from '../../harness/rehearsal/steady-state.ts';
-import {
-  type BaselineEvidence,
-  baselineValidity,
-  conclusive,
-  warmupValidity,
-} from '../../harness/rehearsal/validity.ts';
+import { type BaselineEvidence, baselineValidity, warmupValidity } from '../../harness/rehearsal/validity.ts';
 import { readsCheck } from '../../harness/verify/checks.ts';
 import { dip, recoverySeconds } from '../../harness/verify/tps-recovery.ts';
-import { exitCodeOf, outcomes, verdictOf } from '../../harness/verify/verdict.ts';
+import { conclusive, exitCodeOf, outcomes, verdictOf } from '../../harness/verify/verdict.ts';
 
 const criteria = { windowSeconds: 3, tolerance: 0.15 };
 

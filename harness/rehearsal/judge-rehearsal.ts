@@ -1,0 +1,120 @@
+import type { ShardmoveConfig } from '../config/config-types.ts';
+import { type EventSink, step } from '../events.ts';
+import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
+import type { MigrationContext } from '../migrate/migration-context.ts';
+import { dropOld } from '../migrate/run-migration.ts';
+import type { Check } from '../verify/check.ts';
+import {
+  freezeWindow,
+  noAckLostCheck,
+  parityCheck,
+  readsCheck,
+  tpsRecoveryCheck,
+  writeRejectionCheck,
+} from '../verify/checks.ts';
+import { faultInvariantsCheck } from '../verify/fault-invariants.ts';
+import { evaluateThresholds, runMetrics } from '../verify/run-metrics.ts';
+import { conclusive, judgedValidity, outcomes, type Validity, verdictOf } from '../verify/verdict.ts';
+/** What the rehearsal measured around the migration, stage by stage, as typed evidence. */
+import type { RehearsalResult, ResultBase } from './rehearsal-result.ts';
+import type { BaselineEvidence } from './validity.ts';
+
+/** What a rehearsal's load and migration come to: the checks, the metrics and thresholds, the verdict. */
+
+export function inconclusiveResult(
+  base: ResultBase,
+  validity: Validity,
+  migration: FaultedMigration,
+  context: MigrationContext,
+  config: ShardmoveConfig,
+): RehearsalResult {
+  const window = freezeWindow(base.load, context.partition);
+  const metrics = runMetrics({
+    freezeWindow: window,
+    migration,
+    checks: [],
+    load: base.load,
+    partition: context.partition,
+    stages: base.stages,
+  });
+  return {
+    ...base,
+    verdict: 'inconclusive',
+    validity,
+    outcomes: [],
+    migration,
+    dropOld: undefined,
+    checks: [],
+    freezeWindow: window,
+    metrics,
+    thresholds: evaluateThresholds(config.thresholds, metrics),
+  };
+}
+
+export async function judgedResult(
+  base: ResultBase,
+  migration: FaultedMigration,
+  baseline: BaselineEvidence,
+  context: MigrationContext,
+  config: ShardmoveConfig,
+  events: EventSink,
+  hostBusy: readonly number[] | undefined,
+): Promise<RehearsalResult> {
+  const loadResult = base.load;
+  const checks = await step(
+    events,
+    'verify',
+    async (): Promise<Check[]> => [
+      readsCheck(loadResult, baseline.startSecond),
+      writeRejectionCheck(loadResult, migration, context.partition),
+      parityCheck(migration),
+      await noAckLostCheck(loadResult, migration, context),
+      tpsRecoveryCheck(loadResult, migration, context.partition, {
+        baseline,
+        limits: config.recovery,
+        stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
+        hostBusy,
+      }),
+    ],
+  );
+  // Under an injected fault the five checks are measured, but the verdict is the invariants'.
+  const invariants = config.migration.fault
+    ? await faultInvariantsCheck(context, migration, checks)
+    : undefined;
+  if (invariants) checks.push(invariants);
+  // The old copy goes once the data is proven safe: every check held, thresholds aside.
+  const dataSafe = invariants
+    ? invariants.passed
+    : migration.outcome === 'completed' && checks.every((c) => c.passed);
+  const dropped =
+    dataSafe && migration.outcome === 'completed' && checks.find((c) => c.name === 'parity')?.passed
+      ? await dropOld(context)
+      : undefined;
+  const window = freezeWindow(loadResult, context.partition);
+  const metrics = runMetrics({
+    freezeWindow: window,
+    migration,
+    checks,
+    load: loadResult,
+    partition: context.partition,
+    stages: base.stages,
+  });
+  const thresholds = evaluateThresholds(config.thresholds, metrics);
+  const judged = outcomes(invariants ? [invariants] : checks, thresholds, config.expectedFailures);
+  const sound = invariants
+    ? true
+    : migration.outcome === 'completed' && (dropped === undefined || dropped.status === 'ok');
+  const verdict = verdictOf(conclusive, judged, sound);
+  return {
+    ...base,
+    verdict,
+    validity: verdict === 'inconclusive' ? judgedValidity(conclusive, judged) : conclusive,
+    outcomes: judged,
+    migration,
+    dropOld: dropped,
+    checks,
+    freezeWindow: window,
+    metrics,
+    thresholds,
+  };
+}
