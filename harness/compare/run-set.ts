@@ -24,10 +24,18 @@ export async function readRunSet(path: string): Promise<RunDocument[]> {
     throw new ConfigError(`cannot read ${path}: ${errorMessage(error)}`);
   }
   const runs: RunDocument[] = [];
+  // A reports directory holds each bundle once and `latest`, a link to one of them: a run
+  // counted twice would narrow a side's range and pass for a repeat.
+  const seen = new Set<string>();
   for (const entry of entries) {
-    if (await exists(join(path, entry, 'run.json'))) runs.push(await readRunDocument(join(path, entry)));
+    if (!(await exists(join(path, entry, 'run.json')))) continue;
+    const doc = await readRunDocument(join(path, entry));
+    if (seen.has(doc.runId)) continue;
+    seen.add(doc.runId);
+    runs.push(doc);
   }
   if (runs.length === 0)
     throw new ConfigError(`${path} holds no run.json, neither itself nor in a subdirectory`);
-  return runs;
+  // Run ids start with their time: in the order they ran, whatever links sort first.
+  return runs.sort((a, b) => a.runId.localeCompare(b.runId));
 }

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../harness/compare/compare-runs.ts';
+import { readRunSet } from '../../harness/compare/run-set.ts';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
 import { runCli } from '../support/cli.ts';
@@ -41,6 +42,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('a side of a comparison', () => {
+  it('reads each run once: the `latest` link of a reports directory is the same run again', async () => {
+    const set = await writeSet('with-latest', [variant('r-1', {}), variant('r-2', {})]);
+    await symlink('r-2', join(set, 'latest'));
+    expect((await readRunSet(set)).map((d) => d.runId)).toEqual(['r-1', 'r-2']);
+  });
 });
 
 describe('compare', () => {
