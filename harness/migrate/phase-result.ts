@@ -1,6 +1,5 @@
 import { errorMessage } from '../errors.ts';
 import { type EventSink, startStep } from '../events.ts';
-import { epochNow } from '../util/epoch-clock.ts';
 import type { PhaseEvidence, PhaseName } from './phase-evidence.ts';
 
 /** What happened to one phase: every phase of a run has one of these, whatever else failed. */
