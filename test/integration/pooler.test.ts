@@ -9,10 +9,10 @@ import {
 } from '../../harness/config/config-types.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { ignoreEvents } from '../../harness/events.ts';
+import { migrateUnderFaults } from '../../harness/faults/migrate-under-faults.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { partitionHome } from '../../harness/migrate/partition-target.ts';
 import { recoverMigration } from '../../harness/migrate/recover-migration.ts';
-import { runMigration } from '../../harness/migrate/run-migration.ts';
 import {
   livePoolerDatabases,
   localPoolerDir,
@@ -187,7 +187,8 @@ describe('a pooled topology when things go wrong (local)', () => {
       migration: { ...config.migration, strategy: 'copy' as const, injectFaultAfter: 'switch' },
     };
     const context = migrationContext(failing, topology.nodes, topology.runId, ignoreEvents, topology.handle);
-    const result = await runMigration(context);
+    // The fault comes from above, as in a rehearsal or `migrate`: migrate/ knows nothing of it.
+    const result = await migrateUnderFaults(context);
     expect(result.phases.find((p) => p.name === 'switch')?.status).toBe('failed');
     expect(result.outcome).toBe('failed-after-switch');
     expect(result.rollback).toEqual([]);
