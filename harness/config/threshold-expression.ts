@@ -45,7 +45,7 @@ export const metricCatalog = {
     unit: '%',
     better: 'lower',
     about:
-      "this host's CPU busy share over the others' lowest window, where the nodes run on this host: at saturation a dip of the others cannot be told from the cores being shared by every node, the load and the move's bulk work",
+      "this host's CPU busy share in the busiest second of the others' lowest window, where the nodes run on this host: at saturation a dip of the others cannot be told from the cores being shared by every node, the load and the move's bulk work",
   },
   others_below_s: {
     unit: 's',

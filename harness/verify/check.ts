@@ -57,7 +57,7 @@ export interface TpsRecoveryEvidence {
   readonly othersLowestWindow?: number;
   readonly othersLowestShare?: number;
   readonly othersSecondsBelow?: number;
-  /** This host's CPU busy share (0..1) over the others' lowest window; absent where the nodes are not on it. */
+  /** This host's busiest second (CPU busy share, 0..1) in the others' lowest window; absent where the nodes are not on it. */
   readonly othersLowestWindowHostBusy?: number | undefined;
   readonly movedLowestShareAfterSwitch?: number;
   readonly othersAtFreeze?: Dip;

@@ -13,7 +13,7 @@ import type {
   TpsRecoveryCheck,
   WriteRejectionCheck,
 } from './check.ts';
-import { dip, mean, recoverySeconds, windowMean } from './tps-recovery.ts';
+import { dip, mean, recoverySeconds, windowMax } from './tps-recovery.ts';
 
 export interface FreezeWindow {
   firstRejectionAt: number | undefined;
@@ -301,7 +301,7 @@ export function tpsRecoveryCheck(
       othersSecondsBelow: othersDip.secondsBelow,
       othersLowestWindowHostBusy:
         inputs.hostBusy && othersDip.lowestAtSecond !== undefined
-          ? windowMean(inputs.hostBusy, othersDip.lowestAtSecond, w)
+          ? windowMax(inputs.hostBusy, othersDip.lowestAtSecond, w)
           : undefined,
       movedLowestShareAfterSwitch: movedDipAfterSwitch.lowestShare,
       othersAtFreeze: atFreeze,

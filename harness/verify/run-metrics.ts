@@ -52,7 +52,7 @@ const dipMetrics: readonly MetricName[] = ['others_min_pct', 'others_below_s'];
 function unknownReason(metric: MetricName, metrics: RunMetrics): string | undefined {
   const busy = metrics.others_dip_host_busy_pct;
   if (!dipMetrics.includes(metric) || busy === undefined || busy < hostSaturatedPct) return undefined;
-  return `the others' lowest window came while this host's CPUs were ${busy.toFixed(0)}% busy: the nodes, the load and the move's bulk work share its cores, so the dip cannot be told from the host's own limit`;
+  return `in the others' lowest window this host's CPUs were ${busy.toFixed(0)}% busy: the nodes, the load and the move's bulk work share its cores, so the dip cannot be told from the host's own limit`;
 }
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));

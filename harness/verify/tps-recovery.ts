@@ -76,8 +76,12 @@ export function dip(
   return { lowestShare: lowest / baseline, secondsBelow: below, lowestAtSecond: lowestAt };
 }
 
-/** Mean of the known values in [from, from + window); undefined when none is known. */
-export function windowMean(values: readonly number[], from: number, window: number): number | undefined {
+/**
+ * The largest known value in [from, from + window); undefined when none is known. A window's
+ * average dips when one of its seconds starves: whether the host was saturated in any of
+ * them is the question, not on average.
+ */
+export function windowMax(values: readonly number[], from: number, window: number): number | undefined {
   const known = values.slice(from, from + window).filter((v) => Number.isFinite(v));
-  return known.length ? mean(known) : undefined;
+  return known.length ? Math.max(...known) : undefined;
 }

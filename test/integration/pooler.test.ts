@@ -96,7 +96,7 @@ describe.each(cases)('a pooled topology: the %s move through pgbouncer (%s)', (s
     // share the cores: a dip of the others while they were all busy is the host's, and the
     // threshold is then unknown, never failed. Any other failure fails.
     const recovery = result.checks.find((c) => c.name === 'tps recovery');
-    const where = `${recovery?.summary}; host busy over the lowest window: ${result.metrics.others_dip_host_busy_pct}%`;
+    const where = `${recovery?.summary}; host busiest second in the lowest window: ${result.metrics.others_dip_host_busy_pct}%`;
     // Said in the log either way: how often a run here is left unknown is worth seeing.
     console.info(`${strategy}/${provider}: ${result.verdict}; ${where}`);
     const judgedFailures = result.thresholds.filter((t) => !t.passed && !t.unknown);
