@@ -17,6 +17,15 @@ export interface NodeSessions {
   pinned?: Map<string, pg.Client> | undefined;
 }
 
+function openSession(
+  sessions: NodeSessions,
+  role: NodeRole,
+  database: string,
+  what: string,
+): Promise<pg.Client> {
+  return connect({ ...sessions.nodes[role].endpoint, database }, database, sessions.config, what);
+}
+
 /** A connection to a node's database for the length of fn (the pinned one, if there is one). */
 export async function onNode<T>(
   sessions: NodeSessions,
@@ -26,13 +35,7 @@ export async function onNode<T>(
 ): Promise<T> {
   const pinned = sessions.pinned?.get(`${role}/${database}`);
   if (pinned) return fn(pinned);
-  const node = sessions.nodes[role];
-  const client = await connect(
-    { ...node.endpoint, database },
-    database,
-    sessions.config,
-    `${role}/${database}`,
-  );
+  const client = await openSession(sessions, role, database, `${role}/${database}`);
   try {
     return await fn(client);
   } finally {
@@ -46,7 +49,7 @@ const pinKey = (role: NodeRole, database: string, label?: string) =>
 /**
  * Opens and pins one connection per `role/database` for the phases that follow. With a
  * label, the connection is one apart (a session holding a snapshot), which onNode does
- * not hand out: sessionFor does.
+ * not hand out: takePinned does.
  */
 export async function pinConnections(
   sessions: NodeSessions,
@@ -57,8 +60,7 @@ export async function pinConnections(
   for (const [role, database] of targets) {
     const key = pinKey(role, database, label);
     if (sessions.pinned.has(key)) continue;
-    const node = sessions.nodes[role];
-    sessions.pinned.set(key, await connect({ ...node.endpoint, database }, database, sessions.config, key));
+    sessions.pinned.set(key, await openSession(sessions, role, database, key));
   }
 }
 

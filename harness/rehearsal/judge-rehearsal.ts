@@ -15,12 +15,29 @@ import {
 import { faultInvariantsCheck } from '../verify/fault-invariants.ts';
 import { evaluateThresholds, runMetrics } from '../verify/run-metrics.ts';
 import { conclusive, judgedValidity, outcomes, type Validity, verdictOf } from '../verify/verdict.ts';
-/** What the rehearsal measured around the migration, stage by stage, as typed evidence. */
 import type { RehearsalResult, ResultBase } from './rehearsal-result.ts';
 import type { BaselineEvidence } from './validity.ts';
 
-/** What a rehearsal's load and migration come to: the checks, the metrics and thresholds, the verdict. */
+/** The client-observed freeze window and the run's metrics, from what was measured and judged. */
+function measured(
+  base: ResultBase,
+  migration: FaultedMigration,
+  checks: readonly Check[],
+  partition: number,
+) {
+  const window = freezeWindow(base.load, partition);
+  const metrics = runMetrics({
+    freezeWindow: window,
+    migration,
+    checks,
+    load: base.load,
+    partition,
+    stages: base.stages,
+  });
+  return { window, metrics };
+}
 
+/** A rehearsal that could not measure what it claims: nothing judged, the metrics as far as they went. */
 export function inconclusiveResult(
   base: ResultBase,
   validity: Validity,
@@ -28,15 +45,7 @@ export function inconclusiveResult(
   context: MigrationContext,
   config: ShardmoveConfig,
 ): RehearsalResult {
-  const window = freezeWindow(base.load, context.partition);
-  const metrics = runMetrics({
-    freezeWindow: window,
-    migration,
-    checks: [],
-    load: base.load,
-    partition: context.partition,
-    stages: base.stages,
-  });
+  const { window, metrics } = measured(base, migration, [], context.partition);
   return {
     ...base,
     verdict: 'inconclusive',
@@ -51,6 +60,10 @@ export function inconclusiveResult(
   };
 }
 
+/**
+ * What a rehearsal's load and migration come to: the checks (the fault invariants under a
+ * fault), old dropped once the data is safe, the metrics and thresholds, the verdict.
+ */
 export async function judgedResult(
   base: ResultBase,
   migration: FaultedMigration,
@@ -90,15 +103,7 @@ export async function judgedResult(
     dataSafe && migration.outcome === 'completed' && checks.find((c) => c.name === 'parity')?.passed
       ? await dropOld(context)
       : undefined;
-  const window = freezeWindow(loadResult, context.partition);
-  const metrics = runMetrics({
-    freezeWindow: window,
-    migration,
-    checks,
-    load: loadResult,
-    partition: context.partition,
-    stages: base.stages,
-  });
+  const { window, metrics } = measured(base, migration, checks, context.partition);
   const thresholds = evaluateThresholds(config.thresholds, metrics);
   const judged = outcomes(invariants ? [invariants] : checks, thresholds, config.expectedFailures);
   const sound = invariants

@@ -2,7 +2,7 @@ import { metricCatalog } from '../config/threshold-expression.ts';
 import { type ChartName, chartNames, chartTitles } from './charts.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
-import { freezeWindowText, measurementLines, skippedText } from './summary.ts';
+import { freezeWindowText, inconclusiveHeadline, measurementLines, skippedText } from './summary.ts';
 
 const escapeHtml = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -58,13 +58,14 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
   const moved = lat.byPartition[doc.load.partition];
   const phases = [...m.phases, ...m.rollback, ...(doc.dropOld ? [doc.dropOld] : [])];
   const env = doc.environment;
+  const headline = inconclusiveHeadline(doc);
   const sections = [
     `<h1>shardmove run <code>${escapeHtml(doc.runId)}</code></h1>`,
     `<p><span id="verdict" class="verdict ${doc.verdict}" data-verdict="${doc.verdict}">${doc.verdict.toUpperCase()}</span></p>`,
     ...(doc.validity.conclusive
       ? []
       : [
-          `<div id="validity"><p><b>The run ${doc.migration.outcome !== 'not-started' ? 'could not judge all it claims' : 'could not measure what it claims'}</b>, ${doc.migration.outcome !== 'not-started' ? 'what it could judge held' : 'so it judges nothing'} (exit 3):</p><ul>${doc.validity.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` +
+          `<div id="validity"><p><b>The run ${headline.claim}</b>, ${headline.consequence} (exit 3):</p><ul>${doc.validity.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` +
             (doc.validity.advice.length
               ? `<p>To change:</p><ul>${doc.validity.advice.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`
               : '') +

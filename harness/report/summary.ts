@@ -82,6 +82,20 @@ export function measurementLines(doc: RunDocument, md: boolean): string[] {
 }
 
 /**
+ * What an inconclusive run says first. Before the migration nothing was judged; after it,
+ * only what the run could not judge is left open.
+ */
+export function inconclusiveHeadline(doc: RunDocument): {
+  readonly judged: boolean;
+  readonly claim: string;
+  readonly consequence: string;
+} {
+  return doc.migration.outcome !== 'not-started'
+    ? { judged: true, claim: 'could not judge all it claims', consequence: 'what it could judge held' }
+    : { judged: false, claim: 'could not measure what it claims', consequence: 'so it judges nothing' };
+}
+
+/**
  * The run for a terminal (text) or a CI job summary / PR comment (markdown): verdict,
  * checks, thresholds, phases, freeze window, TPS before/during/after the freeze, p99.
  */
@@ -109,11 +123,8 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
   );
   lines.push('');
   if (!doc.validity.conclusive) {
-    // Before the migration nothing was judged; after it, only what the run could not judge is left open.
-    const what =
-      m.outcome !== 'not-started'
-        ? 'could not judge all it claims; what it could judge held'
-        : 'could not measure what it claims, so it judges nothing';
+    const h = inconclusiveHeadline(doc);
+    const what = `${h.claim}${h.judged ? ';' : ','} ${h.consequence}`;
     lines.push(md ? `**The run ${what}** (exit 3):` : `the run ${what} (exit 3):`);
     for (const r of doc.validity.reasons) lines.push(`${md ? '- ' : '  - '}${r}`);
     if (doc.validity.advice.length) {

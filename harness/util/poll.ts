@@ -17,3 +17,16 @@ export async function pollUntil<T>(
     await sleep(intervalMillis);
   }
 }
+
+/** Polls until check() is true, or throws after timeoutMillis. Returns the milliseconds waited. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMillis: number,
+  intervalMillis: number,
+): Promise<number> {
+  const started = performance.now();
+  const { done } = await pollUntil(check, (ok) => ok, started + timeoutMillis, intervalMillis);
+  if (!done) throw new Error(`${what}: not done after ${timeoutMillis} ms`);
+  return Math.round(performance.now() - started);
+}

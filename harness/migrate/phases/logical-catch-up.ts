@@ -1,7 +1,8 @@
 import { onNode, pinConnections, takePinned, unpinConnections } from '../../db/node-session.ts';
+import { waitFor } from '../../util/poll.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { Phase } from '../phase-result.ts';
-import { dropReplicationPhase, waitFor } from './logical-replication.ts';
+import { dropReplicationPhase } from './logical-replication.ts';
 import { compareOldWithNew } from './parity.ts';
 import { switchToNew } from './switch.ts';
 

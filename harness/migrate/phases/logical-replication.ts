@@ -3,7 +3,7 @@ import { formatConninfo } from '../../config/dsn.ts';
 import { onNode, unpinConnections } from '../../db/node-session.ts';
 import { databaseStates } from '../../db/ownership.ts';
 import { runSqlFile, sqlFile } from '../../schema/sql-files.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { PhaseEvidence } from '../phase-evidence.ts';
 import type { Phase } from '../phase-result.ts';
@@ -12,19 +12,6 @@ import { createShardOnNew, dropCopyOnNew } from './prepare-new.ts';
 import { buildKeys, createTables } from './stream-copy.ts';
 
 const logicalFile = (prefix: string) => sqlFile('migrate-logical', prefix);
-
-/** Polls until check() is true, or throws after timeoutMillis. Returns the milliseconds waited. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMillis: number,
-  intervalMillis: number,
-): Promise<number> {
-  const started = performance.now();
-  const { done } = await pollUntil(check, (ok) => ok, started + timeoutMillis, intervalMillis);
-  if (!done) throw new Error(`${what}: not done after ${timeoutMillis} ms`);
-  return Math.round(performance.now() - started);
-}
 
 /**
  * The marker schema, only when this migration created it (its comment names the migration),
