@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
+import { parityBench } from './parity.ts';
 import { perCallBench } from './per-call.ts';
 import { providerTpsBench } from './provider-tps.ts';
 import { seedFullMemoryBench, seedingBench } from './seeding.ts';
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<void>> = {
     loadVsPgbenchBench({ rounds: quick ? 2 : 4, durationSeconds: quick ? 12 : 20, clients: 30 }),
   'per-call': () => perCallBench({ timeMillis: quick ? 1000 : 3000, provider: 'local' }),
   'snapshot-restore': () => snapshotRestoreBench(),
+  parity: () => parityBench({ rounds: quick ? 3 : 5 }),
   strategies: () => strategiesBench(),
   'seed-full-memory': () => seedFullMemoryBench(),
 };

@@ -1,13 +1,8 @@
 import type pg from 'pg';
 import type { ShardTable } from '../config/topology-layout.ts';
+import { rowHashExpression, type TableColumn, tableColumns } from './row-hash.ts';
 
-/** Width of the userid ranges hashed as one unit; a mismatch is then localised row by row. */
-const rangeWidth: Readonly<Record<ParityTable, number>> = {
-  userinfo: 500_000,
-  session: 500_000,
-  tbl_small: 8_000,
-  login_log: 500_000,
-};
+const columnText = (c: TableColumn) => `${c.name} ${c.type}`;
 
 /** A shard table, compared by userid ranges. */
 export type ParityTable = ShardTable;
@@ -25,6 +20,8 @@ export interface TableParity {
   newRows: number;
   ranges: number;
   mismatchedRanges: number[];
+  /** Set when the two sides' columns (name and type, in order) differ: no row was compared. */
+  columnsDiffer?: { old: string[]; new: string[] };
 }
 
 export interface ParityReport {
@@ -34,14 +31,46 @@ export interface ParityReport {
   differences: RowDifference[];
 }
 
+/** Rows per userid range when a table's signatures differ: few enough to read them as text. */
+const rowsPerRange = 1000;
+
+interface Signature {
+  n: number;
+  h: string;
+}
+
+/** count(*) and the sum of the row hashes: one read of the table, nothing sent but two numbers. */
+async function tableSignature(client: pg.Client, table: ParityTable, rowHash: string): Promise<Signature> {
+  const { rows } = await client.query<Signature>(
+    `select count(*)::int as n, coalesce(sum(${rowHash}), 0)::text as h from digoal.${table} t`,
+  );
+  return rows[0] ?? { n: 0, h: '0' };
+}
+
+/** Where the keys lie on one side; ranges are cut from the lowest key of both. */
+async function keySpan(client: pg.Client, table: ParityTable): Promise<{ min: number; max: number }> {
+  const { rows } = await client.query<{ min: number | null; max: number | null }>(
+    `select min(userid) as min, max(userid) as max from digoal.${table}`,
+  );
+  return { min: rows[0]?.min ?? 0, max: rows[0]?.max ?? 0 };
+}
+
+interface Ranges {
+  from: number;
+  width: number;
+}
+
+/** Signature per userid range; rows without a userid are range -1. */
 async function rangeHashes(
   client: pg.Client,
   table: ParityTable,
-): Promise<Map<number, { n: number; h: string }>> {
-  const { rows } = await client.query<{ range: number; n: number; h: string }>(
-    `select (userid / $1)::int as range, count(*)::int as n, md5(string_agg(t::text, E'\\n' order by t::text)) as h
+  rowHash: string,
+  { from, width }: Ranges,
+): Promise<Map<number, Signature>> {
+  const { rows } = await client.query<{ range: number } & Signature>(
+    `select coalesce(((userid::bigint - $1) / $2)::int, -1) as range, count(*)::int as n, sum(${rowHash})::text as h
        from digoal.${table} t group by 1`,
-    [rangeWidth[table]],
+    [from, width],
   );
   return new Map(rows.map((r) => [r.range, { n: r.n, h: r.h }]));
 }
@@ -49,11 +78,13 @@ async function rangeHashes(
 async function rowsInRange(
   client: pg.Client,
   table: ParityTable,
+  { from, width }: Ranges,
   range: number,
 ): Promise<Map<string, string>> {
+  const where = range < 0 ? 'userid is null' : 'userid >= $1::bigint and userid < $2::bigint';
   const { rows } = await client.query<{ userid: number; row: string }>(
-    `select userid, t::text as row from digoal.${table} t where (userid / $1)::int = $2 order by t::text`,
-    [rangeWidth[table], range],
+    `select userid, t::text as row from digoal.${table} t where ${where} order by t::text`,
+    range < 0 ? [] : [from + range * width, from + (range + 1) * width],
   );
   // Keyed tables pair rows by userid; login_log has no key, so its rows are told apart by
   // their whole text, with a counter for repeats.
@@ -74,8 +105,10 @@ async function rowsInRange(
 export type ParityPace = 'fast' | 'gentle';
 
 /**
- * Compares tables between old (frozen) and new: row counts and a content hash per userid
- * range; for each range that differs, the rows themselves, to name the keys that differ.
+ * Compares tables between old (frozen) and new: per table, its columns, then count(*) and a
+ * signature of every row's content hashed in the server (one read of each side, the cost of
+ * a count(*) and a hash per row). Only when they differ: signatures per userid range of about
+ * a thousand rows, then the rows of each differing range as text, to name the keys.
  */
 export async function compareTables(
   oldDb: pg.Client,
@@ -92,21 +125,48 @@ export async function compareTables(
       ? Promise.all([f(oldDb), f(newDb)])
       : f(oldDb).then(async (a) => [a, await f(newDb)] as [T, T]);
   for (const table of tables) {
-    const [a, b] = await both((db) => rangeHashes(db, table));
-    const ranges = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
-    const mismatched = ranges.filter((r) => a.get(r)?.h !== b.get(r)?.h || a.get(r)?.n !== b.get(r)?.n);
-    const count = (m: Map<number, { n: number }>) => [...m.values()].reduce((n, v) => n + v.n, 0);
+    const [oldColumns, newColumns] = await both((db) => tableColumns(db, `digoal.${table}`));
+    if (JSON.stringify(oldColumns) !== JSON.stringify(newColumns)) {
+      const [oldCount, newCount] = await both((db) => tableSignature(db, table, '0::bigint'));
+      report.passed = false;
+      report.tables.push({
+        table,
+        oldRows: oldCount.n,
+        newRows: newCount.n,
+        ranges: 1,
+        mismatchedRanges: [0],
+        columnsDiffer: { old: oldColumns.map(columnText), new: newColumns.map(columnText) },
+      });
+      continue;
+    }
+    const rowHash = rowHashExpression(oldColumns);
+    const [a, b] = await both((db) => tableSignature(db, table, rowHash));
+    if (a.n === b.n && a.h === b.h) {
+      report.tables.push({ table, oldRows: a.n, newRows: b.n, ranges: 1, mismatchedRanges: [] });
+      continue;
+    }
+    // The signatures differ: cut the key space into ranges of about rowsPerRange rows, hash
+    // each, and read as text only the rows of ranges that differ.
+    report.passed = false;
+    const [spanA, spanB] = await both((db) => keySpan(db, table));
+    const from = Math.min(spanA.min, spanB.min);
+    const keys = Math.max(spanA.max, spanB.max) - from + 1;
+    const ranges = { from, width: Math.max(1, Math.ceil((keys * rowsPerRange) / Math.max(a.n, b.n, 1))) };
+    const [byRangeA, byRangeB] = await both((db) => rangeHashes(db, table, rowHash, ranges));
+    const all = [...new Set([...byRangeA.keys(), ...byRangeB.keys()])].sort((x, y) => x - y);
+    const differs = (r: number) =>
+      byRangeA.get(r)?.h !== byRangeB.get(r)?.h || byRangeA.get(r)?.n !== byRangeB.get(r)?.n;
+    const mismatched = all.filter(differs);
     report.tables.push({
       table,
-      oldRows: count(a),
-      newRows: count(b),
-      ranges: ranges.length,
+      oldRows: a.n,
+      newRows: b.n,
+      ranges: all.length,
       mismatchedRanges: mismatched,
     });
-    if (mismatched.length > 0) report.passed = false;
     for (const range of mismatched) {
       if (report.differences.length >= 10) break;
-      const [oldRows, newRows] = await both((db) => rowsInRange(db, table, range));
+      const [oldRows, newRows] = await both((db) => rowsInRange(db, table, ranges, range));
       for (const key of new Set([...oldRows.keys(), ...newRows.keys()])) {
         if (report.differences.length >= 10) break;
         if (oldRows.get(key) === newRows.get(key)) continue;

@@ -80,6 +80,61 @@ describe(`parity localises differences to primary keys (${provider})`, () => {
     },
   );
 
+  it('fails on a timestamp moved by one microsecond', async () => {
+    const userid = 23 + 32 * 4321;
+    await copy.query(
+      `update digoal.session set last_login = last_login + interval '1 microsecond' where userid = ${userid}`,
+    );
+    const report = await compareTables(original, copy, ['session']);
+    expect(report.passed).toBe(false);
+    expect(report.differences.map((d) => [d.table, d.userid])).toEqual([['session', userid]]);
+    await reset();
+  });
+
+  it('fails on NULL against an empty string', async () => {
+    const userid = 23 + 32 * 99_000;
+    await original.query(`update digoal.userinfo set info = '' where userid = ${userid}`);
+    await copy.query(`update digoal.userinfo set info = null where userid = ${userid}`);
+    const report = await compareTables(original, copy, ['userinfo']);
+    expect(report.passed).toBe(false);
+    expect(report.differences).toEqual([
+      { table: 'userinfo', userid, old: `(23,${userid},"")`, new: `(23,${userid},)` },
+    ]);
+    await reset();
+  });
+
+  it("fails on two rows' values swapped, naming both", async () => {
+    const [a, b] = [23 + 32 * 10, 23 + 32 * 60_000];
+    await copy.query(
+      `update digoal.userinfo u set info = o.info from digoal.userinfo o
+        where (u.userid, o.userid) in ((${a}, ${b}), (${b}, ${a}))`,
+    );
+    const report = await compareTables(original, copy, ['userinfo']);
+    expect(report.passed).toBe(false);
+    expect(report.differences.map((d) => d.userid)).toEqual([a, b]);
+    await reset();
+  });
+
+  it('fails on one extra row at the end of the key space', async () => {
+    const userid = 2_000_000_023;
+    await copy.query(`insert into digoal.userinfo values (23, ${userid}, 'extra')`);
+    const report = await compareTables(original, copy, ['userinfo']);
+    expect(report.passed).toBe(false);
+    expect(report.tables[0]).toMatchObject({ oldRows: 100_000, newRows: 100_001 });
+    expect(report.differences).toEqual([
+      { table: 'userinfo', userid, old: null, new: `(23,${userid},extra)` },
+    ]);
+    await reset();
+  });
+
+  it("fails when the two sides' columns differ, naming them", async () => {
+    await copy.query('alter table digoal.tbl_small add column note text');
+    const report = await compareTables(original, copy, ['tbl_small']);
+    expect(report.passed).toBe(false);
+    expect(report.tables[0]?.columnsDiffer?.new).toContain('note text');
+    await reset();
+  });
+
   it('fails on a missing log row', async () => {
     await original.query('insert into digoal.login_log (userid, login_time) values (55, now())');
     const report = await compareTables(original, copy, ['login_log']);

@@ -1,0 +1,94 @@
+import type pg from 'pg';
+import { loadConfig } from '../harness/config/load-config.ts';
+import { shardTables } from '../harness/config/topology-layout.ts';
+import { connect } from '../harness/db/connect.ts';
+import { ignoreEvents } from '../harness/events.ts';
+import { compareTables } from '../harness/parity/compare-tables.ts';
+import { snapshotShards } from '../harness/seed/snapshot.ts';
+import { startTopology } from '../harness/topology/start-topology.ts';
+import { median } from './pgbench.ts';
+
+const logRows = 200_000;
+
+/**
+ * Goal (issue 17): parity of the moved shard at the `default` profile's size costs at most
+ * 1.5x a count(*) of the same tables on both sides, in the same run (alternated, medians).
+ * Both sides are read at once in both, as parity inside the freeze does; the two copies
+ * are db23 and its snapshot db23_seeded on old (two server processes, as old and new are).
+ */
+export async function parityBench(options: { rounds: number }): Promise<void> {
+  const { config } = await loadConfig({
+    flags: { seeding: { profile: 'default', others: { userinfoRows: 1000, tblSmallRows: 500 } } },
+  });
+  await using topology = await startTopology({ config, events: ignoreEvents });
+  const old = topology.nodes.old.endpoint;
+  const open = (database: string) => connect({ ...old, database }, database, config);
+  const seeded = await open('db23');
+  await seeded.query(
+    `insert into digoal.login_log (userid, db_user, client_addr, client_port, server_addr, server_port, login_time)
+     select 23 + (i % 1000000) * 32, 'digoal', '10.0.0.1', 5000 + i % 1000, '10.0.0.2', 5432, timestamp '2026-01-01' + i * interval '1 ms'
+       from generate_series(1, ${logRows}) i`,
+  );
+  await seeded.query('vacuum analyze');
+  await seeded.end();
+  await snapshotShards(topology.nodes, config, topology.runId, [23]);
+  const tables = shardTables;
+  const a = await open('db23_seeded');
+  const b = await open('db23');
+  try {
+    const sizes = await a.query<{ t: string; n: number }>(
+      tables.map((t) => `select '${t}' as t, count(*)::int as n from digoal.${t}`).join(' union all '),
+    );
+    console.log(
+      `parity: ${sizes.rows.map((r) => `${r.t} ${r.n}`).join(', ')} rows on each side, provider ${topology.provider}`,
+    );
+    const timed = async (fn: () => Promise<unknown>) => {
+      const started = performance.now();
+      await fn();
+      return performance.now() - started;
+    };
+    const countBoth = async () => {
+      for (const t of tables) {
+        await Promise.all([a, b].map((c: pg.Client) => c.query(`select count(*) from digoal.${t}`)));
+      }
+    };
+    const parity = async () => {
+      const report = await compareTables(a, b, tables, 'fast');
+      if (!report.passed) throw new Error('identical copies reported as different');
+    };
+    await countBoth();
+    const counts: number[] = [];
+    const parities: number[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      counts.push(await timed(countBoth));
+      parities.push(await timed(parity));
+      console.log(
+        `  round ${round}: count(*) both sides ${Math.round(counts.at(-1) ?? 0)} ms, parity ${Math.round(parities.at(-1) ?? 0)} ms`,
+      );
+    }
+    // What parity cost before (issue 17): the rows of each range as text, sorted and
+    // concatenated into one md5, per 500k userids. One round: it is the slow side by far.
+    const legacy = await timed(async () => {
+      for (const t of tables) {
+        const width = t === 'tbl_small' ? 8000 : 500_000;
+        await Promise.all(
+          [a, b].map((c: pg.Client) =>
+            c.query(
+              `select (userid / ${width})::int, count(*), md5(string_agg(t::text, E'\\n' order by t::text)) from digoal.${t} t group by 1`,
+            ),
+          ),
+        );
+      }
+    });
+    console.log(
+      `  the text-and-md5 parity it replaced: ${Math.round(legacy)} ms (${(legacy / median(counts)).toFixed(1)}x count(*))`,
+    );
+    const ratio = median(parities) / median(counts);
+    console.log(
+      `  median count(*) ${Math.round(median(counts))} ms, parity ${Math.round(median(parities))} ms; ratio ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? 'met' : 'NOT met'})`,
+    );
+  } finally {
+    await a.end();
+    await b.end();
+  }
+}
