@@ -6,7 +6,15 @@ export default defineConfig({
   test: {
     reporters: ci ? ['default', ['junit', { outputFile: 'reports/junit.xml' }]] : ['default'],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // vitest's 5 s is a timed assertion on a busy or slow host (the ledger test of a
+          // million writes took 8.6 s beside a rehearsal); a hang still fails.
+          testTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: 'integration',

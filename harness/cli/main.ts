@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
 import { loadCommand } from './commands/load.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { preflightCommand } from './commands/preflight.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
@@ -21,6 +22,7 @@ const commands: readonly Command[] = [
   upCommand,
   seedCommand,
   loadCommand,
+  preflightCommand,
   migrateCommand,
   verifyCommand,
   recoverCommand,

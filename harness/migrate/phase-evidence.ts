@@ -1,5 +1,6 @@
 import type { FreezeMethod } from '../config/config-types.ts';
 import type { ParityPace, ParityReport } from '../parity/compare-tables.ts';
+import type { ReadinessItem } from '../readiness/readiness.ts';
 
 /** What routing the partition records: PL/Proxy's new connstring, or the pooler's retarget and drain. */
 export interface RouteEvidence {
@@ -44,6 +45,7 @@ export interface CatchUpEvidence {
  * some.
  */
 export interface PhaseEvidence {
+  readiness: { go?: boolean; items?: readonly ReadinessItem[] };
   'prepare new': { fdwTarget?: string };
   'pre-copy': Record<never, never>;
   freeze: { method?: FreezeMethod; partition?: string; lockAttempts?: number };

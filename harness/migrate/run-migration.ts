@@ -5,6 +5,7 @@ import { DestructiveActionRefused } from '../errors.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
 import { type Phase, type PhaseResult, phase, runPhases, undoPhases } from './phase-result.ts';
+import { readiness } from './phases/readiness.ts';
 import { copyStrategyPhases } from './strategies/copy.ts';
 import { logicalStrategyPhases } from './strategies/logical.ts';
 import { matviewStrategyPhases } from './strategies/matview.ts';
@@ -39,11 +40,13 @@ export function migrationNotStarted(context: MigrationContext): MigrationResult 
   };
 }
 
+// Every strategy starts at the readiness gate: a rehearsal checks what a move on a real
+// target checks, and a no-go stops it before anything changed.
 const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
-  seed: seedStrategyPhases,
-  matview: matviewStrategyPhases,
-  copy: copyStrategyPhases,
-  logical: logicalStrategyPhases,
+  seed: [readiness, ...seedStrategyPhases],
+  matview: [readiness, ...matviewStrategyPhases],
+  copy: [readiness, ...copyStrategyPhases],
+  logical: [readiness, ...logicalStrategyPhases],
 };
 
 export function strategyPhases(strategy: MigrationStrategy): readonly Phase<MigrationContext>[] {
@@ -91,12 +94,16 @@ export async function runMigration(
       const ran = planned.filter((_, i) => phases[i]?.status !== 'not-run');
       rollback = await runPhases(undoPhases(ran), context, context.events);
       outcome = 'rolled-back';
-      state = rollback.every((p) => p.status === 'ok')
-        ? `p${context.partition} on old, read-write again; new's copy dropped; old untouched`
-        : `rollback incomplete: ${rollback
-            .filter((p) => p.status !== 'ok')
-            .map((p) => p.name)
-            .join(', ')}`;
+      const gate = phase(phases, 'readiness');
+      state =
+        gate?.status === 'failed'
+          ? `no-go at the readiness gate, nothing changed: p${context.partition} untouched on old`
+          : rollback.every((p) => p.status === 'ok')
+            ? `p${context.partition} on old, read-write again; new's copy dropped; old untouched`
+            : `rollback incomplete: ${rollback
+                .filter((p) => p.status !== 'ok')
+                .map((p) => p.name)
+                .join(', ')}`;
     } else {
       outcome = 'failed-after-switch';
       state =

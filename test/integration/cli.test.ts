@@ -102,6 +102,19 @@ describe('shardmove migrate / verify on a kept topology', () => {
       expect(early.code).toBe(1);
       expect(early.stdout).toMatch(/^ {2}FAIL routing: p23 goes to old, read-write$/m);
 
+      const preflight = await runCli(['preflight', '--strategy', 'copy', '--json', '--state-dir', stateDir]);
+      expect(preflight.code, preflight.stdout + preflight.stderr).toBe(0);
+      const readiness = JSON.parse(preflight.stdout) as {
+        go: boolean;
+        items: { cause: string; answer: string }[];
+      };
+      expect(readiness.go).toBe(true);
+      expect(readiness.items.map((i) => i.cause)).toContain('open transactions');
+      const crowded = await runCli(['preflight', '--proxy-backends', '100000', '--state-dir', stateDir]);
+      expect(crowded.code).toBe(1);
+      expect(crowded.stdout).toMatch(/^NO-GO: moving db23 with seed$/m);
+      expect(crowded.stdout).toMatch(/NO-GO connections on new: /);
+
       const migrate = await runCli([
         'migrate',
         '--strategy',
@@ -267,7 +280,7 @@ describe('bad input', () => {
     ]);
     expect(faultOutsideStrategy.code).toBe(2);
     expect(faultOutsideStrategy.stderr).toMatch(
-      /'migration\.fault\.phase' "pre-copy" is not a phase of the logical strategy \(prepare new, publish,/,
+      /'migration\.fault\.phase' "pre-copy" is not a phase of the logical strategy \(readiness, prepare new, publish,/,
     );
     const faultOutOfReach = await runCli([
       'run',

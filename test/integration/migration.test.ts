@@ -24,6 +24,7 @@ const databases = (topology: StartedTopology, role: 'old' | 'new') =>
 
 const phaseNames: Record<MigrationStrategy, string[]> = {
   matview: [
+    'readiness',
     'prepare new',
     'pre-copy',
     'freeze',
@@ -36,6 +37,7 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'drop fdw',
   ],
   seed: [
+    'readiness',
     'prepare new',
     'pre-copy',
     'freeze',
@@ -48,6 +50,7 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'drop fdw',
   ],
   copy: [
+    'readiness',
     'prepare new',
     'create tables',
     'freeze',
@@ -59,6 +62,7 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
     'drop fdw',
   ],
   logical: [
+    'readiness',
     'prepare new',
     'publish',
     'subscribe',

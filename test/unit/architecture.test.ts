@@ -42,9 +42,10 @@ const rules: Array<{ rule: string; broken: (from: string, to: string) => boolean
     broken: (from, to) => from.startsWith('schema/') && to.startsWith('provision/'),
   },
   {
-    rule: 'db/ and parity/ import nothing above them',
+    rule: 'db/, parity/ and readiness/ import nothing above them',
     broken: (from, to) =>
-      /^(db|parity)\//.test(from) && /^(migrate|verify|faults|rehearsal|cli|provision|topology)\//.test(to),
+      /^(db|parity|readiness)\//.test(from) &&
+      /^(migrate|verify|faults|rehearsal|cli|provision|topology)\//.test(to),
   },
   {
     rule: 'a phase imports no strategy, and a strategy no other strategy',
@@ -71,5 +72,6 @@ describe('the layering of harness/', () => {
     expect(first?.broken('migrate/run-migration.ts', 'faults/inject-fault.ts')).toBe(true);
     expect(rules[1]?.broken('faults/inject-fault.ts', 'migrate/strategies/logical.ts')).toBe(true);
     expect(rules[2]?.broken('schema/install-schema.ts', 'provision/provider.ts')).toBe(true);
+    expect(rules[3]?.broken('readiness/check-readiness.ts', 'migrate/migration-context.ts')).toBe(true);
   });
 });
