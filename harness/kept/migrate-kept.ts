@@ -9,7 +9,7 @@ import { partitionHome } from '../migrate/partition-target.ts';
 import { finishedCleanly } from '../migrate/run-migration.ts';
 import { readJournal, removeJournal, writeJournal } from '../state/migration-journal.ts';
 import { acquireMigrationLock } from '../state/migration-lock.ts';
-import { openKeptTopology } from '../topology/kept-topology.ts';
+import { openKeptPartition } from './kept-partition.ts';
 
 export interface MigrateKeptRequest {
   /** The layered config: its movePartition is the partition to move, its stateDir the kept topology's. */
@@ -26,14 +26,10 @@ export interface MigrateKeptRequest {
  */
 export async function migrateKept(request: MigrateKeptRequest): Promise<FaultedMigration> {
   const { config: layered, events } = request;
-  const { state, nodes } = await openKeptTopology(layered.stateDir);
+  const kept = await openKeptPartition(layered);
+  const { state, nodes } = kept;
   const partition = layered.topology.movePartition;
-  if (partition >= state.topology.partitions) {
-    throw new ConfigError(
-      `partition ${partition} does not exist: the kept topology has ${state.topology.partitions}`,
-    );
-  }
-  let config = { ...layered, topology: { ...state.topology, movePartition: partition } };
+  let config = kept.config;
   // The kept topology may be pooled, which the flags alone did not say.
   if (!request.freezeChosen) config = withPoolerFreeze(config);
   const poolerIssue = poolerProblem(config);

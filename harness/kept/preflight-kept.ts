@@ -1,11 +1,10 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
-import { ConfigError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
 import { readinessInput } from '../migrate/phases/readiness.ts';
 import { checkReadiness } from '../readiness/check-readiness.ts';
 import type { Readiness } from '../readiness/readiness.ts';
-import { openKeptTopology } from '../topology/kept-topology.ts';
+import { openKeptPartition } from './kept-partition.ts';
 
 export interface PreflightKeptRequest {
   readonly config: ShardmoveConfig;
@@ -17,14 +16,7 @@ export interface PreflightKeptRequest {
 /** The readiness gate against the kept topology (local, containers or external hosts): reads only. */
 export async function preflightKept(request: PreflightKeptRequest): Promise<Readiness> {
   const { config: layered, events } = request;
-  const { state, nodes } = await openKeptTopology(layered.stateDir);
-  const partition = layered.topology.movePartition;
-  if (partition >= state.topology.partitions) {
-    throw new ConfigError(
-      `partition ${partition} does not exist: the kept topology has ${state.topology.partitions}`,
-    );
-  }
-  const config = { ...layered, topology: { ...state.topology, movePartition: partition } };
+  const { state, nodes, config } = await openKeptPartition(layered);
   const context = migrationContext(config, nodes, state.runId, events, state.handle);
   return checkReadiness(readinessInput(context, request.expectedProxyBackends));
 }

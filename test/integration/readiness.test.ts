@@ -32,6 +32,20 @@ describe(`readiness: go or no-go before a move, with reasons (${provider})`, () 
   const item = (r: Readiness, cause: ReadinessCause) => r.items.find((i) => i.cause === cause);
   const noGoCauses = (r: Readiness) => r.items.filter((i) => i.answer === 'no-go').map((i) => i.cause);
   const onOld = <T>(fn: (c: pg.Client) => Promise<T>) => onNode(context(), 'old', 'db23', fn);
+  /** A session on old db23 left idle in a transaction while fn runs. */
+  const withIdleTransaction = async (fn: () => Promise<void>) => {
+    const old = topology.nodes.old.endpoint;
+    const idle = await connect({ ...old, database: 'db23' }, 'db23', {
+      applicationName: 'left-open',
+      connectTimeoutMillis: 10_000,
+    });
+    try {
+      await idle.query('begin; select 1');
+      await fn();
+    } finally {
+      await idle.end();
+    }
+  };
 
   beforeAll(async () => {
     topology = await startTopology({
@@ -77,21 +91,13 @@ describe(`readiness: go or no-go before a move, with reasons (${provider})`, () 
   });
 
   it('names a session idle in a transaction on old db23', async () => {
-    const old = topology.nodes.old.endpoint;
-    const idle = await connect({ ...old, database: 'db23' }, 'db23', {
-      applicationName: 'left-open',
-      connectTimeoutMillis: 10_000,
-    });
-    try {
-      await idle.query('begin; select 1');
+    await withIdleTransaction(async () => {
       const answer = await check();
       expect(noGoCauses(answer)).toEqual(['open transactions']);
       expect(item(answer, 'open transactions')?.reasons).toEqual([
         expect.stringMatching(/^pid \d+ \S+ \(left-open\): idle in transaction/),
       ]);
-    } finally {
-      await idle.end();
-    }
+    });
     expect((await check()).go).toBe(true);
   });
 
@@ -153,13 +159,7 @@ describe(`readiness: go or no-go before a move, with reasons (${provider})`, () 
   });
 
   it('is the first phase of every migration: a no-go stops the move before anything changed', async () => {
-    const old = topology.nodes.old.endpoint;
-    const idle = await connect({ ...old, database: 'db23' }, 'db23', {
-      applicationName: 'left-open',
-      connectTimeoutMillis: 10_000,
-    });
-    try {
-      await idle.query('begin; select 1');
+    await withIdleTransaction(async () => {
       const result = await runMigration(context('copy'));
       expect(result.phases[0]).toMatchObject({ name: 'readiness', status: 'failed' });
       expect(result.phases[0]?.status === 'failed' && result.phases[0].error).toMatch(
@@ -167,12 +167,11 @@ describe(`readiness: go or no-go before a move, with reasons (${provider})`, () 
       );
       expect(result.phases.slice(1).every((p) => p.status === 'not-run')).toBe(true);
       expect(result.outcome).toBe('rolled-back');
+      expect(result.state).toMatch(/^no-go at the readiness gate, nothing changed/);
       const newHasCopy = await onNode(context(), 'new', 'postgres', async (c) => {
         return (await c.query(`select 1 from pg_database where datname = 'db23'`)).rowCount === 1;
       });
       expect(newHasCopy).toBe(false);
-    } finally {
-      await idle.end();
-    }
+    });
   });
 });
