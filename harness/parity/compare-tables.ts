@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ShardTable } from '../config/topology-layout.ts';
-import { rowHashExpression, type TableColumn, tableColumns } from './row-hash.ts';
+import { rowHashExpression, type TableColumn, tableColumns } from './row-signature.ts';
 
 const columnText = (c: TableColumn) => `${c.name} ${c.type}`;
 
