@@ -180,6 +180,7 @@ export const checkNames = [
   'parity',
   'no acknowledged write lost',
   'tps recovery',
+  'no stale route',
   'fault invariants',
 ] as const;
 export type CheckName = (typeof checkNames)[number];

@@ -14,6 +14,7 @@ import {
 } from '../verify/checks.ts';
 import { faultInvariantsCheck } from '../verify/fault-invariants.ts';
 import { evaluateThresholds, runMetrics } from '../verify/run-metrics.ts';
+import { type RouteWatch, staleRouteCheck } from '../verify/stale-route.ts';
 import { conclusive, judgedValidity, outcomes, type Validity, verdictOf } from '../verify/verdict.ts';
 import type { RehearsalResult, ResultBase } from './rehearsal-result.ts';
 import type { BaselineEvidence } from './validity.ts';
@@ -72,6 +73,7 @@ export async function judgedResult(
   config: ShardmoveConfig,
   events: EventSink,
   hostBusy: readonly number[] | undefined,
+  routes: RouteWatch | undefined,
 ): Promise<RehearsalResult> {
   const loadResult = base.load;
   const checks = await step(
@@ -88,9 +90,10 @@ export async function judgedResult(
         stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
         hostBusy,
       }),
+      staleRouteCheck(routes, migration),
     ],
   );
-  // Under an injected fault the five checks are measured, but the verdict is the invariants'.
+  // Under an injected fault the six checks are measured, but the verdict is the invariants'.
   const invariants = config.migration.fault
     ? await faultInvariantsCheck(context, migration, checks)
     : undefined;

@@ -10,6 +10,7 @@ import { migrationNotStarted } from '../migrate/run-migration.ts';
 import { keepTopology } from '../topology/keep-topology.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import { epochNow } from '../util/epoch-clock.ts';
+import type { RouteWatch } from '../verify/stale-route.ts';
 import { conclusive, type Validity } from '../verify/verdict.ts';
 import type { Calibration } from './calibration.ts';
 import {
@@ -24,6 +25,7 @@ import { rehearsalLoad } from './load-plan.ts';
 import { measureBaseline, probeCapacity, type SettleEvidence, settle, warmUp } from './load-stages.ts';
 import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.ts';
 import type { RehearsalResult, RehearsalStages } from './rehearsal-result.ts';
+import { type StartedRouteWatch, watchRoutes } from './route-watch.ts';
 import { SecondFeed } from './second-feed.ts';
 import { type BaselineEvidence, baselineValidity, type WarmupEvidence, warmupValidity } from './validity.ts';
 
@@ -110,6 +112,8 @@ export async function rehearse(
   let migration: FaultedMigration | undefined;
   let loadResult: LoadResult;
   let hostBusy: number[] | undefined;
+  let routeWatch: StartedRouteWatch | undefined;
+  let routes: RouteWatch | undefined;
   try {
     warmup = await step(
       events,
@@ -140,6 +144,7 @@ export async function rehearse(
       });
     }
     if (validity.conclusive && baseline) {
+      routeWatch = await watchRoutes(context, context.database);
       migration = await migrateUnderFaults(context);
       const switched = phase(migration.phases, 'switch');
       const from = baseline;
@@ -161,6 +166,7 @@ export async function rehearse(
   } finally {
     loadResult = await load.stop();
     hostBusy = hostCpu?.stop();
+    routes = await routeWatch?.stop();
   }
   const stages: RehearsalStages = {
     connectionCost: side.cost,
@@ -190,7 +196,7 @@ export async function rehearse(
     });
     return inconclusiveResult(base, validity, migrationNotStarted(context), context, config);
   }
-  return judgedResult(base, migration, baseline, context, config, events, hostBusy);
+  return judgedResult(base, migration, baseline, context, config, events, hostBusy, routes);
 }
 
 /**

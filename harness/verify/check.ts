@@ -1,6 +1,7 @@
 import type { CheckName } from '../config/config-types.ts';
 import type { ErrorSample } from '../load/error-samples.ts';
 import type { ParityPhaseEvidence } from '../migrate/phase-evidence.ts';
+import type { StaleRouteCheck } from './stale-route.ts';
 import type { Dip } from './tps-recovery.ts';
 
 /**
@@ -85,13 +86,14 @@ export type NoAckLostCheck = CheckOf<'no acknowledged write lost', NoAckLostEvid
 export type TpsRecoveryCheck = CheckOf<'tps recovery', TpsRecoveryEvidence>;
 export type FaultInvariantsCheck = CheckOf<'fault invariants', FaultInvariantsEvidence>;
 
-/** A rehearsal's checks: the five, and the fault invariants under an injected fault. */
+/** A rehearsal's checks: the six, and the fault invariants under an injected fault. */
 export type Check =
   | ReadsCheck
   | WriteRejectionCheck
   | ParityCheck
   | NoAckLostCheck
   | TpsRecoveryCheck
+  | StaleRouteCheck
   | FaultInvariantsCheck;
 
 /** Every check name is a variant of Check: a name added to one and not the other fails here. */

@@ -139,6 +139,16 @@ describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${pr
     expect(check?.evidence.othersLowestWindow).toBeGreaterThan(0);
   });
 
+  it('leaves no route on old after the switch: every session of p23 there went, none called it since', () => {
+    const check = result.checks.find((c) => c.name === 'no stale route');
+    expect(check?.passed, check?.summary).toBe(true);
+    const evidence = check?.name === 'no stale route' ? check.evidence : undefined;
+    expect(evidence?.staleCalls).toEqual([]);
+    // The proxy backends' routes to old (application_name=23) were there at the switch.
+    expect(evidence?.propagation.length).toBeGreaterThan(0);
+    expect(evidence?.watched?.samples).toBeGreaterThan(10);
+  });
+
   it('leaves db23 on new and, only if every check passed, drops it from old', async () => {
     expect(await databases(topology, 'new')).toContain('db23');
     const onOld = (await databases(topology, 'old')).includes('db23');

@@ -92,6 +92,7 @@ describe('the bundle of a real ci-profile run', () => {
       'parity',
       'no acknowledged write lost',
       'tps recovery',
+      'no stale route',
     ]);
     expect(doc.thresholds.map((t) => t.expression)).toEqual(['lost_writes == 0', 'others_min_pct >= 90']);
     expect(doc.outcomes.map((o) => o.name)).toEqual([

@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import { connect } from '../db/connect.ts';
+import type { NodeSessions } from '../db/node-session.ts';
+import { epochNow } from '../util/epoch-clock.ts';
+import { sleep } from '../util/sleep.ts';
+import type { RouteSession, RouteWatch } from '../verify/stale-route.ts';
+
+const intervalMillis = 100;
+const applicationName = 'shardmove route watch';
+
+interface ActivityRow {
+  pid: number;
+  app: string;
+  client: string;
+  query_start: number | null;
+  now: number;
+}
+
+/**
+ * Every client session on old's shard that is not the harness's own (PL/Proxy's routes,
+ * carrying application_name=<partition>, or a pooler's server connections), with the start
+ * of its latest call, on old's clock; `now` is old's clock at the sample.
+ */
+const activity = `
+  select pid, coalesce(application_name, '') as app,
+         coalesce(host(client_addr) || ':' || client_port, 'local') as client,
+         (extract(epoch from query_start) * 1000)::float8 as query_start,
+         (extract(epoch from clock_timestamp()) * 1000)::float8 as now
+    from pg_stat_activity
+   where datname = $1 and backend_type = 'client backend' and pid <> pg_backend_pid()
+     and application_name not like 'shardmove%' and application_name <> 'postgres_fdw'`;
+
+export interface StartedRouteWatch {
+  stop(): Promise<RouteWatch>;
+}
+
+/**
+ * Watches old's shard every 100 ms from before the migration to the end of the settle: who
+ * is connected and when each last started a call. A call that starts on old after the switch
+ * is a stale route; a session present at the switch that goes away shows when its proxy
+ * backend (or the pooler) moved to new. A session that connects, calls and leaves between
+ * two samples is not seen: PL/Proxy and the pooler keep theirs.
+ */
+export async function watchRoutes(sessions: NodeSessions, database: string): Promise<StartedRouteWatch> {
+  const node = sessions.nodes.old;
+  const open = () =>
+    connect(
+      { ...node.endpoint, database: 'postgres' },
+      'postgres',
+      { ...sessions.config, applicationName },
+      'old/postgres',
+    );
+  let client: pg.Client | undefined = await open();
+  const seen = new Map<number, RouteSession>();
+  const offsets: number[] = [];
+  const from = epochNow();
+  let samples = 0;
+  let failedSamples = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        client ??= await open();
+        const sent = epochNow();
+        const { rows } = await client.query<ActivityRow>(activity, [database]);
+        const received = epochNow();
+        const at = (sent + received) / 2;
+        samples++;
+        for (const row of rows) {
+          offsets.push(row.now - at);
+          const known = seen.get(row.pid);
+          const call = row.query_start ?? undefined;
+          if (known) {
+            known.lastSeenAt = at;
+            known.lastCallOnOldClock = call ?? known.lastCallOnOldClock;
+          } else {
+            seen.set(row.pid, {
+              pid: row.pid,
+              app: row.app,
+              client: row.client,
+              firstSeenAt: at,
+              lastSeenAt: at,
+              lastCallOnOldClock: call,
+            });
+          }
+        }
+      } catch {
+        // old restarted or paused by a fault: count the gap, reconnect on the next turn.
+        failedSamples++;
+        await client?.end().catch(() => {});
+        client = undefined;
+      }
+      await sleep(intervalMillis);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      await client?.end().catch(() => {});
+      const sorted = [...offsets].sort((a, b) => a - b);
+      return {
+        from,
+        until: epochNow(),
+        intervalMillis,
+        samples,
+        failedSamples,
+        clockOffsetMillis: sorted[Math.floor(sorted.length / 2)] ?? 0,
+        sessions: [...seen.values()],
+      };
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { phase } from '../migrate/phase-result.ts';
+import type { MigrationResult } from '../migrate/run-migration.ts';
+import type { CheckOf } from './check.ts';
+
+/** One session on old's shard as the route watch saw it; times in epoch ms on this host's clock, but for the call's. */
+export interface RouteSession {
+  readonly pid: number;
+  readonly app: string;
+  readonly client: string;
+  readonly firstSeenAt: number;
+  lastSeenAt: number;
+  /** When its latest call started, on old's clock (pg_stat_activity.query_start). */
+  lastCallOnOldClock: number | undefined;
+}
+
+export interface RouteWatch {
+  readonly from: number;
+  readonly until: number;
+  readonly intervalMillis: number;
+  readonly samples: number;
+  readonly failedSamples: number;
+  /** old's clock minus this host's, the median over the samples. */
+  readonly clockOffsetMillis: number;
+  readonly sessions: readonly RouteSession[];
+}
+
+export interface StaleCall {
+  readonly pid: number;
+  readonly app: string;
+  readonly client: string;
+  /** When the call started on old, after the switch. */
+  readonly afterSwitchMillis: number;
+}
+
+export interface RoutePropagation {
+  readonly pid: number;
+  readonly app: string;
+  readonly client: string;
+  /** When the session was last seen on old after the switch; null: still there at the end, idle since before it. */
+  readonly leftAfterMillis: number | null;
+}
+
+export interface StaleRouteEvidence {
+  readonly switchAt?: number;
+  readonly watched?: {
+    readonly from: number;
+    readonly until: number;
+    readonly samples: number;
+    readonly failedSamples: number;
+  };
+  readonly staleCalls: readonly StaleCall[];
+  /** Each session on old at the switch: when it went (the switch reaching that proxy backend or pooler connection). */
+  readonly propagation: readonly RoutePropagation[];
+  readonly slowestPropagationMillis?: number | undefined;
+}
+
+export type StaleRouteCheck = CheckOf<'no stale route', StaleRouteEvidence>;
+
+/**
+ * No call starts on old's shard after the switch: every route of the moved partition leads
+ * to new from the moment the switch ends. A session still on old at the end that has not
+ * called since before the switch is reported (its backend has not called p<N> since) but is
+ * no stale route: nothing reached old through it.
+ */
+export function staleRouteCheck(watch: RouteWatch | undefined, migration: MigrationResult): StaleRouteCheck {
+  const switched = phase(migration.phases, 'switch');
+  if (switched?.status !== 'ok') {
+    return {
+      name: 'no stale route',
+      passed: true,
+      summary: 'no switch: the partition stayed on old',
+      evidence: { staleCalls: [], propagation: [] },
+    };
+  }
+  const switchAt = switched.endedAt;
+  if (!watch || watch.samples === 0) {
+    return {
+      name: 'no stale route',
+      passed: false,
+      summary: "old's sessions could not be watched: whether a route stayed on old is unknown",
+      evidence: { switchAt, staleCalls: [], propagation: [] },
+    };
+  }
+  const end = watch.until - 2 * watch.intervalMillis;
+  const onThisClock = (t: number) => t - watch.clockOffsetMillis;
+  const staleCalls = watch.sessions
+    .filter((s) => s.lastCallOnOldClock !== undefined && onThisClock(s.lastCallOnOldClock) > switchAt)
+    .map((s) => ({
+      pid: s.pid,
+      app: s.app,
+      client: s.client,
+      afterSwitchMillis: Math.round(onThisClock(s.lastCallOnOldClock ?? 0) - switchAt),
+    }));
+  const propagation = watch.sessions
+    .filter((s) => s.firstSeenAt <= switchAt && s.lastSeenAt >= switchAt)
+    .map((s) => ({
+      pid: s.pid,
+      app: s.app,
+      client: s.client,
+      leftAfterMillis: s.lastSeenAt >= end ? null : Math.round(s.lastSeenAt - switchAt),
+    }));
+  const left = propagation.flatMap((p) => (p.leftAfterMillis === null ? [] : [p.leftAfterMillis]));
+  const stillThere = propagation.length - left.length;
+  const slowest = left.length ? Math.max(...left) : undefined;
+  const gone = `${left.length} of the ${propagation.length} session(s) on old at the switch went${slowest === undefined ? '' : `, the last ${(slowest / 1000).toFixed(2)} s after it`}${stillThere ? `; ${stillThere} still there, idle since before it` : ''}`;
+  return {
+    name: 'no stale route',
+    passed: staleCalls.length === 0,
+    summary: staleCalls.length
+      ? `${staleCalls.length} session(s) called old after the switch: ${staleCalls
+          .slice(0, 3)
+          .map(
+            (c) =>
+              `pid ${c.pid} (${c.app || 'no application_name'}, ${c.client}) ${(c.afterSwitchMillis / 1000).toFixed(2)} s after it`,
+          )
+          .join('; ')}`
+      : `no call reached old after the switch; ${gone}`,
+    evidence: {
+      switchAt,
+      watched: {
+        from: watch.from,
+        until: watch.until,
+        samples: watch.samples,
+        failedSamples: watch.failedSamples,
+      },
+      staleCalls,
+      propagation,
+      slowestPropagationMillis: slowest,
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../harness/db/connect.ts';
+import { ignoreEvents } from '../../harness/events.ts';
+import { migrationContext } from '../../harness/migrate/migration-context.ts';
+import type { MigrationResult } from '../../harness/migrate/run-migration.ts';
+import { watchRoutes } from '../../harness/rehearsal/route-watch.ts';
+import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { epochNow } from '../../harness/util/epoch-clock.ts';
+import { sleep } from '../../harness/util/sleep.ts';
+import { staleRouteCheck } from '../../harness/verify/stale-route.ts';
+import { testConfig } from '../support/config.ts';
+import { testProviders } from '../support/providers.ts';
+
+const provider = testProviders()[0] ?? 'local';
+
+/** The route watch on a real old: a route that keeps writing to old after the switch must fail the check. */
+describe(`no stale route: the watch of old's sessions (${provider})`, () => {
+  let topology: StartedTopology;
+  const routeTo = (endpoint = topology.nodes.old.endpoint): Promise<pg.Client> =>
+    // What PL/Proxy opens for partition 23: application_name=23.
+    connect({ ...endpoint, database: 'db23' }, 'db23', {
+      applicationName: '23',
+      connectTimeoutMillis: 10_000,
+    });
+  const switchedAt = (endedAt: number) =>
+    ({
+      phases: [{ name: 'switch', status: 'ok', startedAt: endedAt - 10, endedAt, evidence: {} }],
+      rollback: [],
+      outcome: 'completed',
+    }) as unknown as MigrationResult;
+
+  beforeAll(async () => {
+    topology = await startTopology({
+      config: await testConfig(provider, { seeding: { profile: 'none' } }),
+      events: ignoreEvents,
+    });
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  const context = () =>
+    migrationContext(topology.config, topology.nodes, topology.runId, ignoreEvents, topology.handle);
+
+  it('passes when the routes on old go at the switch, and says when each went', async () => {
+    const watch = await watchRoutes(context(), 'db23');
+    const [a, b] = [await routeTo(), await routeTo()];
+    await a.query('select digoal.insert_log(23)');
+    await b.query('select digoal.insert_log(55)');
+    await sleep(300);
+    const switchAt = epochNow();
+    await sleep(200);
+    await a.end();
+    await sleep(300);
+    await b.end();
+    await sleep(300);
+    const check = staleRouteCheck(await watch.stop(), switchedAt(switchAt));
+    expect(check.passed, check.summary).toBe(true);
+    const went = check.evidence.propagation.map((p) => p.leftAfterMillis ?? Number.NaN);
+    expect(went).toHaveLength(2);
+    expect(Math.min(...went)).toBeGreaterThanOrEqual(100);
+    expect(Math.max(...went)).toBeGreaterThanOrEqual(Math.min(...went));
+  });
+
+  it('fails on a session that keeps writing to old after the switch, naming it', async () => {
+    const watch = await watchRoutes(context(), 'db23');
+    const stale = await routeTo();
+    const idle = await routeTo();
+    try {
+      await stale.query('select digoal.insert_log(23)');
+      await idle.query('select 1');
+      await sleep(300);
+      const switchAt = epochNow();
+      await sleep(300);
+      await stale.query('select digoal.insert_log(23)');
+      const { rows } = await stale.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await sleep(300);
+      const check = staleRouteCheck(await watch.stop(), switchedAt(switchAt));
+      expect(check.passed).toBe(false);
+      expect(check.evidence.staleCalls).toEqual([
+        expect.objectContaining({ pid: rows[0]?.pid, app: '23', afterSwitchMillis: expect.any(Number) }),
+      ]);
+      // The idle one stays connected but reached nothing: reported, not failed.
+      expect(check.evidence.propagation.filter((p) => p.leftAfterMillis === null)).toHaveLength(2);
+    } finally {
+      await stale.end();
+      await idle.end();
+    }
+  });
+});
