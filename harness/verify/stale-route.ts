@@ -57,8 +57,16 @@ export interface StaleRouteEvidence {
 export type StaleRouteCheck = CheckOf<'no stale route', StaleRouteEvidence>;
 
 /**
- * No call starts on old's shard after the switch: every route of the moved partition leads
- * to new from the moment the switch ends. A session still on old at the end that has not
+ * A call the proxy routed just before the switch may reach old just after it ends (the
+ * routing is read when the call starts, the query sent a moment later, later still on a
+ * saturated host): that is a call in flight, not a stale route. A stale route keeps
+ * calling old, and is caught past this grace.
+ */
+export const inFlightGraceMillis = 1000;
+
+/**
+ * No call starts on old's shard after the switch (beyond a call in flight at it): every
+ * route of the moved partition leads to new from the moment the switch ends. A session still on old at the end that has not
  * called since before the switch is reported (its backend has not called p<N> since) but is
  * no stale route: nothing reached old through it.
  */
@@ -84,7 +92,11 @@ export function staleRouteCheck(watch: RouteWatch | undefined, migration: Migrat
   const end = watch.until - 2 * watch.intervalMillis;
   const onThisClock = (t: number) => t - watch.clockOffsetMillis;
   const staleCalls = watch.sessions
-    .filter((s) => s.lastCallOnOldClock !== undefined && onThisClock(s.lastCallOnOldClock) > switchAt)
+    .filter(
+      (s) =>
+        s.lastCallOnOldClock !== undefined &&
+        onThisClock(s.lastCallOnOldClock) > switchAt + inFlightGraceMillis,
+    )
     .map((s) => ({
       pid: s.pid,
       app: s.app,

@@ -8,7 +8,7 @@ import { watchRoutes } from '../../harness/rehearsal/route-watch.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { epochNow } from '../../harness/util/epoch-clock.ts';
 import { sleep } from '../../harness/util/sleep.ts';
-import { staleRouteCheck } from '../../harness/verify/stale-route.ts';
+import { inFlightGraceMillis, staleRouteCheck } from '../../harness/verify/stale-route.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 
@@ -72,7 +72,8 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
       await idle.query('select 1');
       await sleep(300);
       const switchAt = epochNow();
-      await sleep(300);
+      // Past the grace for a call in flight at the switch.
+      await sleep(inFlightGraceMillis + 300);
       await stale.query('select digoal.insert_log(23)');
       const { rows } = await stale.query<{ pid: number }>('select pg_backend_pid() as pid');
       await sleep(300);

@@ -75,10 +75,23 @@ describe('no stale route, judged on a recorded watch of old', () => {
     );
     expect(ahead.passed).toBe(true);
     const behind = staleRouteCheck(
-      watch([session(1, switchAt - 4000, switchAt + 200, switchAt - 500)], -1000),
+      watch([session(1, switchAt - 4000, switchAt + 200, switchAt - 500)], -2000),
       switched,
     );
     expect(behind.passed).toBe(false);
+  });
+
+  it('excuses a call in flight at the switch, and not one past the grace', () => {
+    const inFlight = staleRouteCheck(
+      watch([session(1, switchAt - 4000, switchAt + 900, switchAt + 800)]),
+      switched,
+    );
+    expect(inFlight.passed).toBe(true);
+    const late = staleRouteCheck(
+      watch([session(1, switchAt - 4000, switchAt + 1300, switchAt + 1200)]),
+      switched,
+    );
+    expect(late.passed).toBe(false);
   });
 
   it('reports a session idle since before the switch and still on old at the end, without failing', () => {
