@@ -177,6 +177,7 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
     const stages = tpsByStage(reportSeries(doc));
     lines.push('', '## Throughput and latency', '', '| TPS | moved partition | others |', '|---|---|---|');
     for (const s of stages) lines.push(`| ${s.stage} the freeze | ${tps(s.moved)} | ${tps(s.others)} |`);
+    lines.push(...routePropagationLines(doc));
     const lat = doc.load.latency;
     const moved = lat.byPartition[doc.load.partition];
     lines.push(
@@ -213,4 +214,30 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
     );
   }
   return lines;
+}
+
+/**
+ * The switch reaching each session that was on old at it: when it went, in order (PL/Proxy's
+ * backends move on their next call of the partition; a pooler's connections at the drain).
+ */
+export function routePropagationLines(doc: RunDocument): string[] {
+  const evidence = checkNamed(doc.checks, 'no stale route')?.evidence;
+  if (!evidence?.propagation.length) return [];
+  const rows = [...evidence.propagation].sort(
+    (a, b) =>
+      (a.leftAfterMillis ?? Number.POSITIVE_INFINITY) - (b.leftAfterMillis ?? Number.POSITIVE_INFINITY),
+  );
+  return [
+    '',
+    '## Routes on old after the switch',
+    '',
+    `${evidence.staleCalls.length} call(s) reached old after the switch. Sessions on old at the switch, as they went:`,
+    '',
+    '| session (pid) | application_name | client | went after the switch |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (p) =>
+        `| ${p.pid} | ${p.app || '-'} | ${p.client} | ${p.leftAfterMillis === null ? 'still there at the end, idle since before it' : `${(p.leftAfterMillis / 1000).toFixed(2)} s`} |`,
+    ),
+  ];
 }

@@ -205,3 +205,30 @@ describe('run.json versions', () => {
     expect(line).toMatch(/^\s*\?\?\s+others_min_pct >= 90: 80 % \(unknown: /);
   });
 });
+
+describe('the route propagation table', () => {
+  it('lists each session on old at the switch in the order it went, and none without the check', () => {
+    const staleRoute = {
+      name: 'no stale route' as const,
+      passed: true,
+      summary: 'no call reached old after the switch',
+      evidence: {
+        staleCalls: [],
+        propagation: [
+          { pid: 12, app: '23', client: '127.0.0.1:40012', leftAfterMillis: null },
+          { pid: 11, app: '23', client: '127.0.0.1:40011', leftAfterMillis: 1250 },
+          { pid: 10, app: '23', client: '127.0.0.1:40010', leftAfterMillis: 310 },
+        ],
+      },
+    };
+    const withRoutes = { ...doc, checks: [...doc.checks, staleRoute] };
+    const md = summaryLines(withRoutes, 'markdown');
+    const table = md.slice(md.indexOf('## Routes on old after the switch'));
+    expect(table.filter((l) => /^\| 1\d /.test(l))).toEqual([
+      '| 10 | 23 | 127.0.0.1:40010 | 0.31 s |',
+      '| 11 | 23 | 127.0.0.1:40011 | 1.25 s |',
+      '| 12 | 23 | 127.0.0.1:40012 | still there at the end, idle since before it |',
+    ]);
+    expect(summaryLines(doc, 'markdown')).not.toContain('## Routes on old after the switch');
+  });
+});
