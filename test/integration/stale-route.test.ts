@@ -59,8 +59,9 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
     expect(check.passed, check.summary).toBe(true);
     const went = check.evidence.propagation.map((p) => p.leftAfterMillis ?? Number.NaN);
     expect(went).toHaveLength(2);
-    expect(Math.min(...went)).toBeGreaterThanOrEqual(100);
-    expect(Math.max(...went)).toBeGreaterThanOrEqual(Math.min(...went));
+    // One went about 200 ms after the switch, the other 300 ms later: the watch tells them apart.
+    expect(Math.min(...went)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...went) - Math.min(...went)).toBeGreaterThanOrEqual(100);
   });
 
   it('fails on a session that keeps writing to old after the switch, naming it', async () => {
