@@ -36,11 +36,17 @@ export interface RoutePropagation {
   readonly pid: number;
   readonly app: string;
   readonly client: string;
-  /** When the session was last seen on old after the switch; null: still there at the end, idle since before it. */
+  /**
+   * When the session was last seen on old, from the start of the switch (the routing changes
+   * inside it, and PL/Proxy's backends leave old on their next call, often before the switch
+   * phase has returned); null: still there at the end, idle since before the switch.
+   */
   readonly leftAfterMillis: number | null;
 }
 
 export interface StaleRouteEvidence {
+  /** The switch phase's start and end (epoch ms): propagation is counted from the start, stale calls from the end. */
+  readonly switchStartedAt?: number;
   readonly switchAt?: number;
   readonly watched?: {
     readonly from: number;
@@ -81,12 +87,13 @@ export function staleRouteCheck(watch: RouteWatch | undefined, migration: Migrat
     };
   }
   const switchAt = switched.endedAt;
+  const switchStartedAt = switched.startedAt;
   if (!watch || watch.samples === 0) {
     return {
       name: 'no stale route',
       passed: false,
       summary: "old's sessions could not be watched: whether a route stayed on old is unknown",
-      evidence: { switchAt, staleCalls: [], propagation: [] },
+      evidence: { switchStartedAt, switchAt, staleCalls: [], propagation: [] },
     };
   }
   const end = watch.until - 2 * watch.intervalMillis;
@@ -103,18 +110,19 @@ export function staleRouteCheck(watch: RouteWatch | undefined, migration: Migrat
       client: s.client,
       afterSwitchMillis: Math.round(onThisClock(s.lastCallOnOldClock ?? 0) - switchAt),
     }));
+  // On old at the switch: seen before it started and still there within one sample of its start.
   const propagation = watch.sessions
-    .filter((s) => s.firstSeenAt <= switchAt && s.lastSeenAt >= switchAt)
+    .filter((s) => s.firstSeenAt <= switchStartedAt && s.lastSeenAt >= switchStartedAt - watch.intervalMillis)
     .map((s) => ({
       pid: s.pid,
       app: s.app,
       client: s.client,
-      leftAfterMillis: s.lastSeenAt >= end ? null : Math.round(s.lastSeenAt - switchAt),
+      leftAfterMillis: s.lastSeenAt >= end ? null : Math.max(0, Math.round(s.lastSeenAt - switchStartedAt)),
     }));
   const left = propagation.flatMap((p) => (p.leftAfterMillis === null ? [] : [p.leftAfterMillis]));
   const stillThere = propagation.length - left.length;
   const slowest = left.length ? Math.max(...left) : undefined;
-  const gone = `${left.length} of the ${propagation.length} session(s) on old at the switch went${slowest === undefined ? '' : `, the last ${(slowest / 1000).toFixed(2)} s after it`}${stillThere ? `; ${stillThere} still there, idle since before it` : ''}`;
+  const gone = `${left.length} of the ${propagation.length} session(s) on old at the switch went${slowest === undefined ? '' : `, the last ${(slowest / 1000).toFixed(2)} s after it began`}${stillThere ? `; ${stillThere} still there, idle since before it` : ''}`;
   return {
     name: 'no stale route',
     passed: staleCalls.length === 0,
@@ -128,6 +136,7 @@ export function staleRouteCheck(watch: RouteWatch | undefined, migration: Migrat
           .join('; ')}`
       : `no call reached old after the switch; ${gone}`,
     evidence: {
+      switchStartedAt,
       switchAt,
       watched: {
         from: watch.from,
