@@ -14,7 +14,7 @@ import {
 } from '../verify/checks.ts';
 import { faultInvariantsCheck } from '../verify/fault-invariants.ts';
 import { evaluateThresholds, runMetrics } from '../verify/run-metrics.ts';
-import { type RouteWatch, staleRouteCheck } from '../verify/stale-route.ts';
+import { inFlightGraceMillis, type RouteWatch, staleRouteCheck } from '../verify/stale-route.ts';
 import { conclusive, judgedValidity, outcomes, type Validity, verdictOf } from '../verify/verdict.ts';
 import type { RehearsalResult, ResultBase } from './rehearsal-result.ts';
 import type { BaselineEvidence } from './validity.ts';
@@ -90,7 +90,11 @@ export async function judgedResult(
         stormSeconds: base.stages.storm?.expectedSeconds ?? 0,
         hostBusy,
       }),
-      staleRouteCheck(routes, migration),
+      staleRouteCheck(
+        routes,
+        migration,
+        Math.max(inFlightGraceMillis, (base.stages.storm?.expectedSeconds ?? 0) * 1000),
+      ),
     ],
   );
   // Under an injected fault the six checks are measured, but the verdict is the invariants'.

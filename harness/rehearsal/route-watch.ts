@@ -6,6 +6,7 @@ import { sleep } from '../util/sleep.ts';
 import type { RouteSession, RouteWatch } from '../verify/stale-route.ts';
 
 const intervalMillis = 100;
+const maxCallsKept = 600;
 const applicationName = 'shardmove route watch';
 
 interface ActivityRow {
@@ -69,19 +70,25 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
         for (const row of rows) {
           offsets.push(row.now - at);
           const known = seen.get(row.pid);
-          const call = row.query_start ?? undefined;
-          if (known) {
-            known.lastSeenAt = at;
-            known.lastCallOnOldClock = call ?? known.lastCallOnOldClock;
-          } else {
-            seen.set(row.pid, {
-              pid: row.pid,
-              app: row.app,
-              client: row.client,
-              firstSeenAt: at,
-              lastSeenAt: at,
-              lastCallOnOldClock: call,
-            });
+          const session =
+            known ??
+            seen
+              .set(row.pid, {
+                pid: row.pid,
+                app: row.app,
+                client: row.client,
+                firstSeenAt: at,
+                lastSeenAt: at,
+                callStartsOnOldClock: [],
+              })
+              .get(row.pid);
+          if (!session) continue;
+          session.lastSeenAt = at;
+          const calls = session.callStartsOnOldClock;
+          if (row.query_start !== null && calls.at(-1) !== row.query_start) {
+            calls.push(row.query_start);
+            // A session's whole history is not needed: the calls around the switch are recent.
+            if (calls.length > maxCallsKept) calls.shift();
           }
         }
       } catch {

@@ -9,8 +9,8 @@ export interface RouteSession {
   readonly client: string;
   readonly firstSeenAt: number;
   lastSeenAt: number;
-  /** When its latest call started, on old's clock (pg_stat_activity.query_start). */
-  lastCallOnOldClock: number | undefined;
+  /** When its calls started, on old's clock (pg_stat_activity.query_start), each once, as sampled. */
+  readonly callStartsOnOldClock: number[];
 }
 
 export interface RouteWatch {
@@ -28,8 +28,10 @@ export interface StaleCall {
   readonly pid: number;
   readonly app: string;
   readonly client: string;
-  /** When the call started on old, after the switch. */
+  /** When its first call after the switch started on old. */
   readonly afterSwitchMillis: number;
+  /** Its calls seen starting on old after the switch. */
+  readonly callsAfterSwitch: number;
 }
 
 export interface RoutePropagation {
@@ -63,20 +65,26 @@ export interface StaleRouteEvidence {
 export type StaleRouteCheck = CheckOf<'no stale route', StaleRouteEvidence>;
 
 /**
- * A call the proxy routed just before the switch may reach old just after it ends (the
- * routing is read when the call starts, the query sent a moment later, later still on a
- * saturated host): that is a call in flight, not a stale route. A stale route keeps
- * calling old, and is caught past this grace.
+ * A call the proxy routed just before the switch may reach old after it ends: the routing is
+ * read when the call starts, and the query is sent once the backend's connection to old is
+ * open, which during a reconnection storm takes as long as the storm. That is one call in
+ * flight per session, never two: the backend's next call reads the new routing. So a
+ * session with two calls on old after the switch is a stale route, and so is one call later
+ * than this grace (the run passes one reconnection storm of its host when that is longer).
  */
 export const inFlightGraceMillis = 1000;
 
 /**
- * No call starts on old's shard after the switch (beyond a call in flight at it): every
- * route of the moved partition leads to new from the moment the switch ends. A session still on old at the end that has not
+ * No route leads to old's shard after the switch: no session calls old twice after it, nor
+ * once past the grace for a call in flight. A session still on old at the end that has not
  * called since before the switch is reported (its backend has not called p<N> since) but is
  * no stale route: nothing reached old through it.
  */
-export function staleRouteCheck(watch: RouteWatch | undefined, migration: MigrationResult): StaleRouteCheck {
+export function staleRouteCheck(
+  watch: RouteWatch | undefined,
+  migration: MigrationResult,
+  graceMillis: number = inFlightGraceMillis,
+): StaleRouteCheck {
   const switched = phase(migration.phases, 'switch');
   if (switched?.status !== 'ok') {
     return {
@@ -98,18 +106,20 @@ export function staleRouteCheck(watch: RouteWatch | undefined, migration: Migrat
   }
   const end = watch.until - 2 * watch.intervalMillis;
   const onThisClock = (t: number) => t - watch.clockOffsetMillis;
-  const staleCalls = watch.sessions
-    .filter(
-      (s) =>
-        s.lastCallOnOldClock !== undefined &&
-        onThisClock(s.lastCallOnOldClock) > switchAt + inFlightGraceMillis,
-    )
-    .map((s) => ({
-      pid: s.pid,
-      app: s.app,
-      client: s.client,
-      afterSwitchMillis: Math.round(onThisClock(s.lastCallOnOldClock ?? 0) - switchAt),
-    }));
+  const staleCalls = watch.sessions.flatMap((s) => {
+    const after = s.callStartsOnOldClock.map(onThisClock).filter((t) => t > switchAt);
+    const first = after[0];
+    if (first === undefined || (after.length < 2 && first <= switchAt + graceMillis)) return [];
+    return [
+      {
+        pid: s.pid,
+        app: s.app,
+        client: s.client,
+        afterSwitchMillis: Math.round(first - switchAt),
+        callsAfterSwitch: after.length,
+      },
+    ];
+  });
   // On old at the switch: seen before it started and still there within one sample of its start.
   const propagation = watch.sessions
     .filter((s) => s.firstSeenAt <= switchStartedAt && s.lastSeenAt >= switchStartedAt - watch.intervalMillis)
@@ -131,7 +141,7 @@ export function staleRouteCheck(watch: RouteWatch | undefined, migration: Migrat
           .slice(0, 3)
           .map(
             (c) =>
-              `pid ${c.pid} (${c.app || 'no application_name'}, ${c.client}) ${(c.afterSwitchMillis / 1000).toFixed(2)} s after it`,
+              `pid ${c.pid} (${c.app || 'no application_name'}, ${c.client}) from ${(c.afterSwitchMillis / 1000).toFixed(2)} s after it, ${c.callsAfterSwitch} call(s) seen`,
           )
           .join('; ')}`
       : `no call reached old after the switch; ${gone}`,

@@ -9,13 +9,13 @@ const switched = {
   outcome: 'completed',
 } as unknown as MigrationResult;
 
-const session = (pid: number, firstSeenAt: number, lastSeenAt: number, lastCall: number): RouteSession => ({
+const session = (pid: number, firstSeenAt: number, lastSeenAt: number, ...calls: number[]): RouteSession => ({
   pid,
   app: '23',
   client: `127.0.0.1:${40000 + pid}`,
   firstSeenAt,
   lastSeenAt,
-  lastCallOnOldClock: lastCall,
+  callStartsOnOldClock: [switchAt - 3000, ...calls],
 });
 
 const watch = (sessions: RouteSession[], clockOffsetMillis = 0): RouteWatch => ({
@@ -53,10 +53,10 @@ describe('no stale route, judged on a recorded watch of old', () => {
     );
     expect(check.passed).toBe(false);
     expect(check.evidence.staleCalls).toEqual([
-      { pid: 7, app: '23', client: '127.0.0.1:40007', afterSwitchMillis: 2500 },
+      { pid: 7, app: '23', client: '127.0.0.1:40007', afterSwitchMillis: 2500, callsAfterSwitch: 1 },
     ]);
     expect(check.summary).toMatch(
-      /^1 session\(s\) called old after the switch: pid 7 \(23, 127\.0\.0\.1:40007\) 2\.50 s after it$/,
+      /^1 session\(s\) called old after the switch: pid 7 \(23, 127\.0\.0\.1:40007\) from 2\.50 s after it, 1 call\(s\) seen$/,
     );
   });
 
@@ -92,6 +92,24 @@ describe('no stale route, judged on a recorded watch of old', () => {
       switched,
     );
     expect(late.passed).toBe(false);
+  });
+
+  it('fails on a second call on old after the switch, however soon: a call in flight is one call', () => {
+    const twice = staleRouteCheck(
+      watch([session(4, switchAt - 4000, switchAt + 8000, switchAt + 100, switchAt + 300)]),
+      switched,
+    );
+    expect(twice.passed).toBe(false);
+    expect(twice.evidence.staleCalls).toEqual([
+      expect.objectContaining({ pid: 4, afterSwitchMillis: 100, callsAfterSwitch: 2 }),
+    ]);
+  });
+
+  it("stretches the grace for one call in flight to the host's reconnection storm", () => {
+    // A backend still opening its connection to old when the switch ends sends its one call late.
+    const late = watch([session(5, switchAt - 4000, switchAt + 8000, switchAt + 3000)]);
+    expect(staleRouteCheck(late, switched, 5000).passed).toBe(true);
+    expect(staleRouteCheck(late, switched).passed).toBe(false);
   });
 
   it('reports a session idle since before the switch and still on old at the end, without failing', () => {
