@@ -54,6 +54,7 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
   let client: pg.Client | undefined = await open();
   const seen = new Map<number, RouteSession>();
   const offsets: number[] = [];
+  const sampledAt: number[] = [];
   const from = epochNow();
   let samples = 0;
   let failedSamples = 0;
@@ -67,6 +68,7 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
         const received = epochNow();
         const at = (sent + received) / 2;
         samples++;
+        sampledAt.push(at);
         for (const row of rows) {
           offsets.push(row.now - at);
           const known = seen.get(row.pid);
@@ -112,6 +114,7 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
         intervalMillis,
         samples,
         failedSamples,
+        sampledAt,
         clockOffsetMillis: sorted[Math.floor(sorted.length / 2)] ?? 0,
         sessions: [...seen.values()],
       };

@@ -19,6 +19,8 @@ export interface RouteWatch {
   readonly intervalMillis: number;
   readonly samples: number;
   readonly failedSamples: number;
+  /** When each sample was taken (epoch ms, this host's clock). */
+  readonly sampledAt: readonly number[];
   /** old's clock minus this host's, the median over the samples. */
   readonly clockOffsetMillis: number;
   readonly sessions: readonly RouteSession[];
@@ -120,9 +122,14 @@ export function staleRouteCheck(
       },
     ];
   });
-  // On old at the switch: seen before it started and still there within one sample of its start.
+  // On old at the switch: seen before it started, and still there in the last sample taken
+  // before it started (or in one after). A sample takes its interval and a query's time.
+  const lastSampleBefore = Math.max(
+    ...watch.sampledAt.filter((t) => t <= switchStartedAt),
+    Number.NEGATIVE_INFINITY,
+  );
   const propagation = watch.sessions
-    .filter((s) => s.firstSeenAt <= switchStartedAt && s.lastSeenAt >= switchStartedAt - watch.intervalMillis)
+    .filter((s) => s.firstSeenAt <= switchStartedAt && s.lastSeenAt >= lastSampleBefore)
     .map((s) => ({
       pid: s.pid,
       app: s.app,

@@ -141,5 +141,5 @@ describe('compare', () => {
     const r = await runCli(['compare', bogus, bogus]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('has schemaVersion 0; this shardmove reads versions 1 and 2');
-  }, 30_000);
+  }, 60_000);
 });

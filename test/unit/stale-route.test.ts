@@ -24,6 +24,7 @@ const watch = (sessions: RouteSession[], clockOffsetMillis = 0): RouteWatch => (
   intervalMillis: 100,
   samples: 130,
   failedSamples: 0,
+  sampledAt: Array.from({ length: 130 }, (_, i) => switchAt - 5000 + i * 100),
   clockOffsetMillis,
   sessions,
 });
