@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Endpoint } from '../config/dsn.ts';
 import { withClient } from '../db/connect.ts';
+import { median } from '../util/median.ts';
 
 /** What a new connection costs on this topology: connect, then the first call (pgbench -C). */
 export interface ConnectionCost {
@@ -25,11 +26,6 @@ export interface StormEstimate {
   readonly cores: number;
   readonly expectedSeconds: number;
 }
-
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
 
 /** Opens `samples` connections one after the other, each with its first call, and times them. */
 export async function measureConnectionCost(

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { connect } from '../db/connect.ts';
 import type { NodeSessions } from '../db/node-session.ts';
 import { epochNow } from '../util/epoch-clock.ts';
+import { median } from '../util/median.ts';
 import { sleep } from '../util/sleep.ts';
 import type { RouteSession, RouteWatch } from '../verify/stale-route.ts';
 
@@ -37,9 +38,9 @@ export interface StartedRouteWatch {
 
 /**
  * Watches old's shard every 100 ms from before the migration to the end of the settle: who
- * is connected and when each last started a call. A call that starts on old after the switch
- * is a stale route; a session present at the switch that goes away shows when its proxy
- * backend (or the pooler) moved to new. A session that connects, calls and leaves between
+ * is connected and when each started its calls. Calls on old after the switch are judged
+ * by verify/stale-route.ts; a session present at the switch that goes away shows when its
+ * proxy backend (or the pooler) moved to new. A session that connects, calls and leaves between
  * two samples is not seen: PL/Proxy and the pooler keep theirs.
  */
 export async function watchRoutes(sessions: NodeSessions, database: string): Promise<StartedRouteWatch> {
@@ -56,7 +57,6 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
   const offsets: number[] = [];
   const sampledAt: number[] = [];
   const from = epochNow();
-  let samples = 0;
   let failedSamples = 0;
   let stopped = false;
   const loop = (async () => {
@@ -67,24 +67,21 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
         const { rows } = await client.query<ActivityRow>(activity, [database]);
         const received = epochNow();
         const at = (sent + received) / 2;
-        samples++;
         sampledAt.push(at);
         for (const row of rows) {
           offsets.push(row.now - at);
-          const known = seen.get(row.pid);
-          const session =
-            known ??
-            seen
-              .set(row.pid, {
-                pid: row.pid,
-                app: row.app,
-                client: row.client,
-                firstSeenAt: at,
-                lastSeenAt: at,
-                callStartsOnOldClock: [],
-              })
-              .get(row.pid);
-          if (!session) continue;
+          let session = seen.get(row.pid);
+          if (!session) {
+            session = {
+              pid: row.pid,
+              app: row.app,
+              client: row.client,
+              firstSeenAt: at,
+              lastSeenAt: at,
+              callStartsOnOldClock: [],
+            };
+            seen.set(row.pid, session);
+          }
           session.lastSeenAt = at;
           const calls = session.callStartsOnOldClock;
           if (row.query_start !== null && calls.at(-1) !== row.query_start) {
@@ -107,15 +104,13 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
       stopped = true;
       await loop;
       await client?.end().catch(() => {});
-      const sorted = [...offsets].sort((a, b) => a - b);
       return {
         from,
         until: epochNow(),
         intervalMillis,
-        samples,
         failedSamples,
         sampledAt,
-        clockOffsetMillis: sorted[Math.floor(sorted.length / 2)] ?? 0,
+        clockOffsetMillis: median(offsets),
         sessions: [...seen.values()],
       };
     },

@@ -17,9 +17,8 @@ export interface RouteWatch {
   readonly from: number;
   readonly until: number;
   readonly intervalMillis: number;
-  readonly samples: number;
   readonly failedSamples: number;
-  /** When each sample was taken (epoch ms, this host's clock). */
+  /** When each sample was taken (epoch ms, this host's clock); their count is the samples'. */
   readonly sampledAt: readonly number[];
   /** old's clock minus this host's, the median over the samples. */
   readonly clockOffsetMillis: number;
@@ -98,7 +97,7 @@ export function staleRouteCheck(
   }
   const switchAt = switched.endedAt;
   const switchStartedAt = switched.startedAt;
-  if (!watch || watch.samples === 0) {
+  if (!watch || watch.sampledAt.length === 0) {
     return {
       name: 'no stale route',
       passed: false,
@@ -158,7 +157,7 @@ export function staleRouteCheck(
       watched: {
         from: watch.from,
         until: watch.until,
-        samples: watch.samples,
+        samples: watch.sampledAt.length,
         failedSamples: watch.failedSamples,
       },
       staleCalls,

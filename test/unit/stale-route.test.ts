@@ -22,7 +22,6 @@ const watch = (sessions: RouteSession[], clockOffsetMillis = 0): RouteWatch => (
   from: switchAt - 5000,
   until: switchAt + 8000,
   intervalMillis: 100,
-  samples: 130,
   failedSamples: 0,
   sampledAt: Array.from({ length: 130 }, (_, i) => switchAt - 5000 + i * 100),
   clockOffsetMillis,
@@ -125,7 +124,7 @@ describe('no stale route, judged on a recorded watch of old', () => {
 
   it('fails when old could not be watched, and passes with nothing to judge when there was no switch', () => {
     expect(staleRouteCheck(undefined, switched).passed).toBe(false);
-    expect(staleRouteCheck({ ...watch([]), samples: 0 }, switched).passed).toBe(false);
+    expect(staleRouteCheck({ ...watch([]), sampledAt: [] }, switched).passed).toBe(false);
     const noSwitch = { ...switched, phases: [] } as unknown as MigrationResult;
     expect(staleRouteCheck(undefined, noSwitch)).toMatchObject({
       passed: true,

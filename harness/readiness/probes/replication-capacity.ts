@@ -39,25 +39,16 @@ export async function replicationCapacity(input: ReadinessInput): Promise<Readin
     return rows[0] as OldSide;
   });
   const fresh = await onNode(input.sessions, 'new', 'postgres', async (c) => {
-    const { rows } = await c
-      .query<NewSide>(
-        `select current_setting('max_sync_workers_per_subscription')::int as sync_workers,
+    // pg_create_subscription exists from PostgreSQL 16; asked by oid, its absence is no error.
+    const { rows } = await c.query<NewSide>(
+      `select current_setting('max_sync_workers_per_subscription')::int as sync_workers,
               current_setting('max_logical_replication_workers')::int as workers,
               (select count(*) from pg_stat_subscription where pid is not null)::int as workers_used,
               (select rolsuper from pg_roles where rolname = current_user)
-                or pg_has_role(current_user, 'pg_create_subscription', 'member') as may_subscribe,
+                or exists (select 1 from pg_roles r where r.rolname = 'pg_create_subscription'
+                             and pg_has_role(current_user, r.oid, 'member')) as may_subscribe,
               current_setting('server_version_num')::int as version`,
-      )
-      .catch(async () =>
-        // Before 16 there is no pg_create_subscription role to ask about.
-        c.query<NewSide>(
-          `select current_setting('max_sync_workers_per_subscription')::int as sync_workers,
-                current_setting('max_logical_replication_workers')::int as workers,
-                (select count(*) from pg_stat_subscription where pid is not null)::int as workers_used,
-                (select rolsuper from pg_roles where rolname = current_user) as may_subscribe,
-                current_setting('server_version_num')::int as version`,
-        ),
-      );
+    );
     return rows[0] as NewSide;
   });
   const needed = 1 + Math.min(fresh.sync_workers, input.tables.length);
