@@ -144,8 +144,11 @@ describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${pr
     expect(check?.passed, check?.summary).toBe(true);
     const evidence = check?.name === 'no stale route' ? check.evidence : undefined;
     expect(evidence?.staleCalls).toEqual([]);
-    // The proxy backends' routes to old (application_name=23) were there at the switch.
-    expect(evidence?.propagation.length).toBeGreaterThan(0);
+    // The proxy backends' routes to old (application_name=23) were there at the switch, and
+    // went. Under logical's sub-second freeze the routes to old are opened and closed between
+    // two samples as often as not (1 run in 5 here saw none), so only the long freezes must show them.
+    if (strategy !== 'logical') expect(evidence?.propagation.length).toBeGreaterThan(0);
+    expect(evidence?.propagation.filter((p) => p.leftAfterMillis === null)).toEqual([]);
     expect(evidence?.watched?.samples).toBeGreaterThan(10);
   });
 
