@@ -5,6 +5,7 @@ import { epochNow } from '../util/epoch-clock.ts';
 import { median } from '../util/median.ts';
 import { sleep } from '../util/sleep.ts';
 import type { RouteSession, RouteWatch } from '../verify/stale-route.ts';
+import { addSighting, type CallTrail } from './call-sightings.ts';
 
 const intervalMillis = 100;
 const maxCallsKept = 600;
@@ -14,18 +15,20 @@ interface ActivityRow {
   pid: number;
   app: string;
   client: string;
+  xact_start: number | null;
   query_start: number | null;
   now: number;
 }
 
 /**
  * Every client session on old's shard that is not the harness's own (PL/Proxy's routes,
- * carrying application_name=<partition>, or a pooler's server connections), with the start
- * of its latest call, on old's clock; `now` is old's clock at the sample.
+ * carrying application_name=<partition>, or a pooler's server connections), with its open
+ * transaction's start and its latest message's, on old's clock; `now` is old's clock at the sample.
  */
 const activity = `
   select pid, coalesce(application_name, '') as app,
          coalesce(host(client_addr) || ':' || client_port, 'local') as client,
+         (extract(epoch from xact_start) * 1000)::float8 as xact_start,
          (extract(epoch from query_start) * 1000)::float8 as query_start,
          (extract(epoch from clock_timestamp()) * 1000)::float8 as now
     from pg_stat_activity
@@ -54,6 +57,7 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
     );
   let client: pg.Client | undefined = await open();
   const seen = new Map<number, RouteSession>();
+  const trails = new Map<number, CallTrail>();
   const offsets: number[] = [];
   const sampledAt: number[] = [];
   const from = epochNow();
@@ -83,12 +87,12 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
             seen.set(row.pid, session);
           }
           session.lastSeenAt = at;
+          const trail = trails.get(row.pid) ?? {};
+          trails.set(row.pid, trail);
           const calls = session.callStartsOnOldClock;
-          if (row.query_start !== null && calls.at(-1) !== row.query_start) {
-            calls.push(row.query_start);
-            // A session's whole history is not needed: the calls around the switch are recent.
-            if (calls.length > maxCallsKept) calls.shift();
-          }
+          const sighting = { xactStart: row.xact_start, queryStart: row.query_start };
+          // A session's whole history is not needed: the calls around the switch are recent.
+          if (addSighting(calls, trail, sighting) && calls.length > maxCallsKept) calls.shift();
         }
       } catch {
         // old restarted or paused by a fault: count the gap, reconnect on the next turn.

@@ -9,7 +9,7 @@ export interface RouteSession {
   readonly client: string;
   readonly firstSeenAt: number;
   lastSeenAt: number;
-  /** When its calls started, on old's clock (pg_stat_activity.query_start), each once, as sampled. */
+  /** When its calls started, on old's clock, each once as sampled: a call is a transaction (rehearsal/call-sightings.ts). */
   readonly callStartsOnOldClock: number[];
 }
 

@@ -14,6 +14,38 @@ import { testProviders } from '../support/providers.ts';
 
 const provider = testProviders()[0] ?? 'local';
 
+/**
+ * One call over the extended protocol, as PL/Proxy sends it, with a pause between its Parse
+ * and its Bind/Execute: pg_stat_activity's query_start moves at each message.
+ */
+function callWithPauseAfterParse(client: pg.Client, text: string, pauseMillis: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed: unknown;
+    client.query({
+      submit(connection: pg.Connection) {
+        connection.parse({ text, name: '', types: [] }, false);
+        connection.flush();
+        setTimeout(() => {
+          connection.bind({ statement: '', portal: '', values: [] }, false);
+          connection.execute({ portal: '' }, false);
+          connection.sync();
+        }, pauseMillis);
+      },
+      handleRowDescription() {},
+      handleDataRow() {},
+      handleCommandComplete() {},
+      handleEmptyQuery() {},
+      handleError(error: unknown) {
+        failed = error;
+      },
+      handleReadyForQuery() {
+        if (failed) reject(failed);
+        else resolve();
+      },
+    } as unknown as pg.Submittable);
+  });
+}
+
 /** The route watch on a real old: a route that keeps writing to old after the switch must fail the check. */
 describe(`no stale route: the watch of old's sessions (${provider})`, () => {
   let topology: StartedTopology;
@@ -62,6 +94,27 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
     // One went about 200 ms after the switch, the other 300 ms later: the watch tells them apart.
     expect(Math.min(...went)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...went) - Math.min(...went)).toBeGreaterThanOrEqual(100);
+  });
+
+  it('counts a call in flight at the switch once, though the watch saw its Parse and its Execute apart', async () => {
+    const watch = await watchRoutes(context(), 'db23');
+    const route = await routeTo();
+    try {
+      await route.query('select digoal.insert_log(23)');
+      await sleep(300);
+      const switchAt = epochNow();
+      // Three samples see it between Parse and Execute, after the switch: one call, within the grace.
+      await callWithPauseAfterParse(route, 'select digoal.insert_log(23)', 350);
+      await sleep(300);
+      const recorded = await watch.stop();
+      const check = staleRouteCheck(recorded, switchedAt(switchAt));
+      expect(check.passed, check.summary).toBe(true);
+      const { rows } = await route.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const calls = recorded.sessions.find((s) => s.pid === rows[0]?.pid)?.callStartsOnOldClock ?? [];
+      expect(calls.filter((t) => t - recorded.clockOffsetMillis > switchAt)).toHaveLength(1);
+    } finally {
+      await route.end();
+    }
   });
 
   it('fails on a session that keeps writing to old after the switch, naming it', async () => {
