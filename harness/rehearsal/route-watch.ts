@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import { connect } from '../db/connect.ts';
 import type { NodeSessions } from '../db/node-session.ts';
+import { errorMessage } from '../errors.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 import { median } from '../util/median.ts';
 import { sleep } from '../util/sleep.ts';
-import type { RouteSession, RouteWatch } from '../verify/stale-route.ts';
+import type { OldWritesSeen, RouteSession, RouteWatch } from '../verify/stale-route.ts';
 import { addSighting, type CallTrail } from './call-sightings.ts';
+import { writesSince } from './old-writes.ts';
 
 const intervalMillis = 100;
 const maxCallsKept = 600;
@@ -35,8 +37,20 @@ const activity = `
    where datname = $1 and backend_type = 'client backend' and pid <> pg_backend_pid()
      and application_name not like 'shardmove%' and application_name <> 'postgres_fdw'`;
 
+/** The next transaction id old will hand out, and the rows deleted so far, at a sample. */
+const writeMarks = `
+  select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next_xid,
+         (select coalesce(sum(n_tup_del), 0) from pg_stat_user_tables)::bigint as deleted`;
+
+interface WriteMark {
+  readonly at: number;
+  readonly nextXid: number;
+  readonly deleted: number;
+}
+
 export interface StartedRouteWatch {
-  stop(): Promise<RouteWatch>;
+  /** `switchEndedAt`: when the switch ended, if it did: old's tables are then read for writes since. */
+  stop(switchEndedAt?: number): Promise<RouteWatch>;
 }
 
 /**
@@ -44,22 +58,24 @@ export interface StartedRouteWatch {
  * is connected and when each started its calls. Calls on old after the switch are judged
  * by verify/stale-route.ts; a session present at the switch that goes away shows when its
  * proxy backend (or the pooler) moved to new. A session that connects, calls and leaves between
- * two samples is not seen: PL/Proxy and the pooler keep theirs.
+ * two samples is not seen: PL/Proxy and the pooler keep theirs; a write it made is, as a
+ * row on old newer than the first transaction id handed out after the switch (old-writes.ts).
  */
 export async function watchRoutes(sessions: NodeSessions, database: string): Promise<StartedRouteWatch> {
   const node = sessions.nodes.old;
   const open = () =>
     connect(
-      { ...node.endpoint, database: 'postgres' },
-      'postgres',
+      { ...node.endpoint, database },
+      database,
       { ...sessions.config, applicationName },
-      'old/postgres',
+      `old/${database}`,
     );
   let client: pg.Client | undefined = await open();
   const seen = new Map<number, RouteSession>();
   const trails = new Map<number, CallTrail>();
   const offsets: number[] = [];
   const sampledAt: number[] = [];
+  const marks: WriteMark[] = [];
   const from = epochNow();
   let failedSamples = 0;
   let stopped = false;
@@ -72,6 +88,9 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
         const received = epochNow();
         const at = (sent + received) / 2;
         sampledAt.push(at);
+        const mark = (await client.query<{ next_xid: string; deleted: string }>(writeMarks)).rows[0];
+        if (mark)
+          marks.push({ at: epochNow(), nextXid: Number(mark.next_xid), deleted: Number(mark.deleted) });
         for (const row of rows) {
           offsets.push(row.now - at);
           let session = seen.get(row.pid);
@@ -104,9 +123,10 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
     }
   })();
   return {
-    async stop() {
+    async stop(switchEndedAt?: number) {
       stopped = true;
       await loop;
+      const oldWrites = switchEndedAt === undefined ? undefined : await readOldWrites(switchEndedAt);
       await client?.end().catch(() => {});
       return {
         from,
@@ -116,7 +136,20 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
         sampledAt,
         clockOffsetMillis: median(offsets),
         sessions: [...seen.values()],
+        oldWrites,
       };
     },
   };
+
+  /** Writes on old since the first sample taken after the switch ended: a call in flight at the switch is the session watch's to judge. */
+  async function readOldWrites(switchEndedAt: number): Promise<OldWritesSeen> {
+    const since = marks.find((m) => m.at > switchEndedAt);
+    if (!since) return { unknown: 'old was not sampled after the switch' };
+    try {
+      client ??= await open();
+      return await writesSince(client, since.nextXid, since.deleted);
+    } catch (error) {
+      return { unknown: `old's tables could not be read: ${errorMessage(error)}` };
+    }
+  }
 }

@@ -166,7 +166,8 @@ export async function rehearse(
   } finally {
     loadResult = await load.stop();
     hostBusy = hostCpu?.stop();
-    routes = await routeWatch?.stop();
+    const switched = migration ? phase(migration.phases, 'switch') : undefined;
+    routes = await routeWatch?.stop(switched?.status === 'ok' ? switched.endedAt : undefined);
   }
   const stages: RehearsalStages = {
     connectionCost: side.cost,

@@ -2,6 +2,7 @@ import { metricCatalog } from '../config/threshold-expression.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
 import { checkNamed } from '../verify/check.ts';
+import type { OldWritesSeen } from '../verify/stale-route.ts';
 import type { Dip } from '../verify/tps-recovery.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
@@ -222,7 +223,7 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
  */
 export function routePropagationLines(doc: RunDocument): string[] {
   const evidence = checkNamed(doc.checks, 'no stale route')?.evidence;
-  if (!evidence?.propagation.length) return [];
+  if (!evidence?.propagation.length && !evidence?.oldWrites) return [];
   const rows = [...evidence.propagation].sort(
     (a, b) =>
       (a.leftAfterMillis ?? Number.POSITIVE_INFINITY) - (b.leftAfterMillis ?? Number.POSITIVE_INFINITY),
@@ -231,7 +232,7 @@ export function routePropagationLines(doc: RunDocument): string[] {
     '',
     '## Routes on old after the switch',
     '',
-    `${evidence.staleCalls.length} call(s) reached old after the switch. Sessions on old at the switch, as they went:`,
+    `${evidence.staleCalls.length} call(s) reached old after the switch. ${oldWritesWords(evidence.oldWrites)} Sessions on old at the switch, as they went:`,
     '',
     '| session (pid) | application_name | client | went after the switch |',
     '|---|---|---|---|',
@@ -240,4 +241,14 @@ export function routePropagationLines(doc: RunDocument): string[] {
         `| ${p.pid} | ${p.app || '-'} | ${p.client} | ${p.leftAfterMillis === null ? 'still there at the end, idle since before it' : `${(p.leftAfterMillis / 1000).toFixed(2)} s`} |`,
     ),
   ];
+}
+
+function oldWritesWords(seen: OldWritesSeen | undefined): string {
+  if (!seen) return '';
+  if ('unknown' in seen) return `Whether old's tables took a write after it is unknown (${seen.unknown}).`;
+  const written = Object.entries(seen.rowsByTable).map(([table, rows]) => `${rows} row(s) in ${table}`);
+  if (seen.deletedRows > 0) written.push(`${seen.deletedRows} row(s) deleted`);
+  return written.length
+    ? `Old's tables took writes after it: ${written.join(', ')}.`
+    : `Old's tables took no write after it (no row from transaction ${seen.sinceXid} on, nothing deleted).`;
 }

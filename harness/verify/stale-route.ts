@@ -13,6 +13,19 @@ export interface RouteSession {
   readonly callStartsOnOldClock: number[];
 }
 
+/** Rows committed on old's shard by transactions that started after the switch, per table. */
+export interface OldWrites {
+  /** The first transaction id old handed out after the switch: rows with an xmin at or past it are writes since. */
+  readonly sinceXid: number;
+  /** Tables with such rows (inserted or updated): how many rows each. */
+  readonly rowsByTable: Readonly<Record<string, number>>;
+  /** Rows deleted on old since the switch, by its statistics (the load never deletes). */
+  readonly deletedRows: number;
+}
+
+/** Old's tables read after the switch, or why they could not be. */
+export type OldWritesSeen = OldWrites | { readonly unknown: string };
+
 export interface RouteWatch {
   readonly from: number;
   readonly until: number;
@@ -23,6 +36,8 @@ export interface RouteWatch {
   /** old's clock minus this host's, the median over the samples. */
   readonly clockOffsetMillis: number;
   readonly sessions: readonly RouteSession[];
+  /** Absent when the switch did not end. */
+  readonly oldWrites?: OldWritesSeen | undefined;
 }
 
 export interface StaleCall {
@@ -61,6 +76,8 @@ export interface StaleRouteEvidence {
   /** Each session on old at the switch: when it went (the switch reaching that proxy backend or pooler connection). */
   readonly propagation: readonly RoutePropagation[];
   readonly slowestPropagationMillis?: number | undefined;
+  /** Rows written on old's tables after the switch, through any session: none on a clean move. */
+  readonly oldWrites?: OldWritesSeen | undefined;
 }
 
 export type StaleRouteCheck = CheckOf<'no stale route', StaleRouteEvidence>;
@@ -75,9 +92,32 @@ export type StaleRouteCheck = CheckOf<'no stale route', StaleRouteEvidence>;
  */
 export const inFlightGraceMillis = 1000;
 
+function staleCallWords(staleCalls: readonly StaleCall[]): string {
+  return `${staleCalls.length} session(s) called old after the switch: ${staleCalls
+    .slice(0, 3)
+    .map(
+      (c) =>
+        `pid ${c.pid} (${c.app || 'no application_name'}, ${c.client}) from ${(c.afterSwitchMillis / 1000).toFixed(2)} s after it, ${c.callsAfterSwitch} call(s) seen`,
+    )
+    .join('; ')}`;
+}
+
+/** What old's tables took after the switch, in words; undefined when nothing. */
+function describeOldWrites(seen: OldWritesSeen | undefined): { written: boolean; words?: string } {
+  if (!seen) return { written: false };
+  if ('unknown' in seen)
+    return { written: false, words: `whether old's tables took a write is unknown: ${seen.unknown}` };
+  const tables = Object.entries(seen.rowsByTable).map(([t, n]) => `${n} row(s) in ${t}`);
+  if (seen.deletedRows > 0) tables.push(`${seen.deletedRows} row(s) deleted`);
+  return tables.length
+    ? { written: true, words: `old's tables were written after the switch: ${tables.join(', ')}` }
+    : { written: false };
+}
+
 /**
- * No route leads to old's shard after the switch: no session calls old twice after it, nor
- * once past the grace for a call in flight. A session still on old at the end that has not
+ * No route leads to old's shard after the switch: no row written on old's tables by a
+ * transaction that started after it, no session calling old twice after it, nor once past
+ * the grace for a call in flight. A session still on old at the end that has not
  * called since before the switch is reported (its backend has not called p<N> since) but is
  * no stale route: nothing reached old through it.
  */
@@ -138,19 +178,20 @@ export function staleRouteCheck(
   const left = propagation.flatMap((p) => (p.leftAfterMillis === null ? [] : [p.leftAfterMillis]));
   const stillThere = propagation.length - left.length;
   const slowest = left.length ? Math.max(...left) : undefined;
+  const writes = describeOldWrites(watch.oldWrites);
   const gone = `${left.length} of the ${propagation.length} session(s) on old at the switch went${slowest === undefined ? '' : `, the last ${(slowest / 1000).toFixed(2)} s after it began`}${stillThere ? `; ${stillThere} still there, idle since before it` : ''}`;
   return {
     name: 'no stale route',
-    passed: staleCalls.length === 0,
-    summary: staleCalls.length
-      ? `${staleCalls.length} session(s) called old after the switch: ${staleCalls
-          .slice(0, 3)
-          .map(
-            (c) =>
-              `pid ${c.pid} (${c.app || 'no application_name'}, ${c.client}) from ${(c.afterSwitchMillis / 1000).toFixed(2)} s after it, ${c.callsAfterSwitch} call(s) seen`,
-          )
-          .join('; ')}`
-      : `no call reached old after the switch; ${gone}`,
+    passed: staleCalls.length === 0 && !writes.written,
+    summary: [
+      ...(writes.written ? [writes.words] : []),
+      ...(staleCalls.length ? [staleCallWords(staleCalls)] : []),
+      ...(writes.written || staleCalls.length
+        ? []
+        : [`no call reached old after the switch; ${gone}`, writes.words]),
+    ]
+      .filter(Boolean)
+      .join('; '),
     evidence: {
       switchStartedAt,
       switchAt,
@@ -163,6 +204,7 @@ export function staleRouteCheck(
       staleCalls,
       propagation,
       slowestPropagationMillis: slowest,
+      oldWrites: watch.oldWrites,
     },
   };
 }

@@ -87,8 +87,10 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
     await sleep(300);
     await b.end();
     await sleep(300);
-    const check = staleRouteCheck(await watch.stop(), switchedAt(switchAt));
+    const check = staleRouteCheck(await watch.stop(switchAt), switchedAt(switchAt));
     expect(check.passed, check.summary).toBe(true);
+    // Both wrote before the switch: nothing on old's tables after it.
+    expect(check.evidence.oldWrites).toEqual(expect.objectContaining({ rowsByTable: {}, deletedRows: 0 }));
     const went = check.evidence.propagation.map((p) => p.leftAfterMillis ?? Number.NaN);
     expect(went).toHaveLength(2);
     // One went about 200 ms after the switch, the other 300 ms later: the watch tells them apart.
@@ -104,9 +106,10 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
       await sleep(300);
       const switchAt = epochNow();
       // Three samples see it between Parse and Execute, after the switch: one call, within the grace.
-      await callWithPauseAfterParse(route, 'select digoal.insert_log(23)', 350);
+      // A read: a write committed on old after the switch is a stale write, in flight or not.
+      await callWithPauseAfterParse(route, 'select digoal.query_pk(23)', 350);
       await sleep(300);
-      const recorded = await watch.stop();
+      const recorded = await watch.stop(switchAt);
       const check = staleRouteCheck(recorded, switchedAt(switchAt));
       expect(check.passed, check.summary).toBe(true);
       const { rows } = await route.query<{ pid: number }>('select pg_backend_pid() as pid');
@@ -115,6 +118,27 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
     } finally {
       await route.end();
     }
+  });
+
+  it("fails on a write to old after the switch through a session too brief to be sampled, by old's rows", async () => {
+    const watch = await watchRoutes(context(), 'db23');
+    await sleep(300);
+    const switchAt = epochNow();
+    await sleep(250);
+    // Connects, writes and leaves between two samples, most likely: the sessions cannot show it.
+    const brief = await routeTo();
+    await brief.query('select digoal.insert_log(23)');
+    await brief.query(`insert into digoal.tbl_small (userid, info) values (23, 'before')`);
+    await brief.query(`update digoal.tbl_small set info = 'stale' where userid = 23`);
+    await brief.end();
+    await sleep(300);
+    const check = staleRouteCheck(await watch.stop(switchAt), switchedAt(switchAt));
+    expect(check.passed).toBe(false);
+    expect(check.evidence.oldWrites).toEqual(
+      // The insert's row was updated: one row version, newer than the switch.
+      expect.objectContaining({ rowsByTable: { 'digoal.login_log': 1, 'digoal.tbl_small': 1 } }),
+    );
+    expect(check.summary).toMatch(/^old's tables were written after the switch: /);
   });
 
   it('fails on a session that keeps writing to old after the switch, naming it', async () => {
@@ -131,8 +155,11 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
       await stale.query('select digoal.insert_log(23)');
       const { rows } = await stale.query<{ pid: number }>('select pg_backend_pid() as pid');
       await sleep(300);
-      const check = staleRouteCheck(await watch.stop(), switchedAt(switchAt));
+      const check = staleRouteCheck(await watch.stop(switchAt), switchedAt(switchAt));
       expect(check.passed).toBe(false);
+      expect(check.evidence.oldWrites).toEqual(
+        expect.objectContaining({ rowsByTable: { 'digoal.login_log': 1 }, deletedRows: 0 }),
+      );
       expect(check.evidence.staleCalls).toEqual([
         expect.objectContaining({ pid: rows[0]?.pid, app: '23', afterSwitchMillis: expect.any(Number) }),
       ]);

@@ -60,6 +60,40 @@ describe('no stale route, judged on a recorded watch of old', () => {
     );
   });
 
+  it("fails on rows written on old's tables after the switch, though no session was seen calling", () => {
+    const quiet = watch([session(1, switchAt - 4000, switchAt + 300, switchAt - 20)]);
+    const written = staleRouteCheck(
+      { ...quiet, oldWrites: { sinceXid: 900, rowsByTable: { 'digoal.login_log': 2 }, deletedRows: 0 } },
+      switched,
+    );
+    expect(written.passed).toBe(false);
+    expect(written.summary).toBe("old's tables were written after the switch: 2 row(s) in digoal.login_log");
+    const deleted = staleRouteCheck(
+      { ...quiet, oldWrites: { sinceXid: 900, rowsByTable: {}, deletedRows: 1 } },
+      switched,
+    );
+    expect(deleted.passed).toBe(false);
+    const clean = staleRouteCheck(
+      { ...quiet, oldWrites: { sinceXid: 900, rowsByTable: {}, deletedRows: 0 } },
+      switched,
+    );
+    expect(clean.passed).toBe(true);
+  });
+
+  it("says when old's tables could not be read, judging on the sessions alone", () => {
+    const check = staleRouteCheck(
+      {
+        ...watch([session(1, switchAt - 4000, switchAt + 300, switchAt - 20)]),
+        oldWrites: { unknown: 'old was not sampled after the switch' },
+      },
+      switched,
+    );
+    expect(check.passed).toBe(true);
+    expect(check.summary).toMatch(
+      /whether old's tables took a write is unknown: old was not sampled after the switch$/,
+    );
+  });
+
   it('fails on a session that connects to old only after the switch and calls there', () => {
     const late = session(9, switchAt + 3000, switchAt + 3100, switchAt + 3050);
     const check = staleRouteCheck(watch([late]), switched);
