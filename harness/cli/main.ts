@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
 import { loadCommand } from './commands/load.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { predictCommand } from './commands/predict.ts';
 import { preflightCommand } from './commands/preflight.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { reportCommand } from './commands/report.ts';
@@ -29,6 +30,7 @@ const commands: readonly Command[] = [
   chaosCommand,
   reportCommand,
   compareCommand,
+  predictCommand,
   downCommand,
   doctorCommand,
 ];
