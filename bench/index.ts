@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
 import { parityBench } from './parity.ts';
 import { perCallBench } from './per-call.ts';
+import { predictBench } from './predict.ts';
 import { providerTpsBench } from './provider-tps.ts';
 import { seedFullMemoryBench, seedingBench } from './seeding.ts';
 import { snapshotRestoreBench } from './snapshot-restore.ts';
@@ -26,6 +27,7 @@ const benches: Record<string, () => Promise<void>> = {
   'snapshot-restore': () => snapshotRestoreBench(),
   parity: () => parityBench({ rounds: quick ? 3 : 5 }),
   strategies: () => strategiesBench(),
+  predict: () => predictBench({ quick }),
   'seed-full-memory': () => seedFullMemoryBench(),
 };
 for (const [name, bench] of Object.entries(benches)) {

@@ -1,11 +1,17 @@
+import { join } from 'node:path';
 import { readRunSet } from '../../compare/run-set.ts';
+import { migrationStrategies } from '../../config/config-types.ts';
 import { ConfigError } from '../../errors.ts';
 import { predictionLines } from '../../predict/format-prediction.ts';
 import { movedShardSizes } from '../../predict/moved-shard-rows.ts';
 import { predictMove } from '../../predict/predict-move.ts';
+import { runSweep } from '../../predict/run-sweep.ts';
 import { sweepPoints } from '../../predict/sweep-points.ts';
+import { newRunId } from '../../provision/run-id.ts';
+import { buildInfo } from '../../report/build-info.ts';
 import type { RunDocument } from '../../report/run-document.ts';
-import type { Command } from '../command.ts';
+import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
+import { configFromFlags } from '../config-from-flags.ts';
 
 /** The article's freeze for its 1M/1M/500k shard (SPEC.md), printed beside the seed strategy's prediction. */
 const articleFreezeSeconds = 166;
@@ -24,14 +30,39 @@ function targetRows(values: Record<string, string | boolean | undefined>): numbe
   return sizes ? sizes.userinfoRows * 2 + sizes.tblSmallRows : 0;
 }
 
+/** --sizes 10%,30%,100%: shares of the profile's moved shard. */
+function sharesFlag(value: string): number[] {
+  return value.split(',').map((part) => {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(part.trim());
+    const share = m ? Number(m[1]) / 100 : Number.NaN;
+    if (!(share > 0 && share <= 1))
+      throw new ConfigError(`--sizes takes shares of the profile's moved shard from 1% to 100%, got ${part}`);
+    return share;
+  });
+}
+
+function strategiesFlag(value: string | boolean | undefined): (string | undefined)[] {
+  if (typeof value !== 'string') return [undefined];
+  const names = value.split(',').map((s) => s.trim());
+  for (const name of names)
+    if (!(migrationStrategies as readonly string[]).includes(name))
+      throw new ConfigError(`--strategy takes ${migrationStrategies.join(', ')}, got ${name}`);
+  return names;
+}
+
 export const predictCommand: Command = {
   name: 'predict',
   summary: "predict a move's freeze and phases at a shard size, from runs at other sizes",
-  usage: `shardmove predict RUNS... [--target-rows N | --target-profile full|default|ci] [--json]
+  usage: `shardmove predict [RUNS...] [--sizes 10%,30%,100% [--strategy S[,S...]] [--repeat N]]
+                 [--target-rows N | --target-profile full|default|ci] [--json] [options]
 
-RUNS are run directories, run.json files or directories of runs (what run --repeat N
-writes), of one or more strategies at several sizes of the moved shard (seeding.moved in
-a --config file). Per strategy, the freeze window, the freeze phases, the migration time,
+With --sizes, first runs the sweep: the scenario (each --strategy given) with the moved
+shard at each share of the --profile's moved shard, --repeat rounds (default 1), each a
+whole rehearsal with its own verdict, bundles in one directory under --reports (default
+reports), then predicts from those runs and any RUNS given. RUNS are run directories,
+run.json files or directories of runs (what run --repeat N and a sweep write), of one or
+more strategies at several sizes of the moved shard (--moved-userinfo-rows and
+--moved-tbl-small-rows of run, or seeding.moved in a --config file). Per strategy, the freeze window, the freeze phases, the migration time,
 the others' lowest share and each phase's seconds are fitted against the moved shard's
 rows (userinfo + session + tbl_small) by least squares, with 95% intervals from the spread
 of the runs, and read at the target: the moved shard of the default and full profiles,
@@ -41,17 +72,31 @@ did not complete are left out and listed. Exits 2 when no run can be used.
 
   --target-rows N          rows on the moved shard to predict for
   --target-profile P       full, default (the same moved shard: 2.5M rows) or ci (250k)
-  --json                   print the predictions as JSON`,
+  --json                   print the predictions as JSON
+  --sizes LIST             run the sweep at these shares of the profile's moved shard
+  --strategy S[,S...]      the strategies to sweep (default: the scenario's)
+  --repeat N               rounds of the sweep (default 1; more where the runs are noisy)
+  --reports DIR            where the sweep's bundles go (default: reports)
+${configOptionsHelp}
+${seedOptionsHelp}`,
   options: {
+    ...configOptions,
+    ...seedOptions,
     'target-rows': { type: 'string' },
     'target-profile': { type: 'string' },
     json: { type: 'boolean' },
+    sizes: { type: 'string' },
+    strategy: { type: 'string' },
+    repeat: { type: 'string' },
+    reports: { type: 'string' },
   },
-  async run({ values, positionals, out }) {
-    if (positionals.length === 0) throw new ConfigError('predict takes one or more run directories');
+  async run({ values, positionals, reporter, out }) {
     const target = targetRows(values);
     const docs: RunDocument[] = [];
     for (const path of positionals) docs.push(...(await readRunSet(path)));
+    if (typeof values.sizes === 'string') docs.push(...(await sweep(values, reporter.sink, out)));
+    else if (positionals.length === 0)
+      throw new ConfigError('predict takes run directories, or --sizes to run a sweep first');
     const predictions = sweepPoints(docs).map((sweep) => predictMove(sweep, target));
     if (predictions.every((p) => p.runs === 0)) {
       for (const p of predictions) for (const s of p.skipped) out(`left out: ${s.runId}: ${s.why}`);
@@ -84,4 +129,30 @@ function plainFit(fit: ReturnType<typeof predictMove>['metrics'][number]['fit'])
   if (!fit) return {};
   const { at: _at, ...plain } = fit;
   return { fit: plain };
+}
+
+/** Runs the sweep the flags ask for; every flag is checked before the first run starts. */
+async function sweep(
+  values: Record<string, string | boolean | undefined>,
+  events: Parameters<typeof runSweep>[2],
+  out: (text: string) => void,
+): Promise<RunDocument[]> {
+  const shares = sharesFlag(String(values.sizes));
+  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20)
+    throw new ConfigError(`--repeat must be a whole number from 1 to 20, got ${String(values.repeat)}`);
+  const configs = [];
+  for (const strategy of strategiesFlag(values.strategy)) {
+    const { config, scenario } = await configFromFlags({ ...values, strategy });
+    if (config.seeding.profile === 'none')
+      throw new ConfigError('a sweep needs seeded data: --profile ci, default or full');
+    configs.push({ config, scenario: scenario.name });
+  }
+  const root = join(
+    typeof values.reports === 'string' ? values.reports : 'reports',
+    newRunId().replace(/^sm-/, 'sweep-'),
+  );
+  return runSweep({ configs, shares, repeat, root }, await buildInfo(), events, (doc, dir) =>
+    out(`${doc.verdict}: ${dir}`),
+  );
 }

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { migrationStrategies } from '../harness/config/config-types.ts';
+import { loadConfig } from '../harness/config/load-config.ts';
+import { ignoreEvents } from '../harness/events.ts';
+import { predictionLines } from '../harness/predict/format-prediction.ts';
+import { predictMove } from '../harness/predict/predict-move.ts';
+import { runSweep } from '../harness/predict/run-sweep.ts';
+import { sweepPoints } from '../harness/predict/sweep-points.ts';
+import { newRunId } from '../harness/provision/run-id.ts';
+import { buildInfo } from '../harness/report/build-info.ts';
+import { median } from '../harness/util/median.ts';
+
+/**
+ * Goals (issue 17): each strategy at three sizes of the moved shard up to the `default`
+ * profile (--quick: up to the `ci` profile's, a tenth of it), fitted against rows; the
+ * prediction for the article's shard (1M/1M/500k, also the `full` profile's moved shard)
+ * beside the article's 166 s for seed; the logical freeze window flat within its interval.
+ * Every run is a whole rehearsal: the figures hold for this host, whose connection cost is
+ * printed first.
+ */
+export async function predictBench(options: { quick: boolean }): Promise<void> {
+  const profile = options.quick ? 'ci' : 'default';
+  const configs = [];
+  for (const strategy of migrationStrategies) {
+    const { config, scenario } = await loadConfig({
+      flags: { seeding: { profile }, migration: { strategy } },
+    });
+    configs.push({ config, scenario: scenario.name });
+  }
+  const root = join('reports', newRunId().replace(/^sm-/, 'sweep-'));
+  const docs = await runSweep(
+    { configs, shares: [0.2, 0.6, 1], repeat: 1, root },
+    await buildInfo(),
+    ignoreEvents,
+    (doc, dir) => console.log(`${doc.verdict}: ${dir}`),
+  );
+  const costs = docs.flatMap((d) => (d.metrics.connection_ms === undefined ? [] : [d.metrics.connection_ms]));
+  console.log(
+    `connection cost on this host, as the runs measured it: ${median(costs).toFixed(1)} ms (median of ${costs.length})`,
+  );
+  for (const sweep of sweepPoints(docs)) {
+    const p = predictMove(sweep, 2_500_000);
+    for (const line of predictionLines(p, sweep.strategy === 'seed' ? 166 : undefined)) console.log(line);
+    const freeze = p.metrics.find((m) => m.metric === 'freeze_window_s');
+    if (sweep.strategy === 'logical')
+      console.log(
+        `goal: logical's freeze window flat within its interval: ${freeze?.trend === 'flat' ? 'met' : `not met (${freeze?.trend})`}`,
+      );
+  }
+  console.log(`bundles: ${root} (shardmove predict ${root} reads them again)`);
+}
