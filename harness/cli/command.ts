@@ -29,6 +29,8 @@ export const configOptions = {
   'move-partition': { type: 'string' },
   'state-dir': { type: 'string' },
   pooler: { type: 'string' },
+  network: { type: 'string' },
+  'delay-millis': { type: 'string' },
   'allow-destructive': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
@@ -42,6 +44,9 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --pooler none|pgbouncer  pgbouncer: PL/Proxy reaches the data nodes through a pgbouncer on
                            the proxy's host, and the switch retargets it (needs
                            --freeze table-triggers; default: none, the seed's)
+  --network loopback|netns local provider: netns puts each node in a network namespace of
+                           its own, with its own address on a bridge (root; default: loopback)
+  --delay-millis N         netns: one-way delay each node adds to what it sends (tc netem)
   --allow-destructive      allow dropping databases shardmove did not create`;
 
 /** Flags of the seeding step (up, seed). */

@@ -36,6 +36,7 @@ export async function configFromFlags(
         movePartition: partitionFlag(values),
       },
       stateDir: str('state-dir'),
+      local: { network: str('network'), delayMillis: integerFlag(values['delay-millis'], 'delay-millis') },
       migration: { strategy: str('strategy'), logs: str('logs'), freeze: str('freeze') },
       seeding: {
         profile: str('profile'),

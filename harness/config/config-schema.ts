@@ -4,6 +4,7 @@ import {
   containerNetworks,
   faultKinds,
   freezeMethods,
+  localNetworks,
   logPolicies,
   migrationStrategies,
   poolerKinds,
@@ -121,6 +122,7 @@ export const configShape: ObjectShape = {
     containers: {
       fields: { network: oneOf(containerNetworks), cpuScheduling: oneOf(containerCpuSchedulings) },
     },
+    local: { fields: { network: oneOf(localNetworks), delayMillis: integer(0, 10_000) } },
     topology: {
       fields: {
         partitions: integer(4, 1024),

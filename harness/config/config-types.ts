@@ -52,6 +52,9 @@ export interface ExternalTargets {
   new: string;
 }
 
+export const localNetworks = ['loopback', 'netns'] as const;
+export type LocalNetwork = (typeof localNetworks)[number];
+
 export const containerNetworks = ['pod', 'bridge'] as const;
 export type ContainerNetwork = (typeof containerNetworks)[number];
 export const containerCpuSchedulings = ['host', 'container'] as const;
@@ -201,6 +204,17 @@ export interface ShardmoveConfig {
      * on this host, and falls back to `container` saying why. container: Docker's own cgroup.
      */
     cpuScheduling: ContainerCpuScheduling;
+  };
+  /**
+   * loopback: the local provider's nodes listen on 127.0.0.1, one port each. netns: each
+   * node in a network namespace of its own (its own address on a bridge this run creates,
+   * port 5432, its own port space), so proxy-to-node traffic crosses a veth pair and a
+   * bridge as it would a host's NIC; needs root and iproute2.
+   */
+  local: {
+    network: LocalNetwork;
+    /** netns: one-way delay each node adds to what it sends (tc netem; ms; 0: none); a round trip between two nodes pays it twice. */
+    delayMillis: number;
   };
   topology: TopologyConfig;
   /** Non-default server settings, per node kind, on top of those the topology needs. */

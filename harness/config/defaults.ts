@@ -4,6 +4,7 @@ import type { ShardmoveConfig } from './config-types.ts';
 export const defaultConfig: ShardmoveConfig = {
   provider: 'auto',
   containers: { network: 'pod', cpuScheduling: 'host' },
+  local: { network: 'loopback', delayMillis: 0 },
   topology: {
     partitions: 32,
     oldPartitions: undefined,

@@ -12,6 +12,8 @@ export interface RunCommandOptions {
   cwd?: string;
   /** Run as this OS user (via runuser) when the harness runs as root. */
   asUser?: string;
+  /** Run inside this network namespace (ip netns exec; root only): what it starts lives there. */
+  netns?: string;
   timeoutMillis?: number;
   /** What to call the command in an error message. */
   what?: string;
@@ -41,10 +43,13 @@ export function runCommand(
   options: RunCommandOptions = {},
 ): Promise<CommandResult> {
   const asRoot = process.getuid?.() === 0;
-  const [file, argv] =
+  const [asUserFile, asUserArgv] =
     options.asUser && asRoot
       ? ['runuser', ['-u', options.asUser, '--', command, ...args]]
       : [command, [...args]];
+  const [file, argv] = options.netns
+    ? ['ip', ['netns', 'exec', options.netns, asUserFile, ...asUserArgv]]
+    : [asUserFile, asUserArgv];
   return new Promise((resolve, reject) => {
     if (isShuttingDown()) {
       reject(new ShardmoveError(`${options.what ?? command}: not started, shutting down`));

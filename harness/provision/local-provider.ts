@@ -25,6 +25,7 @@ import {
 } from './local-binaries.ts';
 import { hasPgbouncer, pgbouncerBinary, startLocalPooler } from './local-pooler.ts';
 import { sweepLocalRun } from './local-sweep.ts';
+import { createNodeNetwork, kernelHasNetem, type NamespacedNode, type NodeNetwork } from './node-network.ts';
 import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsConfLines } from './server-settings.ts';
@@ -36,23 +37,43 @@ const asRoot = () => process.getuid?.() === 0;
 async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
   const findings: string[] = [];
   let ok = true;
+  // The setup script installs packages; it cannot give this process root or the kernel netem.
+  let installable = false;
   if (config.topology.pooler === 'pgbouncer') {
     if (hasPgbouncer()) findings.push(`pgbouncer: ${pgbouncerBinary}`);
     else {
       ok = false;
+      installable = true;
       findings.push('pgbouncer: missing (apt package pgbouncer), needed by topology.pooler');
     }
   }
   const binaries = findLocalBinaries();
   if (!binaries) {
     ok = false;
+    installable = true;
     findings.push('PostgreSQL 15 server binaries: missing (apt package postgresql-15)');
   } else {
     findings.push(`PostgreSQL 15 server binaries: ${binaries.binDir}`);
     if (hasPlproxy(binaries)) findings.push('PL/Proxy: installed');
     else {
       ok = false;
+      installable = true;
       findings.push('PL/Proxy: missing (apt package postgresql-15-plproxy)');
+    }
+  }
+  if (config.local.network === 'netns') {
+    if (!asRoot()) {
+      ok = false;
+      findings.push('network netns: needs root (ip netns, veth pairs, a bridge)');
+    } else if (config.topology.pooler !== 'none') {
+      ok = false;
+      findings.push('network netns: the pooled topology runs on loopback only, for now');
+    } else findings.push('network netns: each node in a namespace of its own, on a bridge of this run');
+    if (config.local.delayMillis > 0 && (await kernelHasNetem()) === false) {
+      ok = false;
+      findings.push(
+        `network delay ${config.local.delayMillis} ms: this kernel has no netem (CONFIG_NET_SCH_NETEM is not set in /proc/config.gz)`,
+      );
     }
   }
   if (asRoot()) {
@@ -60,10 +81,11 @@ async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
       findings.push(`running as root: PostgreSQL runs as OS user '${postgresOsUser}'`);
     else {
       ok = false;
+      installable = true;
       findings.push(`running as root and OS user '${postgresOsUser}' does not exist (initdb refuses root)`);
     }
   }
-  return ok ? { ok, findings } : { ok, findings, fix: setupFix };
+  return ok || !installable ? { ok, findings } : { ok, findings, fix: setupFix };
 }
 
 function postgresIds(): { uid: number; gid: number } | undefined {
@@ -83,6 +105,8 @@ interface NodeContext {
   readonly config: ShardmoveConfig;
   readonly runId: string;
   readonly owner: FileOwner;
+  /** netns: the run's bridge and namespaces; each node listens on its own address there. */
+  readonly network: NodeNetwork | undefined;
 }
 
 async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> {
@@ -90,6 +114,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
   const bin = (name: string) => join(ctx.binaries.binDir, name);
   const asUser = asRoot() ? postgresOsUser : undefined;
   const as = asUser ? { asUser } : {};
+  const placed: NamespacedNode | undefined = ctx.network?.nodes[role];
   await runCommand(
     bin('initdb'),
     [
@@ -112,12 +137,24 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
     `${await readFile(join(dataDir, 'postgresql.conf'), 'utf8')}\ninclude 'shardmove.conf'\n`,
     ctx.owner,
   );
+  if (ctx.network) {
+    // initdb lets host connections in from loopback only: the harness (the bridge's gateway)
+    // and the other nodes reach this one over the run's subnet.
+    const hba = join(dataDir, 'pg_hba.conf');
+    await writeOwned(
+      hba,
+      `${await readFile(hba, 'utf8')}\nhost all all ${ctx.network.subnet} ${ctx.config.topology.auth}\n`,
+      ctx.owner,
+    );
+  }
   const settings = serverSettings(role, ctx.config);
+  const host = placed?.address ?? '127.0.0.1';
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    // A namespace has its own ports: the standard one is free there.
+    const port = placed ? 5432 : await freePort();
     const conf = [
       '# Written by shardmove: where this node listens, then the scenario settings.',
-      "listen_addresses = '127.0.0.1'",
+      `listen_addresses = '${host}'`,
       `port = ${port}`,
       `unix_socket_directories = '${dataDir}'`,
       `cluster_name = 'shardmove-${ctx.runId}-${role}'`,
@@ -129,7 +166,12 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
         bin('pg_ctl'),
         ['-D', dataDir, '-l', logFile, '-w', '-t', String(ctx.config.startupTimeoutSeconds), 'start'],
         // The proxy's backends find the data nodes' password here (PL/Proxy connects with libpq).
-        { ...as, what: `pg_ctl start (${role})`, env: { ...process.env, PGPASSFILE: ctx.serverPgpass } },
+        {
+          ...as,
+          ...(placed ? { netns: placed.namespace } : {}),
+          what: `pg_ctl start (${role})`,
+          env: { ...process.env, PGPASSFILE: ctx.serverPgpass },
+        },
       );
     } catch (error) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
@@ -140,7 +182,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       });
     }
     const endpoint = {
-      host: '127.0.0.1',
+      host,
       port,
       user: ctx.user,
       password: ctx.password,
@@ -156,7 +198,7 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       role,
     );
     await storePassword(endpoint, ctx.config.connectTimeoutMillis, role);
-    return { role, endpoint, peerHost: '127.0.0.1', peerPort: port };
+    return { role, endpoint, peerHost: host, peerPort: port };
   }
 }
 
@@ -184,6 +226,19 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     const pwFile = join(baseDir, 'pwfile');
     const serverPgpass = serverPgpassPath(baseDir);
     const user = config.topology.role;
+    const network =
+      config.local.network === 'netns'
+        ? await createNodeNetwork(baseDir, runId, config.local.delayMillis)
+        : undefined;
+    if (network)
+      events({
+        type: 'info',
+        message: `local: nodes in network namespaces on ${network.bridge} (${Object.entries(network.nodes)
+          .map(([role, n]) => `${role} ${n.address}`)
+          .join(
+            ', ',
+          )})${network.delayMillis ? `, each adding ${network.delayMillis} ms to what it sends` : ''}`,
+      });
     const ctx: NodeContext = {
       binaries,
       baseDir,
@@ -194,9 +249,11 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       config,
       runId,
       owner,
+      network,
     };
     await writeOwned(pwFile, `${password.reveal()}\n`, ctx.owner);
-    await writeOwned(serverPgpass, `127.0.0.1:*:*:${user}:${password.reveal()}\n`, ctx.owner);
+    // Every node's address: loopback, or each namespace's own on the run's subnet.
+    await writeOwned(serverPgpass, `*:*:*:${user}:${password.reveal()}\n`, ctx.owner);
     events({ type: 'info', message: `local: data directories under ${baseDir}` });
     const started = await Promise.all(nodeRoles.map((role) => startNode(role, ctx)));
     await rm(pwFile, { force: true });
@@ -227,7 +284,12 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       runId,
       nodes,
       handle: { provider: 'local', runId, baseDir },
-      facts: { postgresBinaries: binaries.binDir },
+      facts: {
+        postgresBinaries: binaries.binDir,
+        network: network
+          ? `network namespaces on bridge ${network.bridge} (${network.subnet}), ${network.delayMillis} ms added to what each node sends`
+          : 'loopback',
+      },
       stop,
       [Symbol.asyncDispose]: stop,
     };

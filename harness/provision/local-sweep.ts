@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '../util/sleep.ts';
 import { localDirPrefix, localMarkerFile } from './labels.ts';
+import { readNodeNetwork, removeNodeNetwork } from './node-network.ts';
 
 /**
  * Postmasters whose data directory, and pgbouncers whose config, lie under `dir`, found
@@ -39,6 +40,7 @@ function alive(pid: number): boolean {
  * there after 10 s.
  */
 export async function sweepLocalRun(baseDir: string): Promise<{ stopped: number }> {
+  const network = await readNodeNetwork(baseDir);
   const servers = await serversUnder(baseDir);
   const pids = servers.map((s) => s.pid);
   for (const { pid, signal } of servers) {
@@ -51,6 +53,9 @@ export async function sweepLocalRun(baseDir: string): Promise<{ stopped: number 
   const deadline = Date.now() + 10_000;
   while (pids.some(alive) && Date.now() < deadline) await sleep(100);
   for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  // The namespaces go once nothing runs in them; the record goes with the directory.
+  const left = network ? await removeNodeNetwork(network) : [];
+  if (left.length) throw new Error(`could not remove the run's network: ${left.join('; ')}`);
   await rm(baseDir, { recursive: true, force: true });
   return { stopped: pids.length };
 }

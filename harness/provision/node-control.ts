@@ -7,6 +7,7 @@ import type { NodesHandle } from '../db/node-access.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
 import { sleep } from '../util/sleep.ts';
 import { findLocalBinaries, localNodePaths, postgresOsUser, serverPgpassPath } from './local-binaries.ts';
+import { readNodeNetwork } from './node-network.ts';
 
 const run = promisify(execFile);
 
@@ -71,12 +72,15 @@ export async function restartNode(handle: NodesHandle, role: NodeRole): Promise<
   if (!binaries) throw new Error('PostgreSQL binaries not found');
   const { dataDir, logFile } = localNodePaths(handle.baseDir, role);
   const started = performance.now();
+  // A node in a namespace of its own is restarted there: the new postmaster listens on its address.
+  const netns = (await readNodeNetwork(handle.baseDir))?.nodes[role].namespace;
   await runCommand(
     join(binaries.binDir, 'pg_ctl'),
     ['-D', dataDir, '-l', logFile, '-m', 'fast', '-w', 'restart'],
     // As at start: the postmaster's environment carries the pgpass file its libpq uses.
     {
       asUser: postgresOsUser,
+      ...(netns ? { netns } : {}),
       what: `pg_ctl restart (${role})`,
       env: { ...process.env, PGPASSFILE: serverPgpassPath(handle.baseDir) },
     },

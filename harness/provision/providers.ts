@@ -23,8 +23,15 @@ export interface ProviderChoiceResult {
  * dependency is reported before anything starts.
  */
 export async function chooseProvider(config: ShardmoveConfig): Promise<ProviderChoiceResult> {
-  if (config.provider !== 'auto') {
-    const provider = providers[config.provider];
+  // Network namespaces are the local provider's: asked for, they choose it.
+  const netns = config.local.network === 'netns';
+  if (netns && config.provider !== 'auto' && config.provider !== 'local')
+    throw new ShardmoveError(`--network netns is the local provider's, not ${config.provider}'s`, {
+      hint: 'run with --provider local (or auto)',
+    });
+  const chosen = netns ? 'local' : config.provider;
+  if (chosen !== 'auto') {
+    const provider = providers[chosen];
     const check = await provider.preflight(config);
     if (!check.ok) {
       throw new ShardmoveError(
@@ -34,7 +41,8 @@ export async function chooseProvider(config: ShardmoveConfig): Promise<ProviderC
         },
       );
     }
-    return { provider, reason: 'chosen with --provider', checks: { [provider.name]: check } };
+    const reason = netns ? 'network namespaces are the local provider’s' : 'chosen with --provider';
+    return { provider, reason, checks: { [provider.name]: check } };
   }
   const containers = await containersProvider.preflight(config);
   if (containers.ok) {
