@@ -30,6 +30,18 @@ function trendOf(fit: LineFit | undefined): MetricPrediction['trend'] {
   return fit.slope.value > 0 ? 'grows' : 'shrinks';
 }
 
+/** Every swept metric is a duration or a share: below zero is the line's, not the metric's. */
+function nonNegative(i: Interval): Interval {
+  const floor = (v: number | undefined) => (v === undefined ? undefined : Math.max(0, v));
+  const low = floor(i.low);
+  const high = floor(i.high);
+  return {
+    value: Math.max(0, i.value),
+    ...(low === undefined ? {} : { low }),
+    ...(high === undefined ? {} : { high }),
+  };
+}
+
 function predictOne(
   metric: string,
   points: readonly { x: number; y: number }[],
@@ -38,7 +50,7 @@ function predictOne(
   const fit = fitLine(points);
   const runs = points.length;
   return fit
-    ? { metric, runs, fit, atTarget: fit.at(targetRows), trend: trendOf(fit) }
+    ? { metric, runs, fit, atTarget: nonNegative(fit.at(targetRows)), trend: trendOf(fit) }
     : { metric, runs, fit, trend: 'unknown' };
 }
 

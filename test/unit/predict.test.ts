@@ -99,6 +99,17 @@ describe('predicting a move at the target size', () => {
     expect(text).toMatch(/left out: r9: inconclusive/);
   });
 
+  it('never predicts a duration or a share below zero, however the line falls', () => {
+    const falling = sizes.flatMap((x, i) =>
+      [0, 1, 2].map((k) => ({ x, y: 90 - 40e-6 * x + (noise[i * 3 + k] ?? 0) })),
+    );
+    const p = predictMove({ ...sweep, metrics: { ...sweep.metrics, others_min_pct: falling } }, 5_000_000);
+    const share = p.metrics.find((m) => m.metric === 'others_min_pct');
+    expect(share?.trend).toBe('shrinks');
+    expect(share?.atTarget?.value).toBe(0);
+    expect(share?.atTarget?.low).toBe(0);
+  });
+
   it('does not flag a target inside the measured sizes', () => {
     const text = predictionLines(predictMove(sweep, 1_000_000)).join('\n');
     expect(text).not.toMatch(/Extrapolated/);
