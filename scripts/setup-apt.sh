@@ -12,7 +12,7 @@ packages=(
   libgif-dev librsvg2-dev libpixman-1-dev pkg-config
   fonts-dejavu-core                                          # chart text (canvas draws with system fonts)
   chromium                                                   # renders the HTML report in tests
-  procps util-linux iproute2
+  procps util-linux iproute2 iptables                       # --network netns (iptables: where Docker's FORWARD policy drops)
 )
 missing=()
 for p in "${packages[@]}"; do
