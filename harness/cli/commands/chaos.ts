@@ -1,27 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { runChaos } from '../../chaos/run-chaos.ts';
-import { type MigrationStrategy, migrationStrategies } from '../../config/config-types.ts';
+import { migrationStrategies } from '../../config/config-types.ts';
 import { ConfigError } from '../../errors.ts';
 import type { Command } from '../command.ts';
-
-function strategiesFrom(text: string | undefined): MigrationStrategy[] {
-  if (text === undefined) return [...migrationStrategies];
-  const names = text.split(',').map((s) => s.trim());
-  const unknown = names.filter((n) => !migrationStrategies.includes(n as MigrationStrategy));
-  if (unknown.length)
-    throw new ConfigError(`unknown strategy ${unknown.join(', ')}`, {
-      hint: `strategies: ${migrationStrategies.join(', ')}`,
-    });
-  return names as MigrationStrategy[];
-}
-
-function wholeNumber(text: string | undefined, what: string, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min)
-    throw new ConfigError(`${what} must be a whole number of at least ${min}, got '${text}'`);
-  return n;
-}
+import { strategyList, wholeNumberFlag } from '../flag-values.ts';
 
 export const chaosCommand: Command = {
   name: 'chaos',
@@ -49,9 +31,9 @@ About a minute per case on a fast host (more where connections are expensive).
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`chaos takes no arguments, got ${positionals.join(' ')}`);
-    const strategies = strategiesFrom(values.strategy as string | undefined);
-    const sample = wholeNumber(values.sample as string | undefined, '--sample', 1);
-    const seed = wholeNumber(values.seed as string | undefined, '--seed', 0) ?? randomInt(2 ** 31);
+    const strategies = strategyList(values.strategy) ?? [...migrationStrategies];
+    const sample = wholeNumberFlag(values.sample, '--sample', 1);
+    const seed = wholeNumberFlag(values.seed, '--seed', 0) ?? randomInt(2 ** 31);
     reporter.sink({ type: 'info', message: `crash matrix seed ${seed}` });
     const phase = values.phase as string | undefined;
     const result = await runChaos({ strategies, sample, seed, phase }, reporter.sink);

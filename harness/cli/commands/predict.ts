@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { readRunSet } from '../../compare/run-set.ts';
-import { migrationStrategies } from '../../config/config-types.ts';
 import { ConfigError } from '../../errors.ts';
 import { predictionLines } from '../../predict/format-prediction.ts';
 import { movedShardSizes } from '../../predict/moved-shard-rows.ts';
@@ -12,6 +11,7 @@ import { buildInfo } from '../../report/build-info.ts';
 import type { RunDocument } from '../../report/run-document.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
+import { strategyList, wholeNumberFlag } from '../flag-values.ts';
 
 /** The article's freeze for its 1M/1M/500k shard (SPEC.md), printed beside the seed strategy's prediction. */
 const articleFreezeSeconds = 166;
@@ -39,15 +39,6 @@ function sharesFlag(value: string): number[] {
       throw new ConfigError(`--sizes takes shares of the profile's moved shard from 1% to 100%, got ${part}`);
     return share;
   });
-}
-
-function strategiesFlag(value: string | boolean | undefined): (string | undefined)[] {
-  if (typeof value !== 'string') return [undefined];
-  const names = value.split(',').map((s) => s.trim());
-  for (const name of names)
-    if (!(migrationStrategies as readonly string[]).includes(name))
-      throw new ConfigError(`--strategy takes ${migrationStrategies.join(', ')}, got ${name}`);
-  return names;
 }
 
 export const predictCommand: Command = {
@@ -138,11 +129,9 @@ async function sweep(
   out: (text: string) => void,
 ): Promise<RunDocument[]> {
   const shares = sharesFlag(String(values.sizes));
-  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20)
-    throw new ConfigError(`--repeat must be a whole number from 1 to 20, got ${String(values.repeat)}`);
+  const repeat = wholeNumberFlag(values.repeat, '--repeat', 1, 20) ?? 1;
   const configs = [];
-  for (const strategy of strategiesFlag(values.strategy)) {
+  for (const strategy of strategyList(values.strategy) ?? [undefined]) {
     const { config, scenario } = await configFromFlags({ ...values, strategy });
     if (config.seeding.profile === 'none')
       throw new ConfigError('a sweep needs seeded data: --profile ci, default or full');

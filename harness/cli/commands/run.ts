@@ -10,6 +10,7 @@ import { assertNothingKept } from '../../topology/keep-topology.ts';
 import { exitCodeOf, type Verdict } from '../../verify/verdict.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 export const runCommand: Command = {
   name: 'run',
@@ -67,10 +68,7 @@ ${seedOptionsHelp}`,
     };
     const { config, scenario } = await configFromFlags(flags);
     const keep = values.keep === true;
-    const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
-    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) {
-      throw new ConfigError(`--repeat must be a whole number from 1 to 50, got ${String(values.repeat)}`);
-    }
+    const repeat = wholeNumberFlag(values.repeat, '--repeat', 1, 50) ?? 1;
     if (keep && repeat > 1) throw new ConfigError('--keep keeps one topology; it cannot go with --repeat');
     if (keep) await assertNothingKept(config.stateDir);
     const reportsRoot = typeof values.reports === 'string' ? values.reports : 'reports';
