@@ -3,6 +3,7 @@ import { migrationStrategies } from '../harness/config/config-types.ts';
 import { loadConfig } from '../harness/config/load-config.ts';
 import { ignoreEvents } from '../harness/events.ts';
 import { predictionLines } from '../harness/predict/format-prediction.ts';
+import { profileMovedShardRows } from '../harness/predict/moved-shard-rows.ts';
 import { predictMove } from '../harness/predict/predict-move.ts';
 import { runSweep } from '../harness/predict/run-sweep.ts';
 import { sweepPoints } from '../harness/predict/sweep-points.ts';
@@ -42,7 +43,7 @@ export async function predictBench(options: { quick: boolean }): Promise<void> {
   );
   const trends = new Map<string, string>();
   for (const sweep of sweepPoints(docs)) {
-    const p = predictMove(sweep, 2_500_000);
+    const p = predictMove(sweep, profileMovedShardRows('default'));
     for (const line of predictionLines(p, sweep.strategy === 'seed' ? 166 : undefined)) console.log(line);
     trends.set(sweep.strategy, p.metrics.find((m) => m.metric === 'freeze_window_s')?.trend ?? 'unknown');
   }

@@ -1,5 +1,6 @@
 import type { SeedConfig } from '../config/config-types.ts';
-import { fullUserinfoRows, profileSizes, type TableSizes } from '../seed/seed-plan.ts';
+import { defaultConfig } from '../config/defaults.ts';
+import { profileSizes, shardPlan, shardRows } from '../seed/seed-plan.ts';
 
 interface RowsConfig {
   readonly seeding: Pick<SeedConfig, 'profile' | 'moved'>;
@@ -15,26 +16,17 @@ function isRowsConfig(config: unknown): config is RowsConfig {
   );
 }
 
-/** The sizes a profile (and its overrides) gives the moved shard; undefined for `none`. */
-export function movedShardSizes(
-  seeding: RowsConfig['seeding'],
-  partitions: number,
-  shard: number,
-): TableSizes | undefined {
-  if (seeding.profile === 'none') return undefined;
-  const base = profileSizes[seeding.profile].moved;
-  const requested = seeding.moved?.userinfoRows ?? base.userinfoRows;
-  const full = fullUserinfoRows(shard, partitions);
-  return {
-    // As seed-plan: a full-size request follows the seed's layout to its last key.
-    userinfoRows: requested >= 1_000_000 ? full : Math.min(requested, full),
-    tblSmallRows: seeding.moved?.tblSmallRows ?? base.tblSmallRows,
-  };
-}
-
-/** Rows seeded on the moved shard (userinfo, session as many, tbl_small), read from a run's config. */
+/** Rows seeded on the moved shard (userinfo, session as many, tbl_small), read from a run's config, as seeding planned them. */
 export function movedShardRows(config: unknown): number | undefined {
   if (!isRowsConfig(config)) return undefined;
-  const sizes = movedShardSizes(config.seeding, config.topology.partitions, config.topology.movePartition);
-  return sizes && sizes.userinfoRows * 2 + sizes.tblSmallRows;
+  const { seeding, topology } = config;
+  if (seeding.profile === 'none') return undefined;
+  const base = profileSizes[seeding.profile].moved;
+  return shardRows(shardPlan(topology.movePartition, topology.partitions, base, seeding.moved));
+}
+
+/** The moved shard's rows at a profile's size, on the seed's topology (db23 of 32). */
+export function profileMovedShardRows(profile: Exclude<SeedConfig['profile'], 'none'>): number {
+  const { movePartition, partitions } = defaultConfig.topology;
+  return shardRows(shardPlan(movePartition, partitions, profileSizes[profile].moved, undefined));
 }

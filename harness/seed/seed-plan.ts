@@ -47,9 +47,26 @@ export function shardRows(plan: ShardPlan): number {
 }
 
 /**
- * Rows per shard. A full-size userinfo follows the seed's layout to the last key (so db0
- * gets its extra row for userid 32,000,000); smaller sizes take the first keys of it.
+ * One shard's rows: the profile's sizes under the config's overrides. A full-size userinfo
+ * follows the seed's layout to the last key (so db0 gets its extra row for userid
+ * 32,000,000); smaller sizes take the first keys of it.
  */
+export function shardPlan(
+  shard: number,
+  partitions: number,
+  base: TableSizes,
+  over: SeedConfig['moved'],
+): ShardPlan {
+  const full = fullUserinfoRows(shard, partitions);
+  const requested = over?.userinfoRows ?? base.userinfoRows;
+  return {
+    shard,
+    userinfoRows: requested >= 1_000_000 ? full : Math.min(requested, full),
+    tblSmallRows: over?.tblSmallRows ?? base.tblSmallRows,
+  };
+}
+
+/** Rows per shard (see shardPlan). */
 export function seedPlan(config: ShardmoveConfig): ShardPlan[] {
   const { seeding, topology } = config;
   if (seeding.profile === 'none') return [];
@@ -57,14 +74,11 @@ export function seedPlan(config: ShardmoveConfig): ShardPlan[] {
   const layout = topologyLayout(topology);
   return Array.from({ length: layout.partitions }, (_, shard) => {
     const moved = shard === topology.movePartition;
-    const base = moved ? profile.moved : profile.others;
-    const over = moved ? seeding.moved : seeding.others;
-    const full = fullUserinfoRows(shard, layout.partitions);
-    const requested = over?.userinfoRows ?? base.userinfoRows;
-    return {
+    return shardPlan(
       shard,
-      userinfoRows: requested >= 1_000_000 ? full : Math.min(requested, full),
-      tblSmallRows: over?.tblSmallRows ?? base.tblSmallRows,
-    };
+      layout.partitions,
+      moved ? profile.moved : profile.others,
+      moved ? seeding.moved : seeding.others,
+    );
   });
 }

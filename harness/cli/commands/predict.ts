@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readRunSet } from '../../compare/run-set.ts';
 import { ConfigError } from '../../errors.ts';
 import { predictionLines } from '../../predict/format-prediction.ts';
-import { movedShardSizes } from '../../predict/moved-shard-rows.ts';
+import { profileMovedShardRows } from '../../predict/moved-shard-rows.ts';
 import { predictMove } from '../../predict/predict-move.ts';
 import { runSweep } from '../../predict/run-sweep.ts';
 import { sweepPoints } from '../../predict/sweep-points.ts';
@@ -26,8 +26,7 @@ function targetRows(values: Record<string, string | boolean | undefined>): numbe
   const profile = typeof values['target-profile'] === 'string' ? values['target-profile'] : 'default';
   if (profile !== 'full' && profile !== 'default' && profile !== 'ci')
     throw new ConfigError(`--target-profile must be full, default or ci, got ${profile}`);
-  const sizes = movedShardSizes({ profile, moved: undefined }, 32, 23);
-  return sizes ? sizes.userinfoRows * 2 + sizes.tblSmallRows : 0;
+  return profileMovedShardRows(profile);
 }
 
 /** --sizes 10%,30%,100%: shares of the profile's moved shard. */
