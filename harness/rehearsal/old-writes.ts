@@ -32,10 +32,10 @@ export async function writesSince(
   return { sinceXid, rowsByTable, deletedRows: (await deletedRows(client)) - deletedAtSwitch };
 }
 
-/** Rows deleted in this database's tables so far, by its statistics. */
+/** Rows deleted in this database's tables so far, by its statistics: a scalar subquery. */
+export const deletedRowsSql = '(select coalesce(sum(n_tup_del), 0) from pg_stat_user_tables)::bigint';
+
 async function deletedRows(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(
-    `select coalesce(sum(n_tup_del), 0) as n from pg_stat_user_tables`,
-  );
+  const { rows } = await client.query<{ n: string }>(`select ${deletedRowsSql} as n`);
   return Number(rows[0]?.n ?? 0);
 }

@@ -7,7 +7,7 @@ import { median } from '../util/median.ts';
 import { sleep } from '../util/sleep.ts';
 import type { OldWritesSeen, RouteSession, RouteWatch } from '../verify/stale-route.ts';
 import { addSighting, type CallTrail } from './call-sightings.ts';
-import { writesSince } from './old-writes.ts';
+import { deletedRowsSql, writesSince } from './old-writes.ts';
 
 const intervalMillis = 100;
 const maxCallsKept = 600;
@@ -40,7 +40,7 @@ const activity = `
 /** The next transaction id old will hand out, and the rows deleted so far, at a sample. */
 const writeMarks = `
   select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next_xid,
-         (select coalesce(sum(n_tup_del), 0) from pg_stat_user_tables)::bigint as deleted`;
+         ${deletedRowsSql} as deleted`;
 
 interface WriteMark {
   readonly at: number;

@@ -2,7 +2,7 @@ import { metricCatalog } from '../config/threshold-expression.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
 import { checkNamed } from '../verify/check.ts';
-import type { OldWritesSeen } from '../verify/stale-route.ts';
+import { type OldWritesSeen, oldWriteList } from '../verify/stale-route.ts';
 import type { Dip } from '../verify/tps-recovery.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
@@ -246,8 +246,7 @@ export function routePropagationLines(doc: RunDocument): string[] {
 function oldWritesWords(seen: OldWritesSeen | undefined): string {
   if (!seen) return '';
   if ('unknown' in seen) return `Whether old's tables took a write after it is unknown (${seen.unknown}).`;
-  const written = Object.entries(seen.rowsByTable).map(([table, rows]) => `${rows} row(s) in ${table}`);
-  if (seen.deletedRows > 0) written.push(`${seen.deletedRows} row(s) deleted`);
+  const written = oldWriteList(seen);
   return written.length
     ? `Old's tables took writes after it: ${written.join(', ')}.`
     : `Old's tables took no write after it (no row from transaction ${seen.sinceXid} on, nothing deleted).`;

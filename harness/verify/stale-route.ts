@@ -102,13 +102,19 @@ function staleCallWords(staleCalls: readonly StaleCall[]): string {
     .join('; ')}`;
 }
 
+/** Each write old's tables took after the switch, in words: rows per table, then deletes. */
+export function oldWriteList(writes: OldWrites): string[] {
+  const list = Object.entries(writes.rowsByTable).map(([table, rows]) => `${rows} row(s) in ${table}`);
+  if (writes.deletedRows > 0) list.push(`${writes.deletedRows} row(s) deleted`);
+  return list;
+}
+
 /** What old's tables took after the switch, in words; undefined when nothing. */
 function describeOldWrites(seen: OldWritesSeen | undefined): { written: boolean; words?: string } {
   if (!seen) return { written: false };
   if ('unknown' in seen)
     return { written: false, words: `whether old's tables took a write is unknown: ${seen.unknown}` };
-  const tables = Object.entries(seen.rowsByTable).map(([t, n]) => `${n} row(s) in ${t}`);
-  if (seen.deletedRows > 0) tables.push(`${seen.deletedRows} row(s) deleted`);
+  const tables = oldWriteList(seen);
   return tables.length
     ? { written: true, words: `old's tables were written after the switch: ${tables.join(', ')}` }
     : { written: false };
