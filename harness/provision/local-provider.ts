@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ import { storePassword } from './store-password.ts';
 
 const setupFix = 'bash scripts/setup.sh';
 const asRoot = () => process.getuid?.() === 0;
+const release = () => readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
 
 async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
   const findings: string[] = [];
@@ -72,7 +74,7 @@ async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
     if (config.local.delayMillis > 0 && (await kernelHasNetem()) === false) {
       ok = false;
       findings.push(
-        `network delay ${config.local.delayMillis} ms: this kernel has no netem (CONFIG_NET_SCH_NETEM is not set in /proc/config.gz)`,
+        `network delay ${config.local.delayMillis} ms: this kernel (${release()}) has no netem (CONFIG_NET_SCH_NETEM is not set in /proc/config.gz); run with --delay-millis 0, or on a kernel with netem`,
       );
     }
   }

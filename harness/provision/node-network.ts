@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { NodeRole } from '../config/config-types.ts';
 import { nodeRoles } from '../config/config-types.ts';
-import { errorMessage, ShardmoveError } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
 
 /** Where a run's network is recorded, in its base directory, before any of it exists: a sweep after a crash finds it there. */
@@ -80,19 +80,13 @@ async function forwardRuleNeeded(): Promise<boolean> {
  * A bridge with the given gateway, and each node in a namespace of its own, joined to it by
  * a veth pair, with its own address (and, with a delay, netem on what it sends). Recorded in
  * `baseDir` first, so that whatever part of it a crash leaves is swept by removeNodeNetwork.
+ * Whether the kernel can delay is the local provider's preflight to say, before anything starts.
  */
 export async function createNodeNetwork(
   baseDir: string,
   runId: string,
   delayMillis: number,
 ): Promise<NodeNetwork> {
-  if (delayMillis > 0 && (await kernelHasNetem()) === false)
-    throw new ShardmoveError(
-      `this kernel (${(await readFile('/proc/sys/kernel/osrelease', 'utf8')).trim()}) has no netem: a delay cannot be added`,
-      {
-        hint: 'CONFIG_NET_SCH_NETEM is not set in /proc/config.gz; run with --delay-millis 0, or on a kernel with netem',
-      },
-    );
   const planned = await plan(runId, delayMillis);
   const network = (await forwardRuleNeeded())
     ? { ...planned, forwardRule: ['FORWARD', '-i', planned.bridge, '-o', planned.bridge, '-j', 'ACCEPT'] }
