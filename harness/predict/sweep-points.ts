@@ -23,6 +23,12 @@ export interface StrategySweep {
   readonly skipped: readonly { readonly runId: string; readonly why: string }[];
 }
 
+function append<T>(lists: Map<string, T[]>, key: string, item: T): void {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
+}
+
 function strategyOf(doc: RunDocument): string {
   const s = (doc.config as { migration?: { strategy?: unknown } } | undefined)?.migration?.strategy;
   return typeof s === 'string' ? s : 'unknown';
@@ -31,7 +37,7 @@ function strategyOf(doc: RunDocument): string {
 /** The points of a sweep, per strategy: a run that could not judge, or whose move did not complete, is no point. */
 export function sweepPoints(docs: readonly RunDocument[]): StrategySweep[] {
   const byStrategy = new Map<string, RunDocument[]>();
-  for (const doc of docs) byStrategy.set(strategyOf(doc), [...(byStrategy.get(strategyOf(doc)) ?? []), doc]);
+  for (const doc of docs) append(byStrategy, strategyOf(doc), doc);
   return [...byStrategy].map(([strategy, runs]) => {
     const skipped: { runId: string; why: string }[] = [];
     const used: { runId: string; rows: number }[] = [];
@@ -61,7 +67,7 @@ export function sweepPoints(docs: readonly RunDocument[]): StrategySweep[] {
       }
       for (const p of doc.migration.phases) {
         if (p.status !== 'ok') continue;
-        phases.set(p.name, [...(phases.get(p.name) ?? []), { x: rows, y: (p.endedAt - p.startedAt) / 1000 }]);
+        append(phases, p.name, { x: rows, y: (p.endedAt - p.startedAt) / 1000 });
       }
     }
     return { strategy, runs: used, metrics, phases, skipped };
