@@ -16,8 +16,8 @@ import { median } from '../harness/util/median.ts';
  * profile (--quick: up to the `ci` profile's, a tenth of it), fitted against rows; the
  * prediction for the article's shard (1M/1M/500k, also the `full` profile's moved shard)
  * beside the article's 166 s for seed; the logical freeze window flat within its interval.
- * Every run is a whole rehearsal: the figures hold for this host, whose connection cost is
- * printed first.
+ * Every run is a whole rehearsal: the figures hold for this host, whose connection cost, as
+ * the runs measured it, is printed with them.
  */
 export async function predictBench(options: { quick: boolean }): Promise<void> {
   const profile = options.quick ? 'ci' : 'default';
@@ -44,7 +44,7 @@ export async function predictBench(options: { quick: boolean }): Promise<void> {
   const trends = new Map<string, string>();
   for (const sweep of sweepPoints(docs)) {
     const p = predictMove(sweep, profileMovedShardRows('default'));
-    for (const line of predictionLines(p, sweep.strategy === 'seed' ? 166 : undefined)) console.log(line);
+    for (const line of predictionLines(p)) console.log(line);
     trends.set(sweep.strategy, p.metrics.find((m) => m.metric === 'freeze_window_s')?.trend ?? 'unknown');
   }
   // Flat means something only where the same sweep could see growth: seed's freeze grows.

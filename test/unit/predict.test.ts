@@ -92,7 +92,7 @@ describe('predicting a move at the target size', () => {
       ['switch', 'flat'],
     ]);
     expect(p.metrics.find((m) => m.metric === 'others_min_pct')?.trend).toBe('unknown');
-    const text = predictionLines(p, 166).join('\n');
+    const text = predictionLines(p).join('\n');
     expect(text).toMatch(/\*\*Extrapolated\*\*: the target is 2\.0x the largest shard measured/);
     expect(text).toMatch(/Phases that grow with the data: copy; flat within their interval: switch\./);
     expect(text).toMatch(/about 166 s/);

@@ -13,9 +13,6 @@ import { type Command, configOptions, configOptionsHelp, seedOptions, seedOption
 import { configFromFlags } from '../config-from-flags.ts';
 import { strategyList, wholeNumberFlag } from '../flag-values.ts';
 
-/** The article's freeze for its 1M/1M/500k shard (SPEC.md), printed beside the seed strategy's prediction. */
-const articleFreezeSeconds = 166;
-
 function targetRows(values: Record<string, string | boolean | undefined>): number {
   if (typeof values['target-rows'] === 'string') {
     const rows = Number(values['target-rows']);
@@ -107,9 +104,7 @@ ${seedOptionsHelp}`,
         ),
       );
     } else {
-      for (const p of predictions)
-        for (const line of predictionLines(p, p.strategy === 'seed' ? articleFreezeSeconds : undefined))
-          out(line);
+      for (const p of predictions) for (const line of predictionLines(p)) out(line);
     }
     return 0;
   },
