@@ -138,43 +138,36 @@ export async function readNodeNetwork(baseDir: string): Promise<NodeNetwork | un
 }
 
 /**
- * Removes what the record names, whatever of it exists: the namespaces (their veth ends go
- * with them, and the peers on the bridge with those), the bridge, the forwarding rule.
+ * Whether a failed delete says the thing is not there, which for a sweep is success.
+ * "No such device": the name was found, then went before the delete reached it.
+ */
+export function alreadyGone(message: string): boolean {
+  return /No such file|No such device|Cannot find device|does not exist|Bad rule|No chain/i.test(message);
+}
+
+/**
+ * Removes what the record names, whatever of it exists: each veth pair, the namespaces, the
+ * bridge, the forwarding rule.
  * Never throws: a sweep goes on; what could not be removed is returned.
  */
 export async function removeNodeNetwork(network: NodeNetwork): Promise<string[]> {
   const left: string[] = [];
-  const attempt = async (what: string, run: () => Promise<unknown>, gone: RegExp) => {
+  const attempt = async (what: string, run: () => Promise<unknown>) => {
     try {
       await run();
     } catch (error) {
-      if (!gone.test(errorMessage(error))) left.push(`${what}: ${errorMessage(error)}`);
+      if (!alreadyGone(errorMessage(error))) left.push(`${what}: ${errorMessage(error)}`);
     }
   };
-  const missing = /No such file|Cannot find device|does not exist|Bad rule|No chain/i;
   for (const node of Object.values(network.nodes)) {
-    await attempt(
-      `namespace ${node.namespace}`,
-      () => ip(['netns', 'del', node.namespace], 'ip netns del'),
-      missing,
-    );
-    await attempt(
-      `link ${node.hostDevice}`,
-      () => ip(['link', 'del', node.hostDevice], 'ip link del'),
-      missing,
-    );
+    // The host end first: deleting a veth removes both ends at once, whereas a deleted
+    // namespace takes its end, and with it the host's, only later, in the kernel's cleanup.
+    await attempt(`link ${node.hostDevice}`, () => ip(['link', 'del', node.hostDevice], 'ip link del'));
+    await attempt(`namespace ${node.namespace}`, () => ip(['netns', 'del', node.namespace], 'ip netns del'));
   }
-  await attempt(
-    `bridge ${network.bridge}`,
-    () => ip(['link', 'del', network.bridge], 'ip link del'),
-    missing,
-  );
+  await attempt(`bridge ${network.bridge}`, () => ip(['link', 'del', network.bridge], 'ip link del'));
   const rule = network.forwardRule;
   if (rule)
-    await attempt(
-      'iptables rule',
-      () => runCommand('iptables', ['-D', ...rule], { what: 'iptables -D' }),
-      missing,
-    );
+    await attempt('iptables rule', () => runCommand('iptables', ['-D', ...rule], { what: 'iptables -D' }));
   return left;
 }

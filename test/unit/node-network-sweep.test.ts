@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { alreadyGone } from '../../harness/provision/node-network.ts';
+
+/** A sweep of a run's network treats "it is not there" as done, and only that. */
+describe('alreadyGone', () => {
+  it('counts a link that went between its lookup and its delete as gone (CI, stop 21)', () => {
+    expect(alreadyGone('ip link del failed (exit 2):\nRTNETLINK answers: No such device')).toBe(true);
+  });
+  it('counts a missing namespace, link or rule as gone', () => {
+    expect(alreadyGone('Cannot remove namespace file "/run/netns/x": No such file or directory')).toBe(true);
+    expect(alreadyGone('Cannot find device "smv1p"')).toBe(true);
+    expect(alreadyGone('iptables: Bad rule (does a matching rule exist in that chain?).')).toBe(true);
+  });
+  it('does not count a refusal as gone', () => {
+    expect(alreadyGone('RTNETLINK answers: Operation not permitted')).toBe(false);
+    expect(alreadyGone('Cannot remove namespace file "/run/netns/x": Device or resource busy')).toBe(false);
+  });
+});
