@@ -31,6 +31,7 @@ export const configOptions = {
   pooler: { type: 'string' },
   network: { type: 'string' },
   'delay-millis': { type: 'string' },
+  privileges: { type: 'string' },
   'allow-destructive': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
@@ -47,6 +48,9 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --network loopback|netns local provider: netns puts each node in a network namespace of
                            its own, with its own address on a bridge (root; default: loopback)
   --delay-millis N         netns: one-way delay each node adds to what it sends (tc netem)
+  --privileges superuser|managed
+                           local provider: managed hands out old and new as a managed
+                           service does: the harness's role is no superuser (default: superuser)
   --allow-destructive      allow dropping databases shardmove did not create`;
 
 /** Flags of the seeding step (up, seed). */

@@ -36,7 +36,11 @@ export async function configFromFlags(
         movePartition: partitionFlag(values),
       },
       stateDir: str('state-dir'),
-      local: { network: str('network'), delayMillis: integerFlag(values['delay-millis'], 'delay-millis') },
+      local: {
+        network: str('network'),
+        delayMillis: integerFlag(values['delay-millis'], 'delay-millis'),
+        privileges: str('privileges'),
+      },
       migration: { strategy: str('strategy'), logs: str('logs'), freeze: str('freeze') },
       seeding: {
         profile: str('profile'),

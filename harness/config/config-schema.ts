@@ -5,6 +5,7 @@ import {
   faultKinds,
   freezeMethods,
   localNetworks,
+  localPrivileges,
   logPolicies,
   migrationStrategies,
   poolerKinds,
@@ -122,7 +123,13 @@ export const configShape: ObjectShape = {
     containers: {
       fields: { network: oneOf(containerNetworks), cpuScheduling: oneOf(containerCpuSchedulings) },
     },
-    local: { fields: { network: oneOf(localNetworks), delayMillis: integer(0, 10_000) } },
+    local: {
+      fields: {
+        network: oneOf(localNetworks),
+        delayMillis: integer(0, 10_000),
+        privileges: oneOf(localPrivileges),
+      },
+    },
     topology: {
       fields: {
         partitions: integer(4, 1024),

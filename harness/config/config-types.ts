@@ -54,6 +54,8 @@ export interface ExternalTargets {
 
 export const localNetworks = ['loopback', 'netns'] as const;
 export type LocalNetwork = (typeof localNetworks)[number];
+export const localPrivileges = ['superuser', 'managed'] as const;
+export type LocalPrivileges = (typeof localPrivileges)[number];
 
 export const containerNetworks = ['pod', 'bridge'] as const;
 export type ContainerNetwork = (typeof containerNetworks)[number];
@@ -215,6 +217,15 @@ export interface ShardmoveConfig {
     network: LocalNetwork;
     /** netns: one-way delay each node adds to what it sends (tc netem; ms; 0: none); a round trip between two nodes pays it twice. */
     delayMillis: number;
+    /**
+     * superuser: the harness's role is each node's superuser. managed: old and new are handed
+     * out as a managed service hands out an instance: the role may log in, create and own
+     * databases, replicate (REPLICATION), signal its own and others' sessions and read their
+     * state, and use postgres_fdw, which an admin role installed in template1 and granted;
+     * the harness never uses that admin role again. The proxy stays the user's own host
+     * (PL/Proxy is an untrusted language, which no managed service offers).
+     */
+    privileges: LocalPrivileges;
   };
   topology: TopologyConfig;
   /** Non-default server settings, per node kind, on top of those the topology needs. */

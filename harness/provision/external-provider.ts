@@ -138,7 +138,11 @@ async function inspect(config: ShardmoveConfig): Promise<{ problems: string[]; f
       findings.push(`${role}: wal_level is ${facts.walLevel}; the logical strategy needs wal_level=logical`);
     }
     if (!facts.superuser)
-      findings.push(`${role}: connected role is not a superuser (the matview strategy needs one)`);
+      findings.push(
+        role === 'proxy'
+          ? 'proxy: connected role is not a superuser (PL/Proxy is an untrusted language: only a superuser creates its functions)'
+          : `${role}: connected role is not a superuser (copy, seed and matview need CREATEDB and postgres_fdw granted; logical needs CREATE SUBSCRIPTION, a superuser's before PostgreSQL 16: \`shardmove preflight --strategy S\` answers for each)`,
+      );
   }
   return { problems, findings };
 }

@@ -26,6 +26,7 @@ import {
 } from './local-binaries.ts';
 import { hasPgbouncer, pgbouncerBinary, startLocalPooler } from './local-pooler.ts';
 import { sweepLocalRun } from './local-sweep.ts';
+import { handOutManagedRole, managedAdminRole } from './managed-role.ts';
 import { createNodeNetwork, kernelHasNetem, type NamespacedNode, type NodeNetwork } from './node-network.ts';
 import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
@@ -101,6 +102,8 @@ interface NodeContext {
   readonly binaries: LocalBinaries;
   readonly baseDir: string;
   readonly pwFile: string;
+  /** managed: the password of initdb's superuser on old and new, which nobody keeps. */
+  readonly adminPwFile: string | undefined;
   readonly serverPgpass: string;
   readonly user: string;
   readonly password: Secret;
@@ -117,14 +120,15 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
   const asUser = asRoot() ? postgresOsUser : undefined;
   const as = asUser ? { asUser } : {};
   const placed: NamespacedNode | undefined = ctx.network?.nodes[role];
+  const adminPwFile = role === 'proxy' ? undefined : ctx.adminPwFile;
   await runCommand(
     bin('initdb'),
     [
       '-D',
       dataDir,
       '-U',
-      ctx.user,
-      `--pwfile=${ctx.pwFile}`,
+      adminPwFile ? managedAdminRole : ctx.user,
+      `--pwfile=${adminPwFile ?? ctx.pwFile}`,
       '--auth-local=trust',
       `--auth-host=${ctx.config.topology.auth}`,
       '--encoding=UTF8',
@@ -190,6 +194,22 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       password: ctx.password,
       database: 'postgres',
     };
+    if (adminPwFile) {
+      // The admin comes in over the node's socket (trust), as a provider's console would.
+      const admin = {
+        host: dataDir,
+        port,
+        user: managedAdminRole,
+        password: undefined,
+        database: 'postgres',
+      };
+      const timeouts = {
+        connectTimeoutMillis: ctx.config.connectTimeoutMillis,
+        timeoutMillis: ctx.config.startupTimeoutSeconds * 1000,
+      };
+      await waitUntilReady(admin, 'postgres', timeouts, role);
+      await handOutManagedRole(admin, ctx.user, ctx.password, ctx.config.connectTimeoutMillis, role);
+    }
     await waitUntilReady(
       endpoint,
       'postgres',
@@ -199,7 +219,8 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       },
       role,
     );
-    await storePassword(endpoint, ctx.config.connectTimeoutMillis, role);
+    // A handed-out role got its password under the node's own password_encryption already.
+    if (!adminPwFile) await storePassword(endpoint, ctx.config.connectTimeoutMillis, role);
     return { role, endpoint, peerHost: host, peerPort: port };
   }
 }
@@ -226,6 +247,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     if (owner) await chown(baseDir, owner.uid, owner.gid);
     const password = newPassword();
     const pwFile = join(baseDir, 'pwfile');
+    const adminPwFile = config.local.privileges === 'managed' ? join(baseDir, 'admin-pwfile') : undefined;
     const serverPgpass = serverPgpassPath(baseDir);
     const user = config.topology.role;
     const network =
@@ -245,6 +267,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       binaries,
       baseDir,
       pwFile,
+      adminPwFile,
       serverPgpass,
       user,
       password,
@@ -254,11 +277,13 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       network,
     };
     await writeOwned(pwFile, `${password.reveal()}\n`, ctx.owner);
+    if (adminPwFile) await writeOwned(adminPwFile, `${newPassword().reveal()}\n`, ctx.owner);
     // Every node's address: loopback, or each namespace's own on the run's subnet.
     await writeOwned(serverPgpass, `*:*:*:${user}:${password.reveal()}\n`, ctx.owner);
     events({ type: 'info', message: `local: data directories under ${baseDir}` });
     const started = await Promise.all(nodeRoles.map((role) => startNode(role, ctx)));
     await rm(pwFile, { force: true });
+    if (adminPwFile) await rm(adminPwFile, { force: true });
     const nodes = Object.fromEntries(started.map((n) => [n.role, n])) as Record<NodeRole, NodeAccess>;
     if (config.topology.pooler === 'pgbouncer') {
       const pooler = await startLocalPooler({
@@ -288,6 +313,10 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
       handle: { provider: 'local', runId, baseDir },
       facts: {
         postgresBinaries: binaries.binDir,
+        privileges:
+          config.local.privileges === 'managed'
+            ? `proxy: superuser ${user}; old and new: ${user} as a managed service hands it out (no superuser; CREATEDB, REPLICATION, pg_signal_backend, pg_read_all_stats, postgres_fdw in template1)`
+            : `superuser ${user} on every node`,
         network: network
           ? `network namespaces on bridge ${network.bridge} (${network.subnet}), ${network.delayMillis} ms added to what each node sends`
           : 'loopback',

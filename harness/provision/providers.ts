@@ -23,13 +23,20 @@ export interface ProviderChoiceResult {
  * dependency is reported before anything starts.
  */
 export async function chooseProvider(config: ShardmoveConfig): Promise<ProviderChoiceResult> {
-  // Network namespaces are the local provider's: asked for, they choose it.
-  const netns = config.local.network === 'netns';
-  if (netns && config.provider !== 'auto' && config.provider !== 'local')
-    throw new ShardmoveError(`--network netns is the local provider's, not ${config.provider}'s`, {
-      hint: 'run with --provider local (or auto)',
+  // Network namespaces and managed-like nodes are the local provider's: asked for, they choose it.
+  const localOnly = [
+    ...(config.local.network === 'netns' ? ['--network netns'] : []),
+    ...(config.local.privileges === 'managed' ? ['--privileges managed'] : []),
+  ];
+  const localAsked = localOnly.length > 0;
+  if (localAsked && config.provider !== 'auto' && config.provider !== 'local')
+    throw new ShardmoveError(`${localOnly.join(' and ')}: the local provider's, not ${config.provider}'s`, {
+      hint:
+        config.provider === 'external'
+          ? "an external node's privileges are its own: shardmove preflight names what each strategy lacks there"
+          : 'run with --provider local (or auto)',
     });
-  const chosen = netns ? 'local' : config.provider;
+  const chosen = localAsked ? 'local' : config.provider;
   if (chosen !== 'auto') {
     const provider = providers[chosen];
     const check = await provider.preflight(config);
@@ -41,7 +48,7 @@ export async function chooseProvider(config: ShardmoveConfig): Promise<ProviderC
         },
       );
     }
-    const reason = netns ? 'network namespaces are the local provider’s' : 'chosen with --provider';
+    const reason = localAsked ? `${localOnly.join(' and ')}: the local provider’s` : 'chosen with --provider';
     return { provider, reason, checks: { [provider.name]: check } };
   }
   const containers = await containersProvider.preflight(config);

@@ -6,6 +6,7 @@ import { extensions } from './probes/extensions.ts';
 import { functionSurface } from './probes/function-surface.ts';
 import { openTransactions } from './probes/open-transactions.ts';
 import { replicationCapacity } from './probes/replication-capacity.ts';
+import { strategyPrivileges } from './probes/strategy-privileges.ts';
 import { tableKeys } from './probes/table-keys.ts';
 import {
   type Readiness,
@@ -21,6 +22,7 @@ const probes: ReadonlyArray<readonly [ReadinessCause, (input: ReadinessInput) =>
   ['table keys', tableKeys],
   ['open transactions', openTransactions],
   ['replication capacity', replicationCapacity],
+  ['privileges', strategyPrivileges],
   ['connections on new', connectionCapacity],
   ['disk space on new', diskSpace],
   ['clock skew', clockSkew],

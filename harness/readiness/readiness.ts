@@ -8,6 +8,7 @@ export type ReadinessCause =
   | 'table keys'
   | 'open transactions'
   | 'replication capacity'
+  | 'privileges'
   | 'connections on new'
   | 'disk space on new'
   | 'clock skew';

@@ -213,6 +213,12 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
       '',
       `<sub>shardmove ${env.shardmoveVersion} (${env.gitCommit.slice(0, 12)}), PostgreSQL ${pg}, PL/Proxy ${env.versions.proxy?.plproxy ?? 'unknown'}, Node ${env.node}, provider ${doc.provider}</sub>`,
     );
+    // What a reader comparing two runs must know: who the harness was on the nodes, and what lay between them.
+    const { privileges, network } = env.provider;
+    if (privileges || network)
+      lines.push(
+        `<sub>${[privileges && `privileges: ${privileges}`, network && `network: ${network}`].filter(Boolean).join('; ')}</sub>`,
+      );
   }
   return lines;
 }
