@@ -31,6 +31,7 @@ export const configOptions = {
   pooler: { type: 'string' },
   network: { type: 'string' },
   'delay-millis': { type: 'string' },
+  'bandwidth-mbit': { type: 'string' },
   privileges: { type: 'string' },
   'allow-destructive': { type: 'boolean' },
 } as const satisfies OptionSpec;
@@ -48,6 +49,7 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --network loopback|netns local provider: netns puts each node in a network namespace of
                            its own, with its own address on a bridge (root; default: loopback)
   --delay-millis N         netns: one-way delay each node adds to what it sends (tc netem)
+  --bandwidth-mbit N       netns: the rate each node sends at, at most (tc tbf)
   --privileges superuser|managed
                            local provider: managed hands out old and new as a managed
                            service does: the harness's role is no superuser (default: superuser)

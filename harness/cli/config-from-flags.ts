@@ -39,6 +39,7 @@ export async function configFromFlags(
       local: {
         network: str('network'),
         delayMillis: integerFlag(values['delay-millis'], 'delay-millis'),
+        bandwidthMbit: integerFlag(values['bandwidth-mbit'], 'bandwidth-mbit'),
         privileges: str('privileges'),
       },
       migration: { strategy: str('strategy'), logs: str('logs'), freeze: str('freeze') },

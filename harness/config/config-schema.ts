@@ -127,6 +127,7 @@ export const configShape: ObjectShape = {
       fields: {
         network: oneOf(localNetworks),
         delayMillis: integer(0, 10_000),
+        bandwidthMbit: integer(0, 100_000),
         privileges: oneOf(localPrivileges),
       },
     },

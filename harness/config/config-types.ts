@@ -217,6 +217,8 @@ export interface ShardmoveConfig {
     network: LocalNetwork;
     /** netns: one-way delay each node adds to what it sends (tc netem; ms; 0: none); a round trip between two nodes pays it twice. */
     delayMillis: number;
+    /** netns: the rate each node sends at, at most (tc tbf; Mbit/s; 0: unlimited). */
+    bandwidthMbit: number;
     /**
      * superuser: the harness's role is each node's superuser. managed: old and new are handed
      * out as a managed service hands out an instance: the role may log in, create and own

@@ -4,7 +4,7 @@ import type { ShardmoveConfig } from './config-types.ts';
 export const defaultConfig: ShardmoveConfig = {
   provider: 'auto',
   containers: { network: 'pod', cpuScheduling: 'host' },
-  local: { network: 'loopback', delayMillis: 0, privileges: 'superuser' },
+  local: { network: 'loopback', delayMillis: 0, bandwidthMbit: 0, privileges: 'superuser' },
   topology: {
     partitions: 32,
     oldPartitions: undefined,

@@ -27,7 +27,13 @@ import {
 import { hasPgbouncer, pgbouncerBinary, startLocalPooler } from './local-pooler.ts';
 import { sweepLocalRun } from './local-sweep.ts';
 import { handOutManagedRole, managedAdminRole } from './managed-role.ts';
-import { createNodeNetwork, kernelHasNetem, type NamespacedNode, type NodeNetwork } from './node-network.ts';
+import {
+  createNodeNetwork,
+  kernelHasNetem,
+  type NamespacedNode,
+  type NodeNetwork,
+  shapingWords,
+} from './node-network.ts';
 import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
 import { serverSettings, settingsAsConfLines } from './server-settings.ts';
@@ -63,6 +69,13 @@ async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
       installable = true;
       findings.push('PL/Proxy: missing (apt package postgresql-15-plproxy)');
     }
+  }
+  const shaped = config.local.delayMillis > 0 || config.local.bandwidthMbit > 0;
+  if (shaped && config.local.network !== 'netns') {
+    ok = false;
+    findings.push(
+      '--delay-millis and --bandwidth-mbit shape the links between namespaces: add --network netns',
+    );
   }
   if (config.local.network === 'netns') {
     if (!asRoot()) {
@@ -251,17 +264,13 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     const serverPgpass = serverPgpassPath(baseDir);
     const user = config.topology.role;
     const network =
-      config.local.network === 'netns'
-        ? await createNodeNetwork(baseDir, runId, config.local.delayMillis)
-        : undefined;
+      config.local.network === 'netns' ? await createNodeNetwork(baseDir, runId, config.local) : undefined;
     if (network)
       events({
         type: 'info',
         message: `local: nodes in network namespaces on ${network.bridge} (${Object.entries(network.nodes)
           .map(([role, n]) => `${role} ${n.address}`)
-          .join(
-            ', ',
-          )})${network.delayMillis ? `, each adding ${network.delayMillis} ms to what it sends` : ''}`,
+          .join(', ')})${shapingWords(network)}`,
       });
     const ctx: NodeContext = {
       binaries,
@@ -318,7 +327,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
             ? `proxy: superuser ${user}; old and new: ${user} as a managed service hands it out (no superuser; CREATEDB, REPLICATION, pg_signal_backend, pg_read_all_stats, postgres_fdw in template1)`
             : `superuser ${user} on every node`,
         network: network
-          ? `network namespaces on bridge ${network.bridge} (${network.subnet}), ${network.delayMillis} ms added to what each node sends`
+          ? `network namespaces on bridge ${network.bridge} (${network.subnet})${shapingWords(network)}`
           : 'loopback',
       },
       stop,

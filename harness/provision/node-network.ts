@@ -28,6 +28,37 @@ export interface NodeNetwork {
   /** The iptables rule that lets the bridge forward between the namespaces, when one was needed. */
   readonly forwardRule?: readonly string[];
   readonly delayMillis: number;
+  /** The rate each node sends at, at most (Mbit/s; 0: the veth's own). */
+  readonly bandwidthMbit: number;
+}
+
+/** What each node's link adds: a one-way delay (tc netem) and a rate limit (tc tbf, or netem's own rate with a delay). */
+export interface LinkShaping {
+  readonly delayMillis: number;
+  readonly bandwidthMbit: number;
+}
+
+/**
+ * The qdisc on a node's end of its veth pair, as `tc qdisc add` arguments after the device,
+ * or undefined for none. tbf's bucket holds one kernel tick's worth at the rate (250 Hz at
+ * most here), and never less than 32 KiB, or it could not pass a full-size segment burst.
+ */
+export function shapingQdisc(shaping: LinkShaping): string[] | undefined {
+  const rate = shaping.bandwidthMbit > 0 ? [`${shaping.bandwidthMbit}mbit`] : [];
+  if (shaping.delayMillis > 0)
+    return ['root', 'netem', 'delay', `${shaping.delayMillis}ms`, ...(rate.length ? ['rate', ...rate] : [])];
+  if (!rate.length) return undefined;
+  const burstKib = Math.max(32, Math.ceil((shaping.bandwidthMbit * 1e6) / 8 / 250 / 1024));
+  return ['root', 'tbf', 'rate', ...rate, 'burst', `${burstKib}kb`, 'latency', '50ms'];
+}
+
+/** ", each adding 5 ms to what it sends, at most 100 Mbit/s", or nothing. */
+export function shapingWords(shaping: LinkShaping): string {
+  const words = [
+    ...(shaping.delayMillis > 0 ? [`adding ${shaping.delayMillis} ms to what it sends`] : []),
+    ...(shaping.bandwidthMbit > 0 ? [`sending at most ${shaping.bandwidthMbit} Mbit/s`] : []),
+  ];
+  return words.length ? `, each node ${words.join(', ')}` : '';
 }
 
 const ip = (args: string[], what: string) => runCommand('ip', args, { what });
@@ -45,7 +76,7 @@ async function usedSubnets(): Promise<Set<string>> {
 }
 
 /** Names under the kernel's 15-character limit for interfaces, one set per run. */
-async function plan(runId: string, delayMillis: number): Promise<NodeNetwork> {
+async function plan(runId: string, shaping: LinkShaping): Promise<NodeNetwork> {
   const id = createHash('sha1').update(runId).digest('hex').slice(0, 6);
   const used = await usedSubnets();
   let third = (Number.parseInt(id, 16) % 250) + 1;
@@ -62,7 +93,7 @@ async function plan(runId: string, delayMillis: number): Promise<NodeNetwork> {
       },
     ]),
   ) as Record<NodeRole, NamespacedNode>;
-  return { bridge: `smb${id}`, gateway: `${prefix}.1`, subnet: `${prefix}.0/24`, nodes, delayMillis };
+  return { bridge: `smb${id}`, gateway: `${prefix}.1`, subnet: `${prefix}.0/24`, nodes, ...shaping };
 }
 
 /** Docker's FORWARD policy is DROP, and with br_netfilter bridged frames go through it. */
@@ -85,9 +116,10 @@ async function forwardRuleNeeded(): Promise<boolean> {
 export async function createNodeNetwork(
   baseDir: string,
   runId: string,
-  delayMillis: number,
+  shaping: LinkShaping,
 ): Promise<NodeNetwork> {
-  const planned = await plan(runId, delayMillis);
+  const planned = await plan(runId, shaping);
+  const qdisc = shapingQdisc(shaping);
   const network = (await forwardRuleNeeded())
     ? { ...planned, forwardRule: ['FORWARD', '-i', planned.bridge, '-o', planned.bridge, '-j', 'ACCEPT'] }
     : planned;
@@ -111,23 +143,10 @@ export async function createNodeNetwork(
     await ip(['-n', node.namespace, 'addr', 'add', `${node.address}/24`, 'dev', node.device], 'node address');
     await ip(['-n', node.namespace, 'link', 'set', node.device, 'up'], 'node link up');
     await ip(['-n', node.namespace, 'link', 'set', 'lo', 'up'], 'node loopback up');
-    if (delayMillis > 0)
-      await runCommand(
-        'tc',
-        [
-          '-n',
-          node.namespace,
-          'qdisc',
-          'add',
-          'dev',
-          node.device,
-          'root',
-          'netem',
-          'delay',
-          `${delayMillis}ms`,
-        ],
-        { what: `netem delay on ${node.namespace}` },
-      );
+    if (qdisc)
+      await runCommand('tc', ['-n', node.namespace, 'qdisc', 'add', 'dev', node.device, ...qdisc], {
+        what: `${qdisc[1]} on ${node.namespace}`,
+      });
   }
   return network;
 }

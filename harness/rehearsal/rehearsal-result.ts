@@ -1,6 +1,7 @@
 import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
+import type { LinkCost } from '../provision/link-costs.ts';
 import type { StartedTopology } from '../topology/start-topology.ts';
 import type { Check } from '../verify/check.ts';
 import type { FreezeWindow } from '../verify/checks.ts';
@@ -16,6 +17,8 @@ import type { BaselineEvidence, WarmupEvidence } from './validity.ts';
 export interface RehearsalStages {
   readonly connectionCost: ConnectionCost | undefined;
   readonly storm: StormEstimate | undefined;
+  /** Each link's round trip and new-connection cost, from the host that opens it (local provider). */
+  readonly links?: readonly LinkCost[] | undefined;
   /** Absent only in documents upgraded from schema version 1. */
   readonly warmup: WarmupEvidence | undefined;
   readonly calibration: Calibration | undefined;

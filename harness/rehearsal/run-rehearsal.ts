@@ -7,6 +7,7 @@ import { type LoadResult, startLoad } from '../load/run-load.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
 import { phase } from '../migrate/phase-result.ts';
 import { migrationNotStarted } from '../migrate/run-migration.ts';
+import { type LinkCost, linkCostWords, measureLinkCosts } from '../provision/link-costs.ts';
 import { keepTopology } from '../topology/keep-topology.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
 import { epochNow } from '../util/epoch-clock.ts';
@@ -38,6 +39,7 @@ async function sideMeasurements(
 ): Promise<{
   micro: MicroBenchmarkResult[];
   cost: ConnectionCost | undefined;
+  links: LinkCost[] | undefined;
   storm: StormEstimate | undefined;
 }> {
   const warn = (what: string) => (error: unknown) => {
@@ -71,7 +73,18 @@ async function sideMeasurements(
       message: `a new connection costs ${cost.medianMillis.toFixed(1)} ms here; one reconnection storm (${storm.proxyBackends} proxy backends x ${storm.partitions} partitions over ${storm.cores} cores) ~${storm.expectedSeconds.toFixed(1)} s`,
     });
   }
-  return { micro, cost, storm };
+  const links = await step(
+    events,
+    'link costs',
+    () => measureLinkCosts(topology.handle, topology.nodes),
+    'pgbench from each link’s sending host: round trip and new connection',
+  ).catch(warn('link costs'));
+  if (links)
+    events({
+      type: 'info',
+      message: `links (round trip / new connection): ${linkCostWords(links)}`,
+    });
+  return { micro, cost, storm, links };
 }
 
 /**
@@ -172,6 +185,7 @@ export async function rehearse(
   const stages: RehearsalStages = {
     connectionCost: side.cost,
     storm: side.storm,
+    links: side.links,
     warmup,
     calibration,
     baseline,

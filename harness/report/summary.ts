@@ -1,5 +1,6 @@
 import { metricCatalog } from '../config/threshold-expression.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
+import { linkCostWords } from '../provision/link-costs.ts';
 import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
 import { checkNamed } from '../verify/check.ts';
 import { type OldWritesSeen, oldWriteList } from '../verify/stale-route.ts';
@@ -79,6 +80,10 @@ export function measurementLines(doc: RunDocument, md: boolean): string[] {
         (measured.length ? `; the others measured ${measured.join(', ')}` : ''),
     );
   }
+  if (st.links?.length)
+    lines.push(
+      `${item}links, from the host that opens each (round trip / new connection, pgbench): ${linkCostWords(st.links)}`,
+    );
   return lines;
 }
 

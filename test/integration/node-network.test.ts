@@ -3,6 +3,7 @@ import { readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../harness/db/connect.ts';
 import { ignoreEvents } from '../../harness/events.ts';
+import { measureLinkCosts } from '../../harness/provision/link-costs.ts';
 import { kernelHasNetem, readNodeNetwork } from '../../harness/provision/node-network.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
@@ -124,6 +125,50 @@ describe('the local provider with --network netns', () => {
       }
     },
   );
+
+  it('limits the rate each node sends at with tbf, and measures every link from its sending host', async () => {
+    const limited = await startTopology({
+      config: await testConfig('local', {
+        seeding: { profile: 'none' },
+        local: { network: 'netns', bandwidthMbit: 8 },
+      }),
+      events: ignoreEvents,
+    });
+    try {
+      if (limited.handle.provider !== 'local') throw new Error('expected the local provider');
+      const network = await readNodeNetwork(limited.handle.baseDir);
+      const old = network?.nodes.old;
+      if (!old) throw new Error('no network record');
+      const qdiscs = execFileSync('tc', ['-n', old.namespace, 'qdisc', 'show', 'dev', old.device], {
+        encoding: 'utf8',
+      });
+      expect(qdiscs).toMatch(/tbf .*rate 8Mbit/);
+      const client = await connect({ ...limited.nodes.old.endpoint, database: 'postgres' }, 'postgres', {
+        connectTimeoutMillis: 10_000,
+      });
+      try {
+        const started = performance.now();
+        await client.query(`select repeat('x', 2000000)`);
+        // 2 MB at 8 Mbit/s is 2 s on the wire at best, whatever the host's speed.
+        expect(performance.now() - started).toBeGreaterThanOrEqual(1_500);
+      } finally {
+        await client.end();
+      }
+      const links = await measureLinkCosts(limited.handle, limited.nodes);
+      expect(links?.map((l) => `${l.from}->${l.to}`)).toEqual([
+        'client->proxy',
+        'proxy->old',
+        'proxy->new',
+        'new->old',
+      ]);
+      for (const link of links ?? []) {
+        expect(link.roundTripMillis).toBeGreaterThan(0);
+        expect(link.connectMillis).toBeGreaterThan(link.roundTripMillis);
+      }
+    } finally {
+      await limited.stop();
+    }
+  });
 
   it('leaves no namespace, link or forwarding rule once stopped', async () => {
     await topology.stop();
