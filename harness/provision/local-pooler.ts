@@ -30,6 +30,8 @@ export async function startLocalPooler(options: {
   owner: FileOwner;
   asUser: string | undefined;
   backends: Readonly<Record<'old' | 'new', NodeAccess>>;
+  /** netns: the proxy's namespace and address; the pooler runs on the proxy's host, there. */
+  proxyHost?: { readonly namespace: string; readonly address: string } | undefined;
 }): Promise<PoolerAccess> {
   const { config, baseDir, owner } = options;
   if (!hasPgbouncer()) {
@@ -45,9 +47,12 @@ export async function startLocalPooler(options: {
   await writePoolerDatabases(handle, initialPoolerDatabases(config.topology, options.backends));
   const logFile = join(dir, 'pgbouncer.log');
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    // A namespace has its own ports: pgbouncer's standard one is free there.
+    const placed = options.proxyHost;
+    const host = placed?.address ?? '127.0.0.1';
+    const port = placed ? 6432 : await freePort();
     const ini = pgbouncerIni({
-      listenAddr: '127.0.0.1',
+      listenAddr: host,
       listenPort: port,
       adminUser: options.user,
       auth: config.topology.auth,
@@ -69,17 +74,21 @@ export async function startLocalPooler(options: {
           pgbouncerBinary,
           join(dir, 'pgbouncer.ini'),
         ],
-        { ...(options.asUser ? { asUser: options.asUser } : {}), what: 'pgbouncer' },
+        {
+          ...(options.asUser ? { asUser: options.asUser } : {}),
+          ...(placed ? { netns: placed.namespace } : {}),
+          what: 'pgbouncer',
+        },
       );
       const endpoint = {
-        host: '127.0.0.1',
+        host,
         port,
         user: options.user,
         password: options.password,
         database: 'pgbouncer',
       };
       const version = await waitForPooler(endpoint, config);
-      return { endpoint, peerHost: '127.0.0.1', peerPort: port, version };
+      return { endpoint, peerHost: host, peerPort: port, version };
     } catch (error) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
       if (attempt < 5 && /Address already in use/.test(log)) continue;

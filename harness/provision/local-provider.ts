@@ -81,9 +81,6 @@ async function preflight(config: ShardmoveConfig): Promise<PreflightResult> {
     if (!asRoot()) {
       ok = false;
       findings.push('network netns: needs root (ip netns, veth pairs, a bridge)');
-    } else if (config.topology.pooler !== 'none') {
-      ok = false;
-      findings.push('network netns: the pooled topology runs on loopback only, for now');
     } else findings.push('network netns: each node in a namespace of its own, on a bridge of this run');
     if (config.local.delayMillis > 0 && (await kernelHasNetem()) === false) {
       ok = false;
@@ -304,9 +301,13 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         owner,
         asUser: asRoot() ? postgresOsUser : undefined,
         backends: nodes,
+        proxyHost: network?.nodes.proxy,
       });
       nodes.proxy = { ...nodes.proxy, pooler };
-      events({ type: 'info', message: `local: pgbouncer ${pooler.version} on 127.0.0.1:${pooler.peerPort}` });
+      events({
+        type: 'info',
+        message: `local: pgbouncer ${pooler.version} on ${pooler.peerHost}:${pooler.peerPort}${network ? " (the proxy's namespace)" : ''}`,
+      });
     }
     let stopped = false;
     const stop = async () => {

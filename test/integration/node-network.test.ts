@@ -5,8 +5,10 @@ import { connect } from '../../harness/db/connect.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { measureLinkCosts } from '../../harness/provision/link-costs.ts';
 import { kernelHasNetem, readNodeNetwork } from '../../harness/provision/node-network.ts';
+import { localPoolerDir } from '../../harness/provision/pooler-control.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
+import { query } from '../support/sql.ts';
 
 const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 const links = () => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
@@ -167,6 +169,47 @@ describe('the local provider with --network netns', () => {
       }
     } finally {
       await limited.stop();
+    }
+  });
+
+  it("runs the pooled topology's pgbouncer on the proxy's host: in its namespace, on its address", async () => {
+    const pooled = await startTopology({
+      config: await testConfig('local', {
+        seeding: { profile: 'none' },
+        topology: { pooler: 'pgbouncer' },
+        local: { network: 'netns' },
+      }),
+      events: ignoreEvents,
+    });
+    try {
+      if (pooled.handle.provider !== 'local') throw new Error('expected the local provider');
+      const network = await readNodeNetwork(pooled.handle.baseDir);
+      const proxyHost = network?.nodes.proxy;
+      if (!proxyHost) throw new Error('no network record');
+      expect(pooled.nodes.proxy.pooler?.peerHost).toBe(proxyHost.address);
+      const pid = execFileSync('head', ['-1', `${localPoolerDir(pooled.handle.baseDir)}/pgbouncer.pid`], {
+        encoding: 'utf8',
+      }).trim();
+      expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(
+        `net:[${statSync(`/run/netns/${proxyHost.namespace}`).ino}]`,
+      );
+      const viaProxy = await connect({ ...pooled.nodes.proxy.endpoint, database: 'proxy' }, 'proxy', {
+        connectTimeoutMillis: 10_000,
+      });
+      try {
+        await viaProxy.query('select insert_log(23)');
+      } finally {
+        await viaProxy.end();
+      }
+      const [seen] = await query<{ addr: string }>(
+        pooled.nodes.old.endpoint,
+        'db23',
+        `select host(client_addr) as addr from pg_stat_activity where datname = 'db23' and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+      );
+      // pgbouncer's server connection, from the proxy's host.
+      expect(seen?.addr).toBe(proxyHost.address);
+    } finally {
+      await pooled.stop();
     }
   });
 
