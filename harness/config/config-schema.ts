@@ -203,6 +203,7 @@ export const configShape: ObjectShape = {
         settleSeconds: integer(1, 3600),
         settleMaxSeconds: integer(1, 3600),
         microBenchmarkMillis: integer(0, 600_000),
+        andBack: boolean,
       },
     },
     recovery: {

@@ -164,6 +164,12 @@ export interface RehearsalConfig {
   settleMaxSeconds: number;
   /** tinybench per-call cost (proxy vs the shard directly) before the load starts, per call and target; 0: skip. */
   microBenchmarkMillis: number;
+  /**
+   * Once the move has passed every check (and old's copy is gone), move the partition back
+   * from new to old under a fresh load, with the same checks, the acknowledged writes of
+   * both moves reconciled on old at the end: the rollback an operator rehearses first.
+   */
+  andBack: boolean;
 }
 
 export interface RecoveryLimits {

@@ -57,6 +57,7 @@ export const defaultConfig: ShardmoveConfig = {
     settleSeconds: 8,
     settleMaxSeconds: 180,
     microBenchmarkMillis: 1000,
+    andBack: false,
   },
   recovery: { ratio: 0.9, withinSeconds: 10, windowSeconds: 3 },
   thresholds: [],

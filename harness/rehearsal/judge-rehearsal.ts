@@ -1,6 +1,7 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
 import { type EventSink, step } from '../events.ts';
 import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
+import type { WriteLedger } from '../load/ledger.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
 import { dropOld } from '../migrate/run-migration.ts';
 import type { Check } from '../verify/check.ts';
@@ -74,6 +75,7 @@ export async function judgedResult(
   events: EventSink,
   hostBusy: readonly number[] | undefined,
   routes: RouteWatch | undefined,
+  earlierWrites?: WriteLedger,
 ): Promise<RehearsalResult> {
   const loadResult = base.load;
   const checks = await step(
@@ -83,7 +85,7 @@ export async function judgedResult(
       readsCheck(loadResult, baseline.startSecond),
       writeRejectionCheck(loadResult, migration, context.partition),
       parityCheck(migration),
-      await noAckLostCheck(loadResult, migration, context),
+      await noAckLostCheck(loadResult, migration, context, earlierWrites),
       tpsRecoveryCheck(loadResult, migration, context.partition, {
         baseline,
         limits: config.recovery,

@@ -3,6 +3,7 @@ import { shardDatabase } from '../config/topology-layout.ts';
 import { errorMessage } from '../errors.ts';
 import { type EventSink, step } from '../events.ts';
 import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-under-faults.ts';
+import type { WriteLedger } from '../load/ledger.ts';
 import { type LoadResult, startLoad } from '../load/run-load.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
 import { phase } from '../migrate/phase-result.ts';
@@ -98,6 +99,7 @@ export async function rehearse(
   topology: StartedTopology,
   config: ShardmoveConfig,
   events: EventSink,
+  options: { readonly earlierWrites?: WriteLedger } = {},
 ): Promise<RehearsalResult> {
   const context = migrationContext(config, topology.nodes, topology.runId, events, topology.handle);
   const plan = rehearsalLoad(config);
@@ -211,22 +213,33 @@ export async function rehearse(
     });
     return inconclusiveResult(base, validity, migrationNotStarted(context), context, config);
   }
-  return judgedResult(base, migration, baseline, context, config, events, hostBusy, routes);
+  return judgedResult(
+    base,
+    migration,
+    baseline,
+    context,
+    config,
+    events,
+    hostBusy,
+    routes,
+    options.earlierWrites,
+  );
 }
 
 /**
- * up + seed + rehearsal + down; with `keep`, the topology is left running for `migrate`,
- * `verify` and `down` (its state written), unless the rehearsal failed to finish.
+ * up + seed + `use` + down; with `keep`, the topology is left running for `migrate`,
+ * `verify` and `down` (its state written), unless `use` failed to finish.
  */
-export async function runScenario(
+export async function withScenarioTopology<T>(
   config: ShardmoveConfig,
   events: EventSink,
-  options: { readonly keep?: boolean } = {},
-): Promise<RehearsalResult> {
+  options: { readonly keep?: boolean },
+  use: (topology: StartedTopology) => Promise<T>,
+): Promise<T> {
   const topology = await startTopology({ config, events });
   let kept = false;
   try {
-    const result = await rehearse(topology, config, events);
+    const result = await use(topology);
     if (options.keep) {
       await keepTopology(topology);
       kept = true;
@@ -235,4 +248,13 @@ export async function runScenario(
   } finally {
     if (!kept) await topology.stop();
   }
+}
+
+/** up + seed + rehearsal + down (see withScenarioTopology for `keep`). */
+export function runScenario(
+  config: ShardmoveConfig,
+  events: EventSink,
+  options: { readonly keep?: boolean } = {},
+): Promise<RehearsalResult> {
+  return withScenarioTopology(config, events, options, (topology) => rehearse(topology, config, events));
 }

@@ -35,6 +35,12 @@ export interface RunDocument {
   schemaVersion: typeof runSchemaVersion;
   runId: string;
   scenario: string | undefined;
+  /**
+   * back: the second move of `--and-back`, the partition going from new back to old; its
+   * document speaks in the move's own words (old: where the partition leaves, the topology's
+   * new node). Absent: a move there, the only kind before --and-back.
+   */
+  move?: 'there' | 'back' | undefined;
   verdict: Verdict;
   /** Whether the run could measure what it claims; the reasons first when it could not. */
   validity: Validity;
@@ -99,7 +105,7 @@ export function runDocument(
   config: ShardmoveConfig,
   result: RehearsalResult,
   build: BuildInfo,
-  extras: { scenario?: string | undefined } = {},
+  extras: { scenario?: string | undefined; move?: 'there' | 'back' | undefined } = {},
 ): RunDocument {
   const partition = config.topology.movePartition;
   const { ledger, seconds, ...load } = result.load;
@@ -108,6 +114,7 @@ export function runDocument(
     schemaVersion: runSchemaVersion,
     runId: result.runId,
     scenario: extras.scenario,
+    ...(extras.move ? { move: extras.move } : {}),
     verdict: result.verdict,
     validity: result.validity,
     outcomes: result.outcomes,

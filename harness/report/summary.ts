@@ -128,6 +128,11 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
       : `verdict: ${doc.verdict.toUpperCase()}`,
   );
   lines.push('');
+  if (doc.move === 'back')
+    lines.push(
+      `the move back: p${m.partition} from the topology's new node to its old one; below, old is the node it leaves and new the one it goes to. Its ledger check counts the writes of both moves.`,
+      '',
+    );
   if (!doc.validity.conclusive) {
     const h = inconclusiveHeadline(doc);
     const what = `${h.claim}${h.judged ? ';' : ','} ${h.consequence}`;

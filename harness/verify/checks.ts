@@ -1,6 +1,6 @@
 import type { RecoveryLimits } from '../config/config-types.ts';
 import { onNode } from '../db/node-session.ts';
-import { ackedCounts } from '../load/ledger.ts';
+import { ackedCounts, mergeLedgers, type WriteLedger } from '../load/ledger.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import { emptyCounts, failedTotal, okPerSecond } from '../load/samples.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
@@ -181,8 +181,13 @@ export async function noAckLostCheck(
   load: LoadResult,
   migration: MigrationResult,
   context: MigrationContext,
+  earlier?: WriteLedger,
 ): Promise<NoAckLostCheck> {
-  const ledger = load.ledger[context.partition];
+  // A move back answers for the forward move's writes too: they must all be home at the end.
+  const ledger = earlier
+    ? mergeLedgers(load.ledger.length, [earlier, load.ledger])[context.partition]
+    : load.ledger[context.partition];
+  const earlierCount = earlier?.[context.partition]?.ackedIds.length;
   const acked = ledger ? ackedCounts(ledger) : new Map<number, number>();
   const home = migration.outcome === 'rolled-back' ? 'old' : 'new';
   const present = await onNode(context, home, context.database, async (c) => {
@@ -207,7 +212,7 @@ export async function noAckLostCheck(
     name: 'no acknowledged write lost',
     passed: missing === 0 && afterBarrier === 0,
     summary:
-      `${total} acknowledged writes to p${context.partition}, ${missing} missing on ${home}` +
+      `${total} acknowledged writes to p${context.partition}${earlierCount === undefined ? '' : ` (${earlierCount} of them in the move there, the rest in the move back)`}, ${missing} missing on ${home}` +
       (migration.logs === 'leave' && missing > 0
         ? ' (discarded by the log policy `leave`, as in the article)'
         : '') +

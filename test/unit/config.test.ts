@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../harness/cli/config-from-flags.ts';
 import { defaultConfig } from '../../harness/config/defaults.ts';
@@ -26,6 +28,22 @@ describe('config layering and validation', () => {
     expect(config.topology.movePartition).toBe(23);
     expect(config.provider).toBe('auto');
     expect(seedOldPartitions(32)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  });
+
+  it('loads every scenario in scenarios/, each valid', async () => {
+    const names = readdirSync(join(import.meta.dirname, '../../scenarios'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect((await loadConfig({ scenario: name })).scenario.name).toBe(name);
+  });
+
+  it('moves there and back for the and-back scenario and for --and-back, not otherwise', async () => {
+    expect((await loadConfig({})).config.rehearsal.andBack).toBe(false);
+    expect((await loadConfig({ scenario: 'logical-db23-and-back' })).config.rehearsal.andBack).toBe(true);
+    expect((await loadConfig({ flags: { rehearsal: { andBack: true } } })).config.rehearsal.andBack).toBe(
+      true,
+    );
   });
 
   it('layers flags over the environment over the scenario', async () => {

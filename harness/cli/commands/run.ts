@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { newRunId } from '../../provision/run-id.ts';
+import { runScenarioThereAndBack } from '../../rehearsal/and-back.ts';
+import type { RehearsalResult } from '../../rehearsal/rehearsal-result.ts';
 import { runScenario } from '../../rehearsal/run-rehearsal.ts';
 import { buildInfo } from '../../report/build-info.ts';
 import { runDocument } from '../../report/run-document.ts';
@@ -45,6 +47,9 @@ limits): the reasons come first, and when known before the migration nothing was
   --keep                   leave the topology running afterwards (stop it with shardmove down)
   --reports DIR            where the bundle goes (default: reports)
   --repeat N               run the whole rehearsal N times, bundles in one directory (for compare)
+  --and-back               once the move passed, move the partition back to old under a fresh
+                           load, with the same checks; the ledger counts both moves
+                           (rehearsal.andBack; a second bundle, <run-id>-back)
 ${configOptionsHelp}
 ${seedOptionsHelp}`,
   options: {
@@ -59,6 +64,7 @@ ${seedOptionsHelp}`,
     keep: { type: 'boolean' },
     reports: { type: 'string' },
     repeat: { type: 'string' },
+    'and-back': { type: 'boolean' },
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length > 1) throw new ConfigError(`run takes one scenario, got ${positionals.join(' ')}`);
@@ -76,15 +82,30 @@ ${seedOptionsHelp}`,
     const root = repeat > 1 ? join(reportsRoot, newRunId().replace(/^sm-/, 'set-')) : reportsRoot;
     const build = await buildInfo();
     const verdicts: Verdict[] = [];
-    for (let i = 1; i <= repeat; i++) {
-      if (repeat > 1) reporter.sink({ type: 'info', message: `run ${i} of ${repeat}` });
-      const result = await runScenario(config, reporter.sink, { keep });
-      const doc = runDocument(config, result, build, { scenario: scenario.name });
+    const report = async (result: RehearsalResult, move?: 'there' | 'back') => {
+      const named = move === 'back' ? { ...result, runId: `${result.runId}-back` } : result;
+      const doc = runDocument(config, named, build, { scenario: scenario.name, move });
       const dir = await writeRunBundle(root, doc);
       reporter.flush();
+      if (move) out(`\n== the move ${move} ==`);
       for (const line of summaryLines(doc, 'text')) out(line);
       out(`\nreport: ${dir}/index.html`);
       verdicts.push(doc.verdict);
+    };
+    for (let i = 1; i <= repeat; i++) {
+      if (repeat > 1) reporter.sink({ type: 'info', message: `run ${i} of ${repeat}` });
+      if (!config.rehearsal.andBack) {
+        await report(await runScenario(config, reporter.sink, { keep }));
+        continue;
+      }
+      const moves = await runScenarioThereAndBack(config, reporter.sink, { keep });
+      await report(moves.there, 'there');
+      if (moves.back) await report(moves.back, 'back');
+      else {
+        out(`\nno move back: ${moves.backSkipped}`);
+        // Asked for and not made: a passing move there is not enough.
+        if (moves.there.verdict === 'pass') verdicts.push('fail');
+      }
     }
     const passed = verdicts.filter((v) => v === 'pass').length;
     const inconclusive = verdicts.filter((v) => v === 'inconclusive').length;

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
+import { ignoreEvents } from '../../harness/events.ts';
+import { type MovesThereAndBack, rehearseThereAndBack } from '../../harness/rehearsal/and-back.ts';
+import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { checkNamed } from '../../harness/verify/check.ts';
+import { testConfig } from '../support/config.ts';
+import { testProviders } from '../support/providers.ts';
+import { databaseNames, query } from '../support/sql.ts';
+
+const provider = testProviders()[0] ?? 'local';
+
+/** The rollback an operator rehearses before a real move: there, then back, under load, checked both ways. */
+describe.each(['copy', 'logical'] as const)(`--and-back with %s, ci profile (${provider})`, (strategy) => {
+  let topology: StartedTopology;
+  let config: ShardmoveConfig;
+  let moves: MovesThereAndBack;
+
+  beforeAll(async () => {
+    config = await testConfig(provider, {
+      seeding: { profile: 'ci' },
+      rehearsal: { baselineSeconds: 6, settleSeconds: 7, andBack: true },
+      migration: { strategy },
+    });
+    topology = await startTopology({ config, events: ignoreEvents });
+    moves = await rehearseThereAndBack(topology, config, ignoreEvents);
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('passes every check of both moves', () => {
+    const failed = (checks: { name: string; passed: boolean; summary: string }[]) =>
+      checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.summary}`);
+    expect(failed(moves.there.checks)).toEqual([]);
+    expect(moves.backSkipped).toBeUndefined();
+    expect(failed(moves.back?.checks ?? [])).toEqual([]);
+    expect(moves.back?.migration.outcome).toBe('completed');
+  });
+
+  it('reconciles the ledger over both moves: every write acknowledged in either is on old at the end', () => {
+    const there = checkNamed(moves.there.checks, 'no acknowledged write lost')?.evidence;
+    const back = checkNamed(moves.back?.checks ?? [], 'no acknowledged write lost')?.evidence;
+    expect(there?.acknowledged).toBeGreaterThan(100);
+    // The move back's count holds the move there's and its own.
+    expect(back?.acknowledged).toBeGreaterThan((there?.acknowledged ?? 0) + 100);
+    expect(back?.missing).toBe(0);
+  });
+
+  it('ends with p23 on old, read-write, and db23 on old only', async () => {
+    expect(await databaseNames(topology.nodes.old.endpoint)).toContain('db23');
+    expect(await databaseNames(topology.nodes.new.endpoint)).not.toContain('db23');
+    const userid = 23 + 32 * 100_003;
+    await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log($1)', [userid]);
+    const [onOld] = await query<{ n: number }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      'select count(*)::int n from digoal.login_log where userid = $1',
+      [userid],
+    );
+    expect(onOld?.n).toBe(1);
+  });
+});
