@@ -204,6 +204,10 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
       password: ctx.password,
       database: 'postgres',
     };
+    const timeouts = {
+      connectTimeoutMillis: ctx.config.connectTimeoutMillis,
+      timeoutMillis: ctx.config.startupTimeoutSeconds * 1000,
+    };
     if (adminPwFile) {
       // The admin comes in over the node's socket (trust), as a provider's console would.
       const admin = {
@@ -213,22 +217,10 @@ async function startNode(role: NodeRole, ctx: NodeContext): Promise<NodeAccess> 
         password: undefined,
         database: 'postgres',
       };
-      const timeouts = {
-        connectTimeoutMillis: ctx.config.connectTimeoutMillis,
-        timeoutMillis: ctx.config.startupTimeoutSeconds * 1000,
-      };
       await waitUntilReady(admin, 'postgres', timeouts, role);
       await handOutManagedRole(admin, ctx.user, ctx.password, ctx.config.connectTimeoutMillis, role);
     }
-    await waitUntilReady(
-      endpoint,
-      'postgres',
-      {
-        connectTimeoutMillis: ctx.config.connectTimeoutMillis,
-        timeoutMillis: ctx.config.startupTimeoutSeconds * 1000,
-      },
-      role,
-    );
+    await waitUntilReady(endpoint, 'postgres', timeouts, role);
     // A handed-out role got its password under the node's own password_encryption already.
     if (!adminPwFile) await storePassword(endpoint, ctx.config.connectTimeoutMillis, role);
     return { role, endpoint, peerHost: host, peerPort: port };

@@ -109,7 +109,7 @@ async function forwardRuleNeeded(): Promise<boolean> {
 
 /**
  * A bridge with the given gateway, and each node in a namespace of its own, joined to it by
- * a veth pair, with its own address (and, with a delay, netem on what it sends). Recorded in
+ * a veth pair, with its own address (and, shaped, a qdisc on what it sends: shapingQdisc). Recorded in
  * `baseDir` first, so that whatever part of it a crash leaves is swept by removeNodeNetwork.
  * Whether the kernel can delay is the local provider's preflight to say, before anything starts.
  */

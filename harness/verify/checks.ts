@@ -184,9 +184,10 @@ export async function noAckLostCheck(
   earlier?: WriteLedger,
 ): Promise<NoAckLostCheck> {
   // A move back answers for the forward move's writes too: they must all be home at the end.
+  const p = context.partition;
   const ledger = earlier
-    ? mergeLedgers(load.ledger.length, [earlier, load.ledger])[context.partition]
-    : load.ledger[context.partition];
+    ? mergeLedgers(1, [earlier.slice(p, p + 1), load.ledger.slice(p, p + 1)])[0]
+    : load.ledger[p];
   const earlierCount = earlier?.[context.partition]?.ackedIds.length;
   const acked = ledger ? ackedCounts(ledger) : new Map<number, number>();
   const home = migration.outcome === 'rolled-back' ? 'old' : 'new';

@@ -81,8 +81,9 @@ ${seedOptionsHelp}`,
     // Repeated runs share one directory, which compare reads as one side with a range.
     const root = repeat > 1 ? join(reportsRoot, newRunId().replace(/^sm-/, 'set-')) : reportsRoot;
     const build = await buildInfo();
+    // One verdict per run: with --and-back, the worse of its two moves.
     const verdicts: Verdict[] = [];
-    const report = async (result: RehearsalResult, move?: 'there' | 'back') => {
+    const report = async (result: RehearsalResult, move?: 'there' | 'back'): Promise<Verdict> => {
       const named = move === 'back' ? { ...result, runId: `${result.runId}-back` } : result;
       const doc = runDocument(config, named, build, { scenario: scenario.name, move });
       const dir = await writeRunBundle(root, doc);
@@ -90,21 +91,21 @@ ${seedOptionsHelp}`,
       if (move) out(`\n== the move ${move} ==`);
       for (const line of summaryLines(doc, 'text')) out(line);
       out(`\nreport: ${dir}/index.html`);
-      verdicts.push(doc.verdict);
+      return doc.verdict;
     };
     for (let i = 1; i <= repeat; i++) {
       if (repeat > 1) reporter.sink({ type: 'info', message: `run ${i} of ${repeat}` });
       if (!config.rehearsal.andBack) {
-        await report(await runScenario(config, reporter.sink, { keep }));
+        verdicts.push(await report(await runScenario(config, reporter.sink, { keep })));
         continue;
       }
       const moves = await runScenarioThereAndBack(config, reporter.sink, { keep });
-      await report(moves.there, 'there');
-      if (moves.back) await report(moves.back, 'back');
+      const there = await report(moves.there, 'there');
+      if (moves.back) verdicts.push(worstVerdict([there, await report(moves.back, 'back')]));
       else {
         out(`\nno move back: ${moves.backSkipped}`);
         // Asked for and not made: a passing move there is not enough.
-        if (moves.there.verdict === 'pass') verdicts.push('fail');
+        verdicts.push(there === 'pass' ? 'fail' : there);
       }
     }
     const passed = verdicts.filter((v) => v === 'pass').length;
@@ -115,9 +116,12 @@ ${seedOptionsHelp}`,
         `\n${passed} of ${repeat} runs passed${inconclusive ? `, ${inconclusive} inconclusive` : ''}; all bundles in ${root} (compare reads it as one side)`,
       );
     }
-    // A failure outranks an inconclusive run: something was judged, and it did not hold.
-    return verdicts.includes('fail')
-      ? exitCodeOf('fail')
-      : exitCodeOf(inconclusive ? 'inconclusive' : 'pass');
+    return exitCodeOf(worstVerdict(verdicts));
   },
 };
+
+/** A failure outranks an inconclusive run: something was judged, and it did not hold. */
+function worstVerdict(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.includes('fail')) return 'fail';
+  return verdicts.includes('inconclusive') ? 'inconclusive' : 'pass';
+}
