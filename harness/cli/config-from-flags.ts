@@ -42,7 +42,13 @@ export async function configFromFlags(
         bandwidthMbit: integerFlag(values['bandwidth-mbit'], 'bandwidth-mbit'),
         privileges: str('privileges'),
       },
-      migration: { strategy: str('strategy'), logs: str('logs'), freeze: str('freeze') },
+      migration: {
+        strategy: str('strategy'),
+        logs: str('logs'),
+        freeze: str('freeze'),
+        switch: str('switch'),
+        holdDeadlineMillis: integerFlag(values['hold-deadline-millis'], 'hold-deadline-millis'),
+      },
       seeding: {
         profile: str('profile'),
         data: str('data'),

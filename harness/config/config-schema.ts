@@ -12,6 +12,7 @@ import {
   providerNames,
   seedDataModes,
   seedProfiles,
+  switchModes,
 } from './config-types.ts';
 import { parseRate } from './rate-spec.ts';
 import { parseThreshold } from './threshold-expression.ts';
@@ -171,6 +172,9 @@ export const configShape: ObjectShape = {
         freeze: oneOf(freezeMethods),
         // Under 100 ms the barrier would terminate writers it never gave a chance to finish.
         barrierTimeoutMillis: integer(100, 600_000),
+        switch: oneOf(switchModes),
+        holdDeadlineMillis: integer(100, 600_000),
+        stallLimitMillis: integer(1, 3_600_000),
         injectFaultAfter: optional(nonEmptyString),
         fault: {
           optional: true,

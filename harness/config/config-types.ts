@@ -93,6 +93,7 @@ export type LogPolicy = (typeof logPolicies)[number];
 export const faultKinds = [
   'kill-new',
   'pause-old',
+  'pause-new',
   'restart-old',
   'terminate-proxy-backends',
   'cut-replication',
@@ -105,12 +106,14 @@ export interface FaultConfig {
   phase: string;
   /** Default 0: as the phase starts. */
   afterMillis?: number;
-  /** pause-old: how long the node stays paused (default 3000). */
+  /** pause-old, pause-new: how long the node stays paused (default 3000). */
   durationMillis?: number;
 }
 
 export const freezeMethods = ['connstring', 'table-triggers'] as const;
 export type FreezeMethod = (typeof freezeMethods)[number];
+export const switchModes = ['reject', 'hold'] as const;
+export type SwitchMode = (typeof switchModes)[number];
 
 export interface MigrationConfig {
   strategy: MigrationStrategy;
@@ -124,6 +127,16 @@ export interface MigrationConfig {
   freeze: FreezeMethod;
   /** How long the freeze barrier waits for in-flight writers before terminating them. */
   barrierTimeoutMillis: number;
+  /**
+   * reject: writes to the partition are refused (25006) from the freeze to the switch;
+   * hold (logical, pooled): the pooler holds them (pgbouncer PAUSE) through the catch-up and
+   * the retarget and releases them on new, so no client sees an error, only a stall.
+   */
+  switch: SwitchMode;
+  /** A hold that has not reached the retarget by then gives up: resumes on old and rolls back. */
+  holdDeadlineMillis: number;
+  /** The held switch's check: no call to the partition stalled longer than this. */
+  stallLimitMillis: number;
   /** Fault injection: this phase fails after doing its work (leaving its side effects). */
   injectFaultAfter: string | undefined;
   /** A fault from the fault matrix, injected during a phase; the run then asserts the invariants. */

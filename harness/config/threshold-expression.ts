@@ -21,6 +21,16 @@ export const metricCatalog = {
     about: 'from the freeze to the end of the switch, as the runner timed it',
   },
   migration_s: { unit: 's', better: 'lower', about: 'from the first migration phase to the last' },
+  moved_stall_max_s: {
+    unit: 's',
+    better: 'lower',
+    about: 'a held switch: the longest any write to the moved partition waited in the hold (none rejected)',
+  },
+  moved_stall_p99_s: {
+    unit: 's',
+    better: 'lower',
+    about: "a held switch: the 99th percentile of how long the moved partition's writes in it waited",
+  },
   recovery_s: {
     unit: 's',
     better: 'lower',

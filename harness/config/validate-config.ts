@@ -124,6 +124,29 @@ function checkSemantics(config: ShardmoveConfig): void {
   }
   const pooler = poolerProblem(config);
   if (pooler) throw new ConfigError(pooler.message, { hint: pooler.hint });
+  const hold = holdProblem(config);
+  if (hold) throw new ConfigError(hold.message, { hint: hold.hint });
+}
+
+/**
+ * A held switch needs the pooler to hold the calls in, and a catch-up short enough to hold
+ * them through: logical replication's. Also checked after a kept topology's merge.
+ */
+export function holdProblem(config: ShardmoveConfig): { message: string; hint: string } | undefined {
+  if (config.migration.switch !== 'hold') return undefined;
+  if (config.topology.pooler === 'none') {
+    return {
+      message: `'migration.switch' hold needs a pooler to hold the calls in (topology.pooler is none)`,
+      hint: 'add --pooler pgbouncer, or run the scenario logical-db23-hold',
+    };
+  }
+  if (config.migration.strategy !== 'logical') {
+    return {
+      message: `'migration.switch' hold is for the logical strategy, not ${config.migration.strategy}: its freeze copies or refreshes the partition, far longer than a call can be held`,
+      hint: 'add --strategy logical, or leave migration.switch at reject',
+    };
+  }
+  return undefined;
 }
 
 /** On a pooled topology the freeze defaults to the one that works through the pooler. */

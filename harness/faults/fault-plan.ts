@@ -7,6 +7,7 @@ import { providers } from '../provision/providers.ts';
 const faultNeeds: Readonly<Record<FaultKind, NodeAction>> = {
   'kill-new': 'kill',
   'pause-old': 'pause',
+  'pause-new': 'pause',
   'restart-old': 'restart',
   'cut-replication': 'terminate-sessions',
   'terminate-proxy-backends': 'terminate-sessions',
@@ -17,7 +18,9 @@ const faultNeeds: Readonly<Record<FaultKind, NodeAction>> = {
  * the fault does: checked at the edge, before anything starts.
  */
 export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
-  const names: readonly string[] = strategyPhases(config.migration.strategy).map((p) => p.name);
+  const names: readonly string[] = strategyPhases(config.migration.strategy, config.migration.switch).map(
+    (p) => p.name,
+  );
   const after = config.migration.injectFaultAfter;
   if (after !== undefined && !names.includes(after))
     return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')}): nothing would be injected`;

@@ -24,7 +24,12 @@ export interface InjectedFault {
   injected: boolean;
 }
 
-async function inject(context: MigrationContext, fault: FaultConfig): Promise<string> {
+/** Injects the fault; `landed` is called once it has hit (a pause: once stopped, not once resumed). */
+async function inject(
+  context: MigrationContext,
+  fault: FaultConfig,
+  landed: (detail: string) => void,
+): Promise<string> {
   const handle = context.handle;
   switch (fault.kind) {
     case 'kill-new':
@@ -32,7 +37,10 @@ async function inject(context: MigrationContext, fault: FaultConfig): Promise<st
       return killNode(handle, 'new');
     case 'pause-old':
       if (!handle) throw new Error('pause-old needs the provider handle');
-      return pauseNode(handle, 'old', fault.durationMillis ?? 3000);
+      return pauseNode(handle, 'old', fault.durationMillis ?? 3000, landed);
+    case 'pause-new':
+      if (!handle) throw new Error('pause-new needs the provider handle');
+      return pauseNode(handle, 'new', fault.durationMillis ?? 3000, landed);
     case 'restart-old':
       if (!handle) throw new Error('restart-old needs the provider handle');
       return restartNode(handle, 'old');
@@ -82,29 +90,50 @@ function withFault(
   phase: Phase<MigrationContext>,
   fault: FaultConfig,
   record: (injected: InjectedFault) => void,
+  outlasting: (injection: Promise<unknown>) => void,
 ): Phase<MigrationContext> {
   return {
     name: phase.name,
     async run(context, evidence) {
       const delay = fault.afterMillis ?? 0;
+      let landed: (detail: string) => void = () => {};
+      const hit = new Promise<string>((resolve) => {
+        landed = resolve;
+      });
+      let injectedAt = 0;
       const injection = (async (): Promise<InjectedFault> => {
         await sleep(delay);
-        const injectedAt = epochNow();
+        injectedAt = epochNow();
         try {
-          const detail = await inject(context, fault);
+          const detail = await inject(context, fault, landed);
           return { kind: fault.kind, phase: phase.name, injectedAt, detail, injected: true };
         } catch (error) {
           const detail = `injection failed: ${errorMessage(error)}`;
           return { kind: fault.kind, phase: phase.name, injectedAt, detail, injected: false };
         }
       })();
+      outlasting(injection);
       try {
         // At 0 ms the fault lands before the phase does anything: a phase of a few
         // milliseconds (a catch-up) would otherwise be over before it is hit.
-        if (delay === 0) await injection;
+        // A pause has landed once the node is stopped: the phase then runs against it.
+        if (delay === 0) await Promise.race([hit, injection]);
         await phase.run(context, evidence);
       } finally {
-        const injected = await injection;
+        // A pause that outlasts the phase goes on after it (a hold gives up at its deadline
+        // while the node is still stopped): what it is is known once it has landed.
+        const injected = await Promise.race([
+          injection,
+          hit.then(
+            (detail): InjectedFault => ({
+              kind: fault.kind,
+              phase: phase.name,
+              injectedAt,
+              detail,
+              injected: true,
+            }),
+          ),
+        ]);
         record(injected);
         // Written beside the phase's own evidence: migrate/ knows nothing of faults.
         Object.assign(evidence, { fault: injected } satisfies FaultAnnotation);
@@ -129,20 +158,31 @@ function failingAfter(phase: Phase<MigrationContext>): Phase<MigrationContext> {
 export interface PhaseFaults {
   wrap(phase: Phase<MigrationContext>): Phase<MigrationContext>;
   injected(): InjectedFault | undefined;
+  /** Once every injection is over (a paused node resumed), even one that outlasted its phase. */
+  over(): Promise<void>;
 }
 
 export function phaseFaults(config: ShardmoveConfig): PhaseFaults {
   const { fault, injectFaultAfter } = config.migration;
   let injected: InjectedFault | undefined;
+  const injections: Promise<unknown>[] = [];
   return {
     wrap(phase) {
       const failing = phase.name === injectFaultAfter ? failingAfter(phase) : phase;
       return fault && phase.name === fault.phase
-        ? withFault(failing, fault, (i) => {
-            injected = i;
-          })
+        ? withFault(
+            failing,
+            fault,
+            (i) => {
+              injected = i;
+            },
+            (i) => injections.push(i),
+          )
         : failing;
     },
     injected: () => injected,
+    over: async () => {
+      await Promise.allSettled(injections);
+    },
   };
 }

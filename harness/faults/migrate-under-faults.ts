@@ -12,6 +12,8 @@ export interface FaultedMigration extends MigrationResult {
 export async function migrateUnderFaults(context: MigrationContext): Promise<FaultedMigration> {
   const faults = phaseFaults(context.config);
   const result = await runMigration(context, { wrapPhase: faults.wrap });
+  // A pause that outlasted its phase ends before the run goes on to judge the nodes.
+  await faults.over();
   const fault = faults.injected();
   return fault ? { ...result, fault } : result;
 }

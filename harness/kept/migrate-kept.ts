@@ -1,5 +1,5 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
-import { poolerProblem, withPoolerFreeze } from '../config/validate-config.ts';
+import { holdProblem, poolerProblem, withPoolerFreeze } from '../config/validate-config.ts';
 import { ConfigError, ShardmoveError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-under-faults.ts';
@@ -34,6 +34,8 @@ export async function migrateKept(request: MigrateKeptRequest): Promise<FaultedM
   if (!request.freezeChosen) config = withPoolerFreeze(config);
   const poolerIssue = poolerProblem(config);
   if (poolerIssue) throw new ConfigError(poolerIssue.message, { hint: poolerIssue.hint });
+  const holdIssue = holdProblem(config);
+  if (holdIssue) throw new ConfigError(holdIssue.message, { hint: holdIssue.hint });
   await using _stateLock = await acquireMigrationLock(layered.stateDir, 'migrate');
   const pending = await readJournal(layered.stateDir);
   if (pending) {

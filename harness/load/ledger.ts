@@ -5,8 +5,8 @@
  * partition's entries against login_log on the shard's new home shows whether any
  * acknowledged write was lost.
  *
- * Stored compactly, because a long load acknowledges millions of writes: 12 bytes per
- * acknowledged write (an Int32 id, a Float64 time), in typed arrays that double as they
+ * Stored compactly, because a long load acknowledges millions of writes: 16 bytes per
+ * acknowledged write (an Int32 id, a Float64 time, a Float32 latency), in typed arrays that double as they
  * fill (so at most 24 while one is filling), handed from a generator thread to the main
  * thread without a copy. A day at 1,000 acknowledged writes a second is about 1 GB;
  * `load` prints nothing but counts, and a rehearsal lasts minutes.
@@ -14,6 +14,8 @@
 export interface PartitionLedger {
   readonly ackedIds: Int32Array;
   readonly ackedAt: Float64Array;
+  /** Each acknowledged write's latency (ms, from its scheduled start as pgbench -R counts it): a held switch's stalls. */
+  readonly ackedLatencyMillis: Float32Array;
   readonly indeterminateIds: Int32Array;
   readonly indeterminateAt: Float64Array;
   readonly rejectedAt: Float64Array;
@@ -21,18 +23,32 @@ export interface PartitionLedger {
 
 export type WriteLedger = PartitionLedger[];
 
-type Column = 'ackedIds' | 'ackedAt' | 'indeterminateIds' | 'indeterminateAt' | 'rejectedAt';
+type Column =
+  | 'ackedIds'
+  | 'ackedAt'
+  | 'ackedLatencyMillis'
+  | 'indeterminateIds'
+  | 'indeterminateAt'
+  | 'rejectedAt';
 const columns: readonly Column[] = [
   'ackedIds',
   'ackedAt',
+  'ackedLatencyMillis',
   'indeterminateIds',
   'indeterminateAt',
   'rejectedAt',
 ];
 const isId = (c: Column) => c.endsWith('Ids');
+type ColumnArray = Int32Array | Float64Array | Float32Array;
+const emptyColumn = (c: Column, length = 0): ColumnArray =>
+  isId(c)
+    ? new Int32Array(length)
+    : c === 'ackedLatencyMillis'
+      ? new Float32Array(length)
+      : new Float64Array(length);
 
 /** An append-only typed array that doubles its capacity when full. */
-class Growing<T extends Int32Array | Float64Array> {
+class Growing<T extends ColumnArray> {
   private length = 0;
   constructor(private data: T) {}
   push(value: number): void {
@@ -49,27 +65,24 @@ class Growing<T extends Int32Array | Float64Array> {
   }
 }
 
-function growing(column: Column): Growing<Int32Array | Float64Array> {
-  return new Growing(isId(column) ? new Int32Array(0) : new Float64Array(0));
+function growing(column: Column): Growing<ColumnArray> {
+  return new Growing(emptyColumn(column));
 }
 
 /** What a generator thread records into; finish() gives the ledger. */
 export class LedgerBuilder {
-  private readonly partitions: Array<Record<Column, Growing<Int32Array | Float64Array>>>;
+  private readonly partitions: Array<Record<Column, Growing<ColumnArray>>>;
   constructor(partitions: number) {
     this.partitions = Array.from(
       { length: partitions },
-      () =>
-        Object.fromEntries(columns.map((c) => [c, growing(c)])) as Record<
-          Column,
-          Growing<Int32Array | Float64Array>
-        >,
+      () => Object.fromEntries(columns.map((c) => [c, growing(c)])) as Record<Column, Growing<ColumnArray>>,
     );
   }
-  acknowledged(partition: number, id: number, at: number): void {
+  acknowledged(partition: number, id: number, at: number, latencyMillis: number): void {
     const p = this.partitions[partition];
     p?.ackedIds.push(id);
     p?.ackedAt.push(at);
+    p?.ackedLatencyMillis.push(latencyMillis);
   }
   indeterminate(partition: number, id: number, at: number): void {
     const p = this.partitions[partition];
@@ -99,13 +112,11 @@ export function emptyLedger(partitions: number): WriteLedger {
 /** The threads' ledgers as one: each column concatenated into an array of its exact size. */
 export function mergeLedgers(partitions: number, parts: readonly WriteLedger[]): WriteLedger {
   return Array.from({ length: partitions }, (_, i) => {
-    const merged = {} as Record<Column, Int32Array | Float64Array>;
+    const merged = {} as Record<Column, ColumnArray>;
     for (const c of columns) {
-      const pieces = parts
-        .map((l) => l[i]?.[c])
-        .filter((x): x is Int32Array | Float64Array => x !== undefined);
+      const pieces = parts.map((l) => l[i]?.[c]).filter((x): x is ColumnArray => x !== undefined);
       const total = pieces.reduce((n, x) => n + x.length, 0);
-      const out = isId(c) ? new Int32Array(total) : new Float64Array(total);
+      const out = emptyColumn(c, total);
       let at = 0;
       for (const piece of pieces) {
         out.set(piece, at);

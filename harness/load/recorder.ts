@@ -99,7 +99,7 @@ export class Recorder {
     this.scriptHistogram(script).recordValue(micros);
     this.partitionHistogram(partition).recordValue(micros);
     if (scriptCatalog[script].writes) {
-      this.ledger.acknowledged(partition, id, t);
+      this.ledger.acknowledged(partition, id, t, micros / 1000);
     }
   }
 

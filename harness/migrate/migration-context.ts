@@ -25,6 +25,9 @@ export interface MigrationContext extends NodeSessions {
     barrierAt?: number;
     switchAt?: number;
     oldLogRowsAtBarrier?: number;
+    /** A held switch: when the pooler began holding the partition's calls, and let them go. */
+    holdAt?: number;
+    releasedAt?: number;
   };
   /** A snapshot of new exported at the switch and held open for the parity check after it (logical). */
   heldSnapshot?: { readonly id: string; close(): Promise<void> } | undefined;

@@ -36,6 +36,15 @@ export interface ParityPhaseEvidence {
 export interface CatchUpEvidence {
   markerLsn?: string | undefined;
   waitedMillis?: number;
+  /** In a held switch: what was left of the hold's deadline when the catch-up began. */
+  deadlineLeftMillis?: number;
+}
+
+/** A held switch's retarget and release, beside the routing. */
+export interface HeldSwitchEvidence {
+  /** From the PAUSE's return to the RESUME's: how long new calls to the partition waited at most. */
+  heldMillis?: number;
+  resumed?: boolean;
 }
 
 /**
@@ -57,7 +66,10 @@ export interface PhaseEvidence {
   'create tables': Record<never, never>;
   'primary keys': Record<never, never>;
   parity: ParityPhaseEvidence;
-  switch: RouteEvidence & { oldWritesAfterBarrier?: number };
+  switch: RouteEvidence & HeldSwitchEvidence & { oldWritesAfterBarrier?: number };
+  'fill pool': { poolSize?: number; servers?: number; filledMillis?: number };
+  hold: { pausedMillis?: number; loginsAtPause?: number };
+  release: { resumed?: boolean };
   'drop fdw': { dropped?: string };
   publish: { tables?: string[] };
   subscribe: { source?: string };

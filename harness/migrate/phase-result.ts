@@ -21,8 +21,14 @@ export type PhaseResultOf<N extends PhaseName> =
     }
   | { readonly name: N; readonly status: 'not-run' };
 
-/** Any phase's result; its name says which evidence it carries. */
-export type PhaseResult = { [N in PhaseName]: PhaseResultOf<N> }[PhaseName];
+/**
+ * Any phase's result; its name says which evidence it carries. A phase not run carries none,
+ * so it is one member for every name (TypeScript decomposes a union of more than 25 for an
+ * assignment no further).
+ */
+export type PhaseResult =
+  | { [N in PhaseName]: Exclude<PhaseResultOf<N>, { readonly status: 'not-run' }> }[PhaseName]
+  | { readonly name: PhaseName; readonly status: 'not-run' };
 
 /** One step of a migration, named; it writes what it did into its own kind of evidence. */
 export interface Phase<C, N extends PhaseName = PhaseName> {

@@ -1,4 +1,4 @@
-import type { LogPolicy, MigrationStrategy } from '../config/config-types.ts';
+import type { LogPolicy, MigrationStrategy, SwitchMode } from '../config/config-types.ts';
 import { onNode } from '../db/node-session.ts';
 import { databaseStates, dropDatabase } from '../db/ownership.ts';
 import { DestructiveActionRefused } from '../errors.ts';
@@ -8,6 +8,7 @@ import { type Phase, type PhaseResult, phase, runPhases, undoPhases } from './ph
 import { readiness } from './phases/readiness.ts';
 import { copyStrategyPhases } from './strategies/copy.ts';
 import { logicalStrategyPhases } from './strategies/logical.ts';
+import { logicalHoldStrategyPhases } from './strategies/logical-hold.ts';
 import { matviewStrategyPhases } from './strategies/matview.ts';
 import { seedStrategyPhases } from './strategies/seed.ts';
 
@@ -32,7 +33,10 @@ export function migrationNotStarted(context: MigrationContext): MigrationResult 
     strategy,
     partition: context.partition,
     logs,
-    phases: strategies[strategy].map((p) => ({ name: p.name, status: 'not-run' as const })),
+    phases: strategyPhases(strategy, context.config.migration.switch).map((p) => ({
+      name: p.name,
+      status: 'not-run' as const,
+    })),
     rollback: [],
     outcome: 'not-started',
     marks: context.marks,
@@ -49,17 +53,24 @@ const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationCon
   logical: [readiness, ...logicalStrategyPhases],
 };
 
-export function strategyPhases(strategy: MigrationStrategy): readonly Phase<MigrationContext>[] {
-  return strategies[strategy];
+const heldLogical: readonly Phase<MigrationContext>[] = [readiness, ...logicalHoldStrategyPhases];
+
+/** The phases a strategy runs; logical's switch may hold the calls instead of rejecting them. */
+export function strategyPhases(
+  strategy: MigrationStrategy,
+  switchMode: SwitchMode = 'reject',
+): readonly Phase<MigrationContext>[] {
+  return strategy === 'logical' && switchMode === 'hold' ? heldLogical : strategies[strategy];
 }
 
 /**
  * Undoes a migration of this strategy that failed before the switch, whatever of it ran: the
  * undo of every phase, latest first (each is safe when there is nothing to take back).
- * What `recover` runs, not knowing how far the interrupted process got.
+ * What `recover` runs, not knowing how far the interrupted process got: for logical, the
+ * held switch's undo too (a process that died holding leaves the pooler paused).
  */
 export function rollbackPhases(strategy: MigrationStrategy): Phase<MigrationContext>[] {
-  return undoPhases(strategies[strategy]);
+  return undoPhases(strategy === 'logical' ? heldLogical : strategies[strategy]);
 }
 
 export interface MigrationOptions {
@@ -80,7 +91,7 @@ export async function runMigration(
 ): Promise<MigrationResult> {
   const { strategy, logs } = context.config.migration;
   const wrap = options.wrapPhase ?? ((p) => p);
-  const planned = strategies[strategy];
+  const planned = strategyPhases(strategy, context.config.migration.switch);
   const phases = await runPhases(planned.map(wrap), context, context.events);
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];

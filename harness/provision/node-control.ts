@@ -40,11 +40,20 @@ export async function killNode(handle: NodesHandle, role: NodeRole): Promise<str
   throw new Error('node faults need the local or containers provider');
 }
 
-/** Freezes a node's processes for a while, as a stalled VM or a long GC pause would, then resumes them. */
-export async function pauseNode(handle: NodesHandle, role: NodeRole, millis: number): Promise<string> {
+/**
+ * Freezes a node's processes for a while, as a stalled VM or a long GC pause would, then
+ * resumes them. `stopped` is called as soon as the node is frozen, before the wait.
+ */
+export async function pauseNode(
+  handle: NodesHandle,
+  role: NodeRole,
+  millis: number,
+  stopped: (detail: string) => void = () => {},
+): Promise<string> {
   if (handle.provider === 'local') {
     const pids = await clusterPids(await postmasterPid(handle.baseDir, role));
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    stopped(`SIGSTOP to ${pids.length} processes of ${role}, SIGCONT ${millis} ms later`);
     await sleep(millis);
     for (const pid of pids) process.kill(pid, 'SIGCONT');
     return `SIGSTOP/SIGCONT to ${pids.length} processes of ${role} for ${millis} ms`;
@@ -52,6 +61,7 @@ export async function pauseNode(handle: NodesHandle, role: NodeRole, millis: num
   if (handle.provider === 'containers') {
     const name = containerName(handle.runId, role);
     await run('docker', ['pause', name], { timeout: 30_000 });
+    stopped(`docker pause ${name}, unpause ${millis} ms later`);
     await sleep(millis);
     await run('docker', ['unpause', name], { timeout: 30_000 });
     return `docker pause/unpause ${name} for ${millis} ms`;

@@ -20,6 +20,8 @@ export interface PoolerDatabase {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /** Servers pgbouncer keeps open while the database has clients (a held switch fills the pool). */
+  readonly minPoolSize?: number | undefined;
 }
 
 /**
@@ -71,6 +73,7 @@ export function databasesIni(databases: readonly PoolerDatabase[]): string {
         ['host', d.host],
         ['port', d.port],
         ['dbname', d.name],
+        ...(d.minPoolSize ? ([['min_pool_size', d.minPoolSize]] as const) : []),
       ])}`,
   );
   return `[databases]\n${lines.join('\n')}\n`;

@@ -42,10 +42,21 @@ export async function waitForPooler(
 
 /** The shard databases the pooler forwards to now, as it has them loaded (not as its file says). */
 export async function livePoolerDatabases(admin: pg.Client): Promise<PoolerDatabase[]> {
-  const { rows } = await admin.query<{ name: string; host: string | null; port: string }>('show databases');
+  const { rows } = await admin.query<{
+    name: string;
+    host: string | null;
+    port: string;
+    min_pool_size?: string;
+  }>('show databases');
   return rows
     .filter((r) => r.name !== 'pgbouncer' && r.host)
-    .map((r) => ({ name: r.name, host: r.host ?? '', port: Number(r.port) }));
+    .map((r) => ({
+      name: r.name,
+      host: r.host ?? '',
+      port: Number(r.port),
+      // The global default (0) when the file sets none: written back only where it was set.
+      ...(Number(r.min_pool_size) > 0 ? { minPoolSize: Number(r.min_pool_size) } : {}),
+    }));
 }
 
 /**
@@ -104,7 +115,8 @@ export async function retargetPoolerDatabase(
   }
   await writePoolerDatabases(
     handle,
-    current.map((d) => (d.name === target.name ? target : d)),
+    // Its other settings (a held switch's min_pool_size) go with it to the new address.
+    current.map((d) => (d.name === target.name ? { ...d, ...target } : d)),
   );
   const before = await serverConnections(admin, target.name);
   await admin.query('reload');

@@ -83,7 +83,7 @@ export async function judgedResult(
     'verify',
     async (): Promise<Check[]> => [
       readsCheck(loadResult, baseline.startSecond),
-      writeRejectionCheck(loadResult, migration, context.partition),
+      writeRejectionCheck(loadResult, migration, context.partition, config.migration.stallLimitMillis),
       parityCheck(migration),
       await noAckLostCheck(loadResult, migration, context, earlierWrites),
       tpsRecoveryCheck(loadResult, migration, context.partition, {

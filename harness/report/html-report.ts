@@ -1,5 +1,6 @@
 import { metricCatalog } from '../config/threshold-expression.ts';
 import { type ChartName, chartNames, chartTitles } from './charts.ts';
+import { heldStalls, stallRows, stallWords } from './held-switch-lines.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
 import { freezeWindowText, inconclusiveHeadline, measurementLines, skippedText } from './summary.ts';
@@ -116,6 +117,7 @@ export function htmlReport(doc: RunDocument, charts: Record<ChartName, Buffer>):
       stages.map((s) => [`${s.stage} the freeze`, fixed(s.moved), fixed(s.others)]),
     ),
     `<p>p50 ${fixed(lat.overall.p50Millis, 2)} ms, p99 ${fixed(lat.overall.p99Millis, 2)} ms over all calls${moved?.count ? `; p99 ${fixed(moved.p99Millis, 2)} ms on p${doc.load.partition}` : ''}. ${doc.load.totals.ok} calls succeeded (${fixed(doc.load.tps, 0)} tps, ${doc.load.clients} clients); ${escapeHtml(skippedText(doc))}.</p>`,
+    ...heldSwitchHtml(doc),
     '<h2>Phases</h2>',
     table(
       ['phase', 'status', 'duration', 'detail'],
@@ -195,4 +197,17 @@ addEventListener('load', () => {
 </script>
 </body></html>
 `;
+}
+
+function heldSwitchHtml(doc: RunDocument): string[] {
+  const stalls = heldStalls(doc);
+  if (!stalls) return [];
+  return [
+    '<h2>Held switch: how long writes waited</h2>',
+    `<p>${escapeHtml(stallWords(stalls))} None was rejected by the hold.</p>`,
+    table(
+      ['waited', 'writes'],
+      stallRows(stalls).map(([range, n]) => [escapeHtml(range), String(n)]),
+    ),
+  ];
 }

@@ -5,6 +5,7 @@ import { proxyOverhead } from '../rehearsal/micro-benchmarks.ts';
 import { checkNamed } from '../verify/check.ts';
 import { type OldWritesSeen, oldWriteList } from '../verify/stale-route.ts';
 import type { Dip } from '../verify/tps-recovery.ts';
+import { heldSwitchLines } from './held-switch-lines.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
 
@@ -188,7 +189,7 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
     const stages = tpsByStage(reportSeries(doc));
     lines.push('', '## Throughput and latency', '', '| TPS | moved partition | others |', '|---|---|---|');
     for (const s of stages) lines.push(`| ${s.stage} the freeze | ${tps(s.moved)} | ${tps(s.others)} |`);
-    lines.push(...routePropagationLines(doc));
+    lines.push(...routePropagationLines(doc), ...heldSwitchLines(doc));
     const lat = doc.load.latency;
     const moved = lat.byPartition[doc.load.partition];
     lines.push(

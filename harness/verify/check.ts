@@ -1,6 +1,7 @@
 import type { CheckName } from '../config/config-types.ts';
 import type { ErrorSample } from '../load/error-samples.ts';
 import type { ParityPhaseEvidence } from '../migrate/phase-evidence.ts';
+import type { StallDistribution } from './held-stalls.ts';
 import type { StaleRouteCheck } from './stale-route.ts';
 import type { Dip } from './tps-recovery.ts';
 
@@ -32,6 +33,8 @@ export interface WriteRejectionEvidence {
   readonly onOtherPartitions: number;
   readonly otherFailuresOnMoved: number;
   readonly window: { readonly from: number; readonly until: number };
+  /** A held switch: how long the moved partition's writes waited in it, against the limit. */
+  readonly held?: { readonly stalls: StallDistribution; readonly limitMillis: number } | undefined;
 }
 
 /** What the parity phase recorded (its report, the pace, writes old took after the barrier); empty when it never ran. */

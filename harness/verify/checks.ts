@@ -13,6 +13,7 @@ import type {
   TpsRecoveryCheck,
   WriteRejectionCheck,
 } from './check.ts';
+import { stallDistribution } from './held-stalls.ts';
 import { dip, mean, recoverySeconds, windowMax } from './tps-recovery.ts';
 
 export interface FreezeWindow {
@@ -123,6 +124,7 @@ export function writeRejectionCheck(
   load: LoadResult,
   migration: MigrationResult,
   partition: number,
+  stallLimitMillis: number,
 ): WriteRejectionCheck {
   const freeze = phase(migration.phases, 'freeze');
   const end =
@@ -143,17 +145,32 @@ export function writeRejectionCheck(
     const p = s.partitions[partition];
     return n + (p ? p.failed.connection + p.failed.serialization + p.failed.other : 0);
   }, 0);
+  const evidence = {
+    rejections: rejectedAt.length,
+    outsideFreeze: outside,
+    onOtherPartitions: elsewhere,
+    otherFailuresOnMoved: otherFailures,
+    window: { from, until },
+  };
+  const { holdAt, releasedAt } = migration.marks;
+  if (holdAt !== undefined) {
+    // Held, not frozen: no write may be rejected at all, and none may wait past the limit.
+    const stalls = stallDistribution(load.ledger[partition], holdAt, releasedAt ?? until);
+    return {
+      name: 'write rejection',
+      passed: rejectedAt.length === 0 && elsewhere === 0 && stalls.maxMillis <= stallLimitMillis,
+      summary:
+        `held switch: ${rejectedAt.length} writes to p${partition} rejected; ${stalls.calls} writes held up, ` +
+        `p99 ${stalls.p99Millis} ms, longest ${stalls.maxMillis} ms (limit ${stallLimitMillis} ms); ` +
+        `${elsewhere} rejections on other partitions`,
+      evidence: { ...evidence, held: { stalls, limitMillis: stallLimitMillis } },
+    };
+  }
   return {
     name: 'write rejection',
     passed: outside === 0 && elsewhere === 0,
     summary: `${rejectedAt.length} writes to p${partition} rejected (25006), ${outside} outside the freeze; ${elsewhere} rejections on other partitions`,
-    evidence: {
-      rejections: rejectedAt.length,
-      outsideFreeze: outside,
-      onOtherPartitions: elsewhere,
-      otherFailuresOnMoved: otherFailures,
-      window: { from, until },
-    },
+    evidence,
   };
 }
 

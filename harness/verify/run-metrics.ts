@@ -101,6 +101,11 @@ export function runMetrics(source: MetricSource): RunMetrics {
   set('read_errors', checkNamed(source.checks, 'reads')?.evidence.failures);
   set('rejected_writes', source.freezeWindow.rejections);
   set('lost_writes', checkNamed(source.checks, 'no acknowledged write lost')?.evidence.missing);
+  const held = checkNamed(source.checks, 'write rejection')?.evidence.held;
+  if (held) {
+    set('moved_stall_max_s', held.stalls.maxMillis / 1000);
+    set('moved_stall_p99_s', held.stalls.p99Millis / 1000);
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import { ignoreEvents } from '../../harness/events.ts';
 import { LedgerBuilder } from '../../harness/load/ledger.ts';
 import type { LoadResult } from '../../harness/load/run-load.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
+import { phase } from '../../harness/migrate/phase-result.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
 import { rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
@@ -259,7 +260,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(result.migration.outcome).toBe('rolled-back');
     expect(result.migration.phases.find((p) => p.name === 'catch-up')?.status).toBe('failed');
     expect(result.migration.rollback.map((p) => p.status)).toEqual(['ok', 'ok', 'ok']);
-    const dropped = result.migration.rollback.find((p) => p.name === 'drop replication');
+    const dropped = phase(result.migration.rollback, 'drop replication');
     expect(dropped?.status === 'ok' && dropped.evidence.dropped).toEqual([
       'subscription on new',
       'marker schema on new',
@@ -320,7 +321,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
   it('fails the ledger check when an acknowledged write is missing', async () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
     const builder = new LedgerBuilder(32);
-    builder.acknowledged(23, 23 + 32 * 99_999, Date.now());
+    builder.acknowledged(23, 23 + 32 * 99_999, Date.now(), 1);
     const ledger = builder.finish();
     const load = { ledger } as unknown as LoadResult;
     const check = await noAckLostCheck(

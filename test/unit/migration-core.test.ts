@@ -75,9 +75,23 @@ describe('the strategies, as lists of phases', () => {
     },
   );
 
+  it('holds the calls only between filling the pool and the switch, which releases them', () => {
+    const names: string[] = strategyPhases('logical', 'hold').map((p) => p.name);
+    const at = (n: string) => names.indexOf(n);
+    expect(at('fill pool')).toBeGreaterThan(at('open connections'));
+    expect(at('fill pool')).toBeLessThan(at('hold'));
+    expect(at('hold')).toBeLessThan(at('freeze'));
+    expect(at('catch-up')).toBeLessThan(at('switch'));
+    expect(names).not.toContain('release');
+    // The reject mode is untouched by it.
+    expect(strategyPhases('logical').map((p) => p.name)).not.toContain('hold');
+  });
+
   it('rolls back with the undo of its own phases: only logical has replication to drop', () => {
+    // Triggers dropped before the calls are let go, or the first ones would be rejected.
     expect(rollbackPhases('logical').map((p) => p.name)).toEqual([
       'unfreeze on old',
+      'release',
       'drop replication',
       'drop the copy on new',
     ]);

@@ -136,16 +136,24 @@ describe('recorded server settings', () => {
 });
 
 describe('the write ledger', () => {
-  it('keeps 12 bytes per acknowledged write, whole, in the order written, and merges threads exactly', () => {
+  it('keeps 16 bytes per acknowledged write, whole, in the order written, and merges threads exactly', () => {
     const a = new LedgerBuilder(32);
     const b = new LedgerBuilder(32);
-    for (let i = 0; i < 1_000_000; i++) (i % 2 ? a : b).acknowledged(23, 23 + 32 * i, 1_700_000_000_000 + i);
+    for (let i = 0; i < 1_000_000; i++)
+      (i % 2 ? a : b).acknowledged(23, 23 + 32 * i, 1_700_000_000_000 + i, i % 1000);
     a.rejected(23, 5);
     b.indeterminate(7, 7, 6);
     const parts = [a.finish(), b.finish()];
     const [p23] = mergeLedgers(32, parts).slice(23);
     expect(p23?.ackedIds.length).toBe(1_000_000);
-    expect((p23?.ackedIds.byteLength ?? 0) + (p23?.ackedAt.byteLength ?? 0)).toBe(12_000_000);
+    expect(
+      (p23?.ackedIds.byteLength ?? 0) +
+        (p23?.ackedAt.byteLength ?? 0) +
+        (p23?.ackedLatencyMillis.byteLength ?? 0),
+    ).toBe(16_000_000);
+    // Each write's latency travels with it through the merge: a (first) took the odd ones.
+    expect(p23?.ackedLatencyMillis[1]).toBe(3);
+    expect(p23?.ackedIds[1]).toBe(23 + 32 * 3);
     expect(ackedCounts(p23 as PartitionLedger).get(23 + 32 * 999_999)).toBe(1);
     expect([...(p23?.rejectedAt ?? [])]).toEqual([5]);
     expect([...(mergeLedgers(32, parts)[7]?.indeterminateIds ?? [])]).toEqual([7]);
@@ -153,12 +161,14 @@ describe('the write ledger', () => {
 
   it('hands its buffers over whole: what a thread transfers is exactly its ledger', () => {
     const builder = new LedgerBuilder(2);
-    builder.acknowledged(1, 33, 1);
+    builder.acknowledged(1, 33, 1, 2);
     const ledger = builder.finish();
     const transfer = ledgerBuffers(ledger);
-    expect(transfer).toHaveLength(10);
+    // Two partitions of six columns each, every one a buffer of its own.
+    expect(transfer).toHaveLength(12);
     expect(transfer).toContain(ledger[1]?.ackedIds.buffer);
-    expect(new Set(transfer).size).toBe(10);
+    expect(transfer).toContain(ledger[1]?.ackedLatencyMillis.buffer);
+    expect(new Set(transfer).size).toBe(12);
   });
 });
 

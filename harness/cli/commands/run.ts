@@ -41,6 +41,11 @@ limits): the reasons come first, and when known before the migration nothing was
   --freeze connstring|table-triggers
                            freeze p<N> by its connstring (default, the article's; PL/Proxy
                            reconnects every partition) or by triggers on old's tables
+  --switch reject|hold     reject writes to p<N> from the freeze to the switch (default), or
+                           hold them in the pooler and release them on new (logical, pooled:
+                           scenario logical-db23-hold)
+  --hold-deadline-millis N a hold not at the retarget by then resumes on old and rolls back
+                           (default 3000)
   --rate R                 the load's rate: calls per second in all (1500) or a share of the
                            capacity measured after the warm-up (40%, the default)
   --clients N              uniform insert_log writers, one connection each (default: 30)
@@ -58,6 +63,8 @@ ${seedOptionsHelp}`,
     strategy: { type: 'string' },
     logs: { type: 'string' },
     freeze: { type: 'string' },
+    switch: { type: 'string' },
+    'hold-deadline-millis': { type: 'string' },
     partition: configOptions.partition,
     rate: { type: 'string' },
     clients: { type: 'string' },

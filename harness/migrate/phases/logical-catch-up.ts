@@ -1,4 +1,5 @@
 import { onNode, pinConnections, takePinned, unpinConnections } from '../../db/node-session.ts';
+import { withinDeadline } from '../../util/deadline.ts';
 import { waitFor } from '../../util/poll.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { Phase } from '../phase-result.ts';
@@ -28,32 +29,49 @@ export const openConnections: Phase<MigrationContext, 'open connections'> = {
 
 /**
  * Writes a marker row on old and waits for it on new: everything old committed before it
- * has then been applied on new (transactions are applied in commit order).
+ * has then been applied on new (transactions are applied in commit order). `within`: a
+ * held switch's deadline, what is left of it; past it the phase fails even when new does
+ * not answer at all (a paused node), so that the hold can give up.
  */
 export function catchUpPhase<N extends 'warm catch-up' | 'catch-up'>(
   name: N,
   marker: string,
+  within?: (context: MigrationContext) => number,
 ): Phase<MigrationContext, N> {
   return {
     name,
     async run(context, evidence) {
+      const left = within?.(context);
+      if (left !== undefined) evidence.deadlineLeftMillis = Math.round(left);
+      const timeout = left ?? context.config.migration.barrierTimeoutMillis * 4;
       const id = `${context.runId}:${marker}`;
-      evidence.markerLsn = await onNode(context, 'old', context.database, async (c) => {
-        const { rows } = await c.query<{ lsn: string }>(
-          'insert into shardmove.catchup_marker (run_id) values ($1) returning pg_current_wal_lsn()::text lsn',
-          [id],
+      const caughtUp = (async () => {
+        evidence.markerLsn = await onNode(context, 'old', context.database, async (c) => {
+          const { rows } = await c.query<{ lsn: string }>(
+            'insert into shardmove.catchup_marker (run_id) values ($1) returning pg_current_wal_lsn()::text lsn',
+            [id],
+          );
+          return rows[0]?.lsn;
+        });
+        return onNode(context, 'new', context.database, (c) =>
+          waitFor(
+            name,
+            async () =>
+              (await c.query('select 1 from shardmove.catchup_marker where run_id = $1', [id])).rowCount ===
+              1,
+            timeout,
+            5,
+          ),
         );
-        return rows[0]?.lsn;
-      });
-      evidence.waitedMillis = await onNode(context, 'new', context.database, (c) =>
-        waitFor(
-          name,
-          async () =>
-            (await c.query('select 1 from shardmove.catchup_marker where run_id = $1', [id])).rowCount === 1,
-          context.config.migration.barrierTimeoutMillis * 4,
-          5,
-        ),
-      );
+      })();
+      evidence.waitedMillis =
+        left === undefined
+          ? await caughtUp
+          : await withinDeadline(
+              caughtUp,
+              left,
+              `the hold's deadline (${context.config.migration.holdDeadlineMillis} ms) passed before new caught up: giving up, the calls resume on old`,
+            );
     },
   };
 }
