@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { holdBench } from './hold.ts';
 import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
 import { parityBench } from './parity.ts';
 import { perCallBench } from './per-call.ts';
@@ -27,6 +28,7 @@ const benches: Record<string, () => Promise<void>> = {
   'snapshot-restore': () => snapshotRestoreBench(),
   parity: () => parityBench({ rounds: quick ? 3 : 5 }),
   strategies: () => strategiesBench(),
+  hold: () => holdBench({ moves: quick ? 2 : 5, profile: 'ci', slowMillis: 50 }),
   predict: () => predictBench({ quick }),
   'seed-full-memory': () => seedFullMemoryBench(),
 };

@@ -21,7 +21,7 @@ export function stallWords(s: StallDistribution): string {
 }
 
 /** report.md's section on a held switch: how long the moved partition's writes waited in it. */
-export function heldSwitchLines(doc: RunDocument): string[] {
+export function heldSwitchLines(doc: Pick<RunDocument, 'checks'>): string[] {
   const stalls = heldStalls(doc);
   if (!stalls) return [];
   return [
