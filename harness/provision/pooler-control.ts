@@ -98,10 +98,9 @@ export async function writePoolerDatabases(
  * RELOAD sends every call that starts from then on to the new address and marks the
  * database's server connections to close as soon as their call ends (pgbouncer's own
  * switchover); the drain then waits until every connection opened before the RELOAD is
- * gone, so that no call is still running on the old node when this returns. Not PAUSE,
- * RELOAD, RESUME: pgbouncer 1.18 may open a connection during the RELOAD, close it again
- * for the pause, count that as a failed login and refuse every client of the database
- * for server_login_retry (15 s).
+ * gone, so that no call is still running on the old node when this returns. Inside a held
+ * switch the database is paused and has no server: nothing to drain (pooler-hold.ts says
+ * in which order a pause is safe).
  */
 export async function retargetPoolerDatabase(
   admin: pg.Client,

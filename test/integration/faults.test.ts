@@ -5,6 +5,8 @@ import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { faultPlanProblem } from '../../harness/faults/fault-plan.ts';
 import type { FaultAnnotation } from '../../harness/faults/inject-fault.ts';
+import { migrationContext } from '../../harness/migrate/migration-context.ts';
+import { partitionHome } from '../../harness/migrate/partition-target.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
 import { rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
@@ -23,6 +25,7 @@ const scenarios = (await readdir(join(import.meta.dirname, '../../scenarios')))
 const expected: Record<string, 'completed' | 'rolled-back'> = {
   'fault-cut-replication-during-catch-up': 'completed',
   'fault-kill-new-during-copy': 'rolled-back',
+  'fault-pause-new-during-hold': 'rolled-back',
   'fault-pause-old-during-pre-copy': 'completed',
   'fault-restart-old-during-pre-copy': 'rolled-back',
   'fault-terminate-proxy-backends-after-freeze': 'completed',
@@ -69,8 +72,13 @@ describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
       `select o as p23 from pg_foreign_server, unnest(srvoptions) o where srvname = 'rds_pg_cluster' and o like 'p23=%'`,
     );
     expect(server?.p23).not.toContain('read_only');
-    const home = expected[scenario] === 'completed' ? topology.nodes.new : topology.nodes.old;
-    expect(server?.p23).toContain(`port=${home.peerPort}`);
+    // Through the pooler on a pooled topology: where it forwards db23 is the home.
+    const where = await partitionHome(migrationContext(config, topology.nodes, topology.runId, ignoreEvents));
+    expect([where.home, where.readOnly]).toEqual([expected[scenario] === 'completed' ? 'new' : 'old', false]);
+    if (!topology.nodes.proxy.pooler) {
+      const home = expected[scenario] === 'completed' ? topology.nodes.new : topology.nodes.old;
+      expect(server?.p23).toContain(`port=${home.peerPort}`);
+    }
   });
 
   it('holds the invariants: nothing frozen, no acknowledged write lost, parity for a completed move', () => {

@@ -140,6 +140,39 @@ describe('config layering and validation', () => {
     );
   });
 
+  it('holds a switch only where there is a pooler to hold the calls in, and only for logical', async () => {
+    const held = await loadConfig({ scenario: 'logical-db23-hold' });
+    expect(held.config.migration).toMatchObject({
+      strategy: 'logical',
+      switch: 'hold',
+      freeze: 'table-triggers',
+    });
+    expect((await loadConfig({})).config.migration.switch).toBe('reject');
+    const unpooled = await configError({ flags: { migration: { strategy: 'logical', switch: 'hold' } } });
+    expect(unpooled.message).toMatch(/hold needs a pooler/);
+    expect(unpooled.hint).toMatch(/--pooler pgbouncer/);
+    const copy = await configError({
+      flags: { topology: { pooler: 'pgbouncer' }, migration: { strategy: 'copy', switch: 'hold' } },
+    });
+    expect(copy.message).toMatch(/hold is for the logical strategy, not copy/);
+    expect((await configError({ flags: { migration: { switch: 'wait' } } })).message).toMatch(
+      /'migration.switch'.*reject, hold/,
+    );
+    // A fault of the held switch names its own phases: 'hold' is one, for logical held only.
+    const faulted = await loadConfig({ scenario: 'fault-pause-new-during-hold' });
+    expect(faultPlanProblem(faulted.config)).toBeUndefined();
+    expect(
+      faultPlanProblem({
+        ...faulted.config,
+        migration: {
+          ...faulted.config.migration,
+          switch: 'reject',
+          fault: { kind: 'pause-new', phase: 'hold' },
+        },
+      }),
+    ).toMatch(/"hold" is not a phase of the logical strategy/);
+  });
+
   it('rejects identifiers that would need quoting in SQL', async () => {
     const error = await configError({ flags: { topology: { proxyDatabase: 'proxy"; drop table x; --' } } });
     expect(error.message).toMatch(/'topology.proxyDatabase' .* must be a lower-case SQL identifier/);

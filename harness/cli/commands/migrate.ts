@@ -7,7 +7,7 @@ import { configFromFlags } from '../config-from-flags.ts';
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'move one partition of a kept topology from old to new (no load; then `verify`)',
-  usage: `shardmove migrate [--strategy seed|matview|copy|logical] [--partition N] [--logs migrate|leave] [--freeze connstring|table-triggers] [--json]
+  usage: `shardmove migrate [--strategy seed|matview|copy|logical] [--partition N] [--logs migrate|leave] [--freeze connstring|table-triggers] [--switch reject|hold] [--json]
 
 Runs a strategy's phases against the topology \`up --keep\` left running, without a load:
 a failure before the switch is rolled back. The old database is kept: \`shardmove verify
@@ -19,6 +19,9 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
   --freeze connstring|table-triggers
                            freeze p<N> by its connstring (default, the article's; PL/Proxy
                            reconnects every partition) or by triggers on old's tables
+  --switch reject|hold     reject writes to p<N> until the switch (default), or hold them in
+                           the pooler and release them on new (logical, pooled topology)
+  --hold-deadline-millis N a hold not at the retarget by then resumes on old, rolls back
   --json                   print the migration result as JSON
   --state-dir DIR          the state directory (default: .shardmove)`,
   options: {
@@ -26,6 +29,8 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
     partition: configOptions.partition,
     logs: { type: 'string' },
     freeze: { type: 'string' },
+    switch: { type: 'string' },
+    'hold-deadline-millis': { type: 'string' },
     json: { type: 'boolean' },
     scenario: configOptions.scenario,
     config: configOptions.config,
