@@ -51,7 +51,8 @@ limits): the reasons come first, and when known before the migration nothing was
   --clients N              uniform insert_log writers, one connection each (default: 30)
   --keep                   leave the topology running afterwards (stop it with shardmove down)
   --reports DIR            where the bundle goes (default: reports)
-  --repeat N               run the whole rehearsal N times, bundles in one directory (for compare)
+  --repeat N               run the whole rehearsal N times, bundles in one directory (for compare;
+                           with --and-back the moves back in a second, <set>-back)
   --and-back               once the move passed, move the partition back to old under a fresh
                            load, with the same checks; the ledger counts both moves
                            (rehearsal.andBack; a second bundle, <run-id>-back)
@@ -93,7 +94,8 @@ ${seedOptionsHelp}`,
     const report = async (result: RehearsalResult, move?: 'there' | 'back'): Promise<Verdict> => {
       const named = move === 'back' ? { ...result, runId: `${result.runId}-back` } : result;
       const doc = runDocument(config, named, build, { scenario: scenario.name, move });
-      const dir = await writeRunBundle(root, doc);
+      // The moves back go the other way: a set of their own, or compare would mix directions.
+      const dir = await writeRunBundle(move === 'back' && repeat > 1 ? `${root}-back` : root, doc);
       reporter.flush();
       if (move) out(`\n== the move ${move} ==`);
       for (const line of summaryLines(doc, 'text')) out(line);
@@ -120,7 +122,8 @@ ${seedOptionsHelp}`,
     if (repeat > 1) {
       await linkLatest(reportsRoot, root);
       out(
-        `\n${passed} of ${repeat} runs passed${inconclusive ? `, ${inconclusive} inconclusive` : ''}; all bundles in ${root} (compare reads it as one side)`,
+        `\n${passed} of ${repeat} runs passed${inconclusive ? `, ${inconclusive} inconclusive` : ''}; all bundles in ${root} (compare reads it as one side)` +
+          (config.rehearsal.andBack ? `, the moves back in ${root}-back (a side of their own)` : ''),
       );
     }
     return exitCodeOf(worstVerdict(verdicts));
