@@ -7,8 +7,8 @@
  *
  * Stored compactly, because a long load acknowledges millions of writes: 16 bytes per
  * acknowledged write (an Int32 id, a Float64 time, a Float32 latency), in typed arrays that double as they
- * fill (so at most 24 while one is filling), handed from a generator thread to the main
- * thread without a copy. A day at 1,000 acknowledged writes a second is about 1 GB;
+ * fill (so at most 32 while one is filling), handed from a generator thread to the main
+ * thread without a copy. A day at 1,000 acknowledged writes a second is about 1.4 GB;
  * `load` prints nothing but counts, and a rehearsal lasts minutes.
  */
 export interface PartitionLedger {

@@ -114,7 +114,7 @@ export async function retargetPoolerDatabase(
   }
   await writePoolerDatabases(
     handle,
-    // Its other settings (a held switch's min_pool_size) go with it to the new address.
+    // Its other settings (a min_pool_size the file sets) go with it to the new address.
     current.map((d) => (d.name === target.name ? { ...d, ...target } : d)),
   );
   const before = await serverConnections(admin, target.name);

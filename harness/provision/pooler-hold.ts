@@ -13,14 +13,13 @@ import { livePoolerDatabases, writePoolerDatabases } from './pooler-control.ts';
  * - closing a server still logging in counts as a failed login (`last_login_failed`): the
  *   pool then opens nothing for server_login_retry (15 s) and `check_fast_fail` disconnects
  *   the clients that come meanwhile;
- * - a pool launches a login only when it has fewer servers than pool_size.
+ * - a pool launches a login only when it has fewer servers than pool_size;
  * - the maintenance loop opens servers for min_pool_size even while the database is paused
  *   (it checks only a pause of the whole pooler), and the pause closes each mid-login.
  * So the pool is filled first (min_pool_size = pool_size, waited for until full with no
  * login in flight, then min_pool_size taken back), and only then paused: a full pool has no
- * login to lose and launches none. The retarget
- * happens while paused (the pool has no server then, so the host change closes none), and
- * RESUME opens the pool's servers on new.
+ * login to lose and launches none. The retarget happens while paused (the pool has no
+ * server then, so the host change closes none), and RESUME opens the pool's servers on new.
  */
 
 /** pgbouncer's admin console takes a bare word: no quoting to hide a name in. */
@@ -56,7 +55,12 @@ async function databaseRow(
   return { poolSize: Number(row.pool_size), paused: Number(row.paused) === 1 };
 }
 
-async function poolOf(admin: pg.Client, database: string): Promise<{ servers: number; logins: number }> {
+interface PoolState {
+  readonly servers: number;
+  readonly logins: number;
+}
+
+async function poolOf(admin: pg.Client, database: string): Promise<PoolState> {
   const { rows } = await admin.query<PoolRow>('show pools');
   let servers = 0;
   let logins = 0;
@@ -68,8 +72,9 @@ async function poolOf(admin: pg.Client, database: string): Promise<{ servers: nu
 }
 
 /**
- * Keeps the database's pool full (min_pool_size = pool_size, by RELOAD: a setting that is
- * not the address changes no server) and waits until it is, with no login in flight.
+ * Fills the database's pool (min_pool_size = pool_size, by RELOAD: a setting that is not
+ * the address changes no server), waits until it is full with no login in flight, and
+ * takes min_pool_size back, whether it filled or not.
  */
 export async function fillPool(
   admin: pg.Client,
@@ -80,22 +85,27 @@ export async function fillPool(
   const started = performance.now();
   const { poolSize } = await databaseRow(admin, database);
   const current = await livePoolerDatabases(admin);
-  await writePoolerDatabases(
-    handle,
-    current.map((d) => (d.name === database ? { ...d, minPoolSize: poolSize } : d)),
-  );
-  await admin.query('reload');
-  const { value, done } = await pollUntil(
-    () => poolOf(admin, database),
-    (p) => p.servers >= poolSize && p.logins === 0,
-    started + timeoutMillis,
-    50,
-  );
-  // Back to the file as it was: while paused, pgbouncer's maintenance would keep opening
-  // servers to satisfy min_pool_size (it checks only a pause of the whole pooler), and the
-  // pause would close each mid-login, a failed login. A full pool launches nothing anyway.
-  await writePoolerDatabases(handle, current);
-  await admin.query('reload');
+  let filled: { value: PoolState; done: boolean };
+  try {
+    await writePoolerDatabases(
+      handle,
+      current.map((d) => (d.name === database ? { ...d, minPoolSize: poolSize } : d)),
+    );
+    await admin.query('reload');
+    filled = await pollUntil(
+      () => poolOf(admin, database),
+      (p) => p.servers >= poolSize && p.logins === 0,
+      started + timeoutMillis,
+      50,
+    );
+  } finally {
+    // Back to the file as it was: while paused, pgbouncer's maintenance would keep opening
+    // servers to satisfy min_pool_size (it checks only a pause of the whole pooler), and the
+    // pause would close each mid-login, a failed login. A full pool launches nothing anyway.
+    await writePoolerDatabases(handle, current);
+    await admin.query('reload');
+  }
+  const { value, done } = filled;
   if (!done) {
     throw new Error(
       `the pooler's pool for ${database} did not fill in ${timeoutMillis} ms (${value.servers} of ${poolSize} servers, ${value.logins} logging in): pausing it now could cost a login and 15 s of refusals`,
@@ -106,7 +116,7 @@ export async function fillPool(
 
 /**
  * PAUSE db: returns once the calls in flight have ended; calls that come later wait in
- * pgbouncer. A pause not done within the limit is taken back (RESUME) and reported.
+ * pgbouncer. A pause not done within the limit fails; the hold's undo (RESUME) takes it back.
  */
 export async function pauseDatabase(
   admin: pg.Client,
