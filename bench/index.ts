@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { scriptNames } from '../harness/load/scripts.ts';
 import { holdBench } from './hold.ts';
 import { loadVsPgbenchBench } from './load-vs-pgbench.ts';
 import { parityBench } from './parity.ts';
@@ -23,7 +24,13 @@ const benches: Record<string, () => Promise<void>> = {
     providerTpsBench({ rounds: quick ? 2 : 4, durationSeconds: quick ? 12 : 20, clients: 30 }),
   seeding: () => seedingBench({ rounds: quick ? 1 : 3 }),
   'load-vs-pgbench': () =>
-    loadVsPgbenchBench({ rounds: quick ? 2 : 4, durationSeconds: quick ? 12 : 20, clients: 30 }),
+    loadVsPgbenchBench({
+      rounds: quick ? 1 : 2,
+      durationSeconds: quick ? 15 : 30,
+      steadySeconds: 5,
+      clientCounts: [1, 8, 30, 100],
+      scripts: scriptNames,
+    }),
   'per-call': () => perCallBench({ timeMillis: quick ? 1000 : 3000, provider: 'local' }),
   'snapshot-restore': () => snapshotRestoreBench(),
   parity: () => parityBench({ rounds: quick ? 3 : 5 }),
