@@ -37,6 +37,7 @@ export async function warmUp(
     endedAt: epochNow(),
     clients,
     primedClients: primed,
+    ...(primed >= clients ? { primedAfterSeconds: primedFrom } : {}),
     connectionsOpened: primed * partitions,
     steady,
     tps: reading.tps,

@@ -114,6 +114,10 @@ export async function rehearse(
     latencyLimitMillis: r.latencyLimitMillis,
     prime: true,
     connectTimeoutMillis: config.connectTimeoutMillis,
+    // A call waits out a reconnection storm (its proxy backend's connection queues at the
+    // postmaster behind everyone's): giving up before one is over turns a held-up call into
+    // a failed one, and on a host where a connection costs 50 ms a storm outlasts 10 s.
+    callTimeoutMillis: Math.max(10_000, Math.ceil(3 * (side.storm?.expectedSeconds ?? 0) * 1000)),
   });
   const feed = new SecondFeed(load);
   // Only where the nodes share this host's cores is its CPU part of what the run measures.

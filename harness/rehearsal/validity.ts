@@ -8,6 +8,12 @@ export interface WarmupEvidence {
   readonly endedAt: number;
   readonly clients: number;
   readonly primedClients: number;
+  /**
+   * Seconds from the load's start until every client had a connection to every partition:
+   * clients x partitions connections opened at once, one reconnection storm as this host
+   * lives it (the estimate from one connection's cost misses the postmaster's queue).
+   */
+  readonly primedAfterSeconds?: number | undefined;
   /** Proxy-to-partition connections the priming opened: primed clients x partitions. */
   readonly connectionsOpened: number;
   readonly steady: boolean;
