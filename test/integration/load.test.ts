@@ -118,13 +118,25 @@ describe(`the load generator against a real topology (${provider})`, () => {
       // Primed, so the freeze is what the clients meet, not their first connections; each
       // ALTER SERVER still makes every proxy backend reconnect, which takes as long as this
       // host takes: the test waits on what the load reports instead of fixed sleeps.
-      const run = startLoad({ target: proxyTarget(), partitions: 32, groups: insertLog(6), prime: true });
+      // A call waits out a storm rather than timing out: on a slow host one outlasts 10 s.
+      const run = startLoad({
+        target: proxyTarget(),
+        partitions: 32,
+        groups: insertLog(6),
+        prime: true,
+        callTimeoutMillis: 120_000,
+      });
       const feed = new SecondFeed(run);
       expect(await feed.until(() => feed.primed() >= 6, Date.now() + 120_000)).toBe(true);
       await feed.next(1);
       const frozenFrom = feed.count;
       await setPartitionTarget(proxy, 'rds_pg_cluster', 23, topology.nodes.old, true);
-      await feed.next(2);
+      // Frozen until the load reports rejections on p23: the ALTER SERVER's reconnection
+      // storm can outlast any fixed freeze on a host where connections are dear.
+      const p23Rejected = () =>
+        feed.seconds(frozenFrom).some((s) => (s.partitions[23]?.failed.read_only ?? 0) > 0);
+      expect(await feed.until(p23Rejected, Date.now() + 120_000)).toBe(true);
+      await feed.next(1);
       await setPartitionTarget(proxy, 'rds_pg_cluster', 23, topology.nodes.old, false);
       const unfrozenFrom = feed.count + 1;
       const p23Again = () => feed.seconds(unfrozenFrom).some((s) => (s.partitions[23]?.ok ?? 0) > 0);
