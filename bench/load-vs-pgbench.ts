@@ -23,7 +23,6 @@ export interface LoadMatrixOptions {
 interface Cell {
   script: ScriptName;
   clients: number;
-  runSeconds: number;
   pgbench: number[];
   ours: number[];
   threads: number;
@@ -112,7 +111,7 @@ async function measureCell(
   seconds: number,
   options: LoadMatrixOptions,
 ): Promise<Cell> {
-  const cell: Cell = { script, clients, runSeconds: seconds, pgbench: [], ours: [], threads: 0, unsteady: 0 };
+  const cell: Cell = { script, clients, pgbench: [], ours: [], threads: 0, unsteady: 0 };
   const runPgbench = async () => {
     const result = await pgbench(topology.nodes.proxy, database, {
       clients,

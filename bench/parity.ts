@@ -47,31 +47,23 @@ export async function parityBench(options: { rounds: number }): Promise<void> {
       await fn();
       return performance.now() - started;
     };
+    // Each table on both sides at once, one after the other, as parity reads them.
+    const eachTableBothSides = (sqlFor: (table: string) => string) => async () => {
+      for (const t of tables) await Promise.all([a, b].map((c: pg.Client) => c.query(sqlFor(t))));
+    };
     // count(*) both ways, the server's parallel workers and none: the reference is the
     // faster of the two, whichever this host favours, so that parity is never measured
     // against a slow count.
-    const countBoth = (workers: 'server' | 'none') => async () => {
-      for (const t of tables) {
-        await Promise.all(
-          [a, b].map((c: pg.Client) =>
-            c.query(
-              `${workers === 'none' ? 'set max_parallel_workers_per_gather = 0; ' : 'reset max_parallel_workers_per_gather; '}select count(*) from digoal.${t}`,
-            ),
-          ),
-        );
-      }
-    };
+    const countBoth = (workers: 'server' | 'none') =>
+      eachTableBothSides(
+        (t) =>
+          `${workers === 'none' ? 'set max_parallel_workers_per_gather = 0' : 'reset max_parallel_workers_per_gather'}; select count(*) from digoal.${t}`,
+      );
     // The least any row-by-row comparison pays: one column read from every row (count(*)
     // reads no column at all), nothing hashed.
-    const oneColumnBoth = async () => {
-      for (const t of tables) {
-        await Promise.all(
-          [a, b].map((c: pg.Client) =>
-            c.query(`set max_parallel_workers_per_gather = 0; select count(userid) from digoal.${t}`),
-          ),
-        );
-      }
-    };
+    const oneColumnBoth = eachTableBothSides(
+      (t) => `set max_parallel_workers_per_gather = 0; select count(userid) from digoal.${t}`,
+    );
     const parity = async () => {
       const report = await compareTables(a, b, tables, 'fast');
       if (!report.passed) throw new Error('identical copies reported as different');
