@@ -33,6 +33,14 @@ export interface MigrationContext extends NodeSessions {
   heldSnapshot?: { readonly id: string; close(): Promise<void> } | undefined;
   /** How to reach the nodes' processes, for the fault matrix (kill, pause). */
   readonly handle?: NodesHandle | undefined;
+  /**
+   * How long the freeze barrier waits for a proxy transaction begun before the freeze before
+   * terminating it, when longer than `migration.barrierTimeoutMillis`. One that began just
+   * before the ALTER SERVER committed but took its locks after picks up the frozen connstring
+   * and reconnects every partition: it is as slow as a reconnection storm, and terminating it
+   * fails a call that was only held up. A rehearsal sets this to its calls' own timeout.
+   */
+  readonly inFlightGraceMillis?: number | undefined;
 }
 
 export function migrationContext(

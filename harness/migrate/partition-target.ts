@@ -12,7 +12,11 @@ export const readOnlyOption = ['options', '-c default_transaction_read_only=true
 /**
  * Points partition N of the PL/Proxy cluster at a node, optionally frozen read-only: the
  * seed's `ALTER SERVER ... OPTIONS (SET pN '<connstring>')`. Each proxy backend picks the
- * change up on its next call to the cluster.
+ * change up at the start of its next transaction. Returns the connstring and the proxy's
+ * clock just after the change committed, read in the same message: a proxy transaction that
+ * began before that instant may still run on the previous connstring, and one that began
+ * later cannot. A second round trip would widen the instant by its latency, and on a busy
+ * host a transaction begun in between would be taken for one on the old connstring.
  */
 export async function setPartitionTarget(
   proxy: pg.Client,
@@ -20,12 +24,16 @@ export async function setPartitionTarget(
   partition: number,
   node: NodeAccess,
   readOnly: boolean,
-): Promise<string> {
+): Promise<{ connstring: string; committedAtProxyClock: string }> {
   const connstring = partitionConnstring(partition, node, readOnly ? [readOnlyOption] : []);
-  await proxy.query(
-    `alter server ${proxy.escapeIdentifier(clusterName)} options (set ${proxy.escapeIdentifier(`p${partition}`)} ${proxy.escapeLiteral(connstring)})`,
-  );
-  return connstring;
+  const alter = `alter server ${proxy.escapeIdentifier(clusterName)} options (set ${proxy.escapeIdentifier(`p${partition}`)} ${proxy.escapeLiteral(connstring)})`;
+  // One simple Query: the explicit commit ends the implicit block, the clock is read after it.
+  const results = (await proxy.query(
+    `${alter}; commit; select clock_timestamp()::text as at`,
+  )) as unknown as pg.QueryResult<{ at: string }>[];
+  const at = results.at(-1)?.rows[0]?.at;
+  if (!at) throw new Error('the proxy did not return its clock after the ALTER SERVER');
+  return { connstring, committedAtProxyClock: at };
 }
 
 /**
@@ -41,9 +49,10 @@ export async function routePartition(
   const pooler = context.nodes.proxy.pooler;
   const node = context.nodes[role];
   if (!pooler) {
-    evidence.connstring = await onNode(context, 'proxy', context.config.topology.proxyDatabase, (c) =>
+    const target = await onNode(context, 'proxy', context.config.topology.proxyDatabase, (c) =>
       setPartitionTarget(c, context.config.topology.clusterName, context.partition, node, false),
     );
+    evidence.connstring = target.connstring;
     return;
   }
   const target = { name: context.database, host: node.peerHost, port: node.peerPort };

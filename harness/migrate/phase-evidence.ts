@@ -15,6 +15,8 @@ export interface BarrierEvidence {
   method?: string;
   oldLoginLogRows?: number | undefined;
   proxyTransactionsBeforeFreezeAtTimeout?: number;
+  /** How long work begun before the freeze (on the proxy, then on old) was given before being terminated. */
+  waitLimitMillis?: number;
   proxyBackendsTerminated?: number;
   proxyWaitMillis?: number;
   waitedMillis?: number;

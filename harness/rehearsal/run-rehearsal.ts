@@ -101,10 +101,24 @@ export async function rehearse(
   events: EventSink,
   options: { readonly earlierWrites?: WriteLedger } = {},
 ): Promise<RehearsalResult> {
-  const context = migrationContext(config, topology.nodes, topology.runId, events, topology.handle);
   const plan = rehearsalLoad(config);
   const clients = plan.groups.reduce((n, g) => n + g.clients, 0);
   const side = await sideMeasurements(topology, config, events, clients);
+  // A call waits out a reconnection storm (its proxy backend's connection queues at the
+  // postmaster behind everyone's): giving up before one is over turns a held-up call into
+  // a failed one, and on a host where a connection costs 50 ms a storm outlasts 10 s. The
+  // freeze barrier gives up on a proxy transaction no sooner than the load does, and the
+  // migration's own connections, which queue behind the same storm, wait as long: the hosts
+  // answered before the run, so a slow connection now is a busy postmaster, not a wrong address.
+  const callTimeoutMillis = Math.max(10_000, Math.ceil(3 * (side.storm?.expectedSeconds ?? 0) * 1000));
+  const migrationConfig = {
+    ...config,
+    connectTimeoutMillis: Math.max(config.connectTimeoutMillis, callTimeoutMillis),
+  };
+  const context = {
+    ...migrationContext(migrationConfig, topology.nodes, topology.runId, events, topology.handle),
+    inFlightGraceMillis: callTimeoutMillis,
+  };
   const r = config.rehearsal;
   const load = startLoad({
     target: { ...topology.nodes.proxy.endpoint, database: config.topology.proxyDatabase },
@@ -114,10 +128,7 @@ export async function rehearse(
     latencyLimitMillis: r.latencyLimitMillis,
     prime: true,
     connectTimeoutMillis: config.connectTimeoutMillis,
-    // A call waits out a reconnection storm (its proxy backend's connection queues at the
-    // postmaster behind everyone's): giving up before one is over turns a held-up call into
-    // a failed one, and on a host where a connection costs 50 ms a storm outlasts 10 s.
-    callTimeoutMillis: Math.max(10_000, Math.ceil(3 * (side.storm?.expectedSeconds ?? 0) * 1000)),
+    callTimeoutMillis,
   });
   const feed = new SecondFeed(load);
   // Only where the nodes share this host's cores is its CPU part of what the run measures.

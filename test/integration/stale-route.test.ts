@@ -105,6 +105,9 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
       await route.query('select digoal.insert_log(23)');
       await sleep(300);
       const switchAt = epochNow();
+      // Well after the switch: old's clock is read through an estimated offset, off by up to
+      // half a sample's round trip, which on a busy host is more than a millisecond.
+      await sleep(100);
       // Three samples see it between Parse and Execute, after the switch: one call, within the grace.
       // A read: a write committed on old after the switch is a stale write, in flight or not.
       await callWithPauseAfterParse(route, 'select digoal.query_pk(23)', 350);

@@ -8,7 +8,8 @@ export async function query<R extends pg.QueryResultRow>(
   text: string,
   values: unknown[] = [],
 ): Promise<R[]> {
-  const client = await connect(endpoint, database, { connectTimeoutMillis: 10_000 });
+  // Generous: a test may connect while a reconnection storm queues at the postmaster.
+  const client = await connect(endpoint, database, { connectTimeoutMillis: 60_000 });
   try {
     return (await client.query<R>(text, values)).rows;
   } finally {

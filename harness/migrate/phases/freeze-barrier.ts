@@ -95,15 +95,18 @@ async function waitForPreFreezeWork(context: MigrationContext, evidence: Barrier
   if (freezeAtProxy === undefined) throw new Error('connstring freeze barrier without the freeze instant');
   const started = performance.now();
   const timeout = context.config.migration.barrierTimeoutMillis;
+  // Work held up by the freeze's reconnection storm is waited for as long as the load waits for it.
+  const graceMillis = Math.max(timeout, context.inFlightGraceMillis ?? 0);
   await onNode(context, 'proxy', context.config.topology.proxyDatabase, async (c) => {
     const proxy = await endOrTerminate(
       c,
       preFreezeProxyWork,
       [freezeAtProxy],
-      started + timeout,
-      timeout,
+      started + graceMillis,
+      graceMillis,
       'proxy transactions begun before the freeze are still running',
     );
+    evidence.waitLimitMillis = graceMillis;
     evidence.proxyTransactionsBeforeFreezeAtTimeout = proxy.atTimeout;
     if (proxy.atTimeout > 0) evidence.proxyBackendsTerminated = proxy.terminated;
     evidence.proxyWaitMillis = Math.round(performance.now() - started);
@@ -115,8 +118,8 @@ async function waitForPreFreezeWork(context: MigrationContext, evidence: Barrier
       c,
       earlierWorkOnOld,
       [context.database, stepOneEnded],
-      performance.now() + timeout,
-      timeout,
+      performance.now() + graceMillis,
+      graceMillis,
       'sessions on old are still writing',
     );
     evidence.waitedMillis = Math.round(performance.now() - started);

@@ -74,19 +74,18 @@ export const freeze: Phase<MigrationContext, 'freeze'> = {
     evidence.method = method;
     evidence.partition = `p${context.partition}`;
     if (method === 'connstring') {
-      context.marks.freezeAtProxyClock = await onNode(context, 'proxy', proxyDatabase(context), async (c) => {
-        await setPartitionTarget(
+      // The barrier compares the proxy's transactions with this instant on the proxy's own
+      // clock: the harness's clock may be skewed from a remote proxy's.
+      const target = await onNode(context, 'proxy', proxyDatabase(context), (c) =>
+        setPartitionTarget(
           c,
           context.config.topology.clusterName,
           context.partition,
           context.nodes.old,
           true,
-        );
-        // The barrier compares the proxy's transactions with this instant on the proxy's own
-        // clock: the harness's clock may be skewed from a remote proxy's.
-        const { rows } = await c.query<{ at: string }>('select clock_timestamp()::text at');
-        return rows[0]?.at;
-      });
+        ),
+      );
+      context.marks.freezeAtProxyClock = target.committedAtProxyClock;
     } else await freezeTables(context, evidence);
     context.marks.freezeAt = epochNow();
   },
