@@ -3,6 +3,7 @@ import { type EventSink, step } from '../events.ts';
 import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { WriteLedger } from '../load/ledger.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
+import { phase } from '../migrate/phase-result.ts';
 import { dropOld } from '../migrate/run-migration.ts';
 import type { Check } from '../verify/check.ts';
 import {
@@ -18,6 +19,7 @@ import { evaluateThresholds, runMetrics } from '../verify/run-metrics.ts';
 import { inFlightGraceMillis, type RouteWatch, staleRouteCheck } from '../verify/stale-route.ts';
 import { conclusive, judgedValidity, outcomes, type Validity, verdictOf } from '../verify/verdict.ts';
 import type { RehearsalResult, RehearsalStages, ResultBase } from './rehearsal-result.ts';
+import { type ConnectionSample, reconnectedAfterSeconds } from './storm-watch.ts';
 import type { BaselineEvidence } from './validity.ts';
 
 /** The client-observed freeze window and the run's metrics, from what was measured and judged. */
@@ -86,9 +88,16 @@ export async function judgedResult(
   events: EventSink,
   hostBusy: readonly number[] | undefined,
   routes: RouteWatch | undefined,
+  connectionSamples: readonly ConnectionSample[],
   earlierWrites?: WriteLedger,
 ): Promise<RehearsalResult> {
   const loadResult = base.load;
+  const switched = phase(migration.phases, 'switch');
+  // The switch's own storm, measured, where it outlasted what the warm-up showed: on a busy
+  // host it competes with the move's work (and the checks allow what the host charged).
+  const switchStormSeconds =
+    switched?.status === 'ok' ? reconnectedAfterSeconds(connectionSamples, switched.endedAt) : undefined;
+  const storm = Math.max(stormSeconds(base.stages), switchStormSeconds ?? 0);
   const checks = await step(
     events,
     'verify',
@@ -100,10 +109,11 @@ export async function judgedResult(
       tpsRecoveryCheck(loadResult, migration, context.partition, {
         baseline,
         limits: config.recovery,
-        stormSeconds: stormSeconds(base.stages),
+        stormSeconds: storm,
+        switchStormSeconds,
         hostBusy,
       }),
-      staleRouteCheck(routes, migration, Math.max(inFlightGraceMillis, stormSeconds(base.stages) * 1000)),
+      staleRouteCheck(routes, migration, Math.max(inFlightGraceMillis, storm * 1000)),
     ],
   );
   // Under an injected fault the six checks are measured, but the verdict is the invariants'.

@@ -29,6 +29,7 @@ import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.t
 import type { RehearsalResult, RehearsalStages } from './rehearsal-result.ts';
 import { type StartedRouteWatch, watchRoutes } from './route-watch.ts';
 import { SecondFeed } from './second-feed.ts';
+import { type ConnectionSample, type StartedStormWatch, watchProxyConnections } from './storm-watch.ts';
 import { type BaselineEvidence, baselineValidity, type WarmupEvidence, warmupValidity } from './validity.ts';
 
 /** Side measurements before the load: when one fails, the rehearsal goes on without it. */
@@ -144,6 +145,8 @@ export async function rehearse(
   let hostBusy: number[] | undefined;
   let routeWatch: StartedRouteWatch | undefined;
   let routes: RouteWatch | undefined;
+  let stormWatch: StartedStormWatch | undefined;
+  let connectionSamples: readonly ConnectionSample[] = [];
   try {
     warmup = await step(
       events,
@@ -175,6 +178,7 @@ export async function rehearse(
     }
     if (validity.conclusive && baseline) {
       routeWatch = await watchRoutes(context, context.database);
+      stormWatch = await watchProxyConnections(context);
       migration = await migrateUnderFaults(context);
       const switched = phase(migration.phases, 'switch');
       const from = baseline;
@@ -198,6 +202,7 @@ export async function rehearse(
     hostBusy = hostCpu?.stop();
     const switched = migration ? phase(migration.phases, 'switch') : undefined;
     routes = await routeWatch?.stop(switched?.status === 'ok' ? switched.endedAt : undefined);
+    connectionSamples = (await stormWatch?.stop()) ?? [];
   }
   const stages: RehearsalStages = {
     connectionCost: side.cost,
@@ -237,6 +242,7 @@ export async function rehearse(
     events,
     hostBusy,
     routes,
+    connectionSamples,
     options.earlierWrites,
   );
 }

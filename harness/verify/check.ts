@@ -57,6 +57,8 @@ export interface TpsRecoveryEvidence {
   readonly othersRecoverySeconds?: number | undefined;
   readonly recoverySeconds?: number | undefined;
   readonly limitSeconds?: number;
+  /** Seconds from the switch until PL/Proxy's connections were back, measured on old and new. */
+  readonly switchStormSeconds?: number | undefined;
   readonly expectedStormSeconds?: number;
   readonly othersLowestWindow?: number;
   readonly othersLowestShare?: number;

@@ -251,8 +251,10 @@ export interface RecoveryInputs {
   /** Load seconds [startSecond, endSecond) of the baseline. */
   readonly baseline: { readonly startSecond: number; readonly endSecond: number };
   readonly limits: RecoveryLimits;
-  /** Expected length of one reconnection storm on this host (0: not measured). */
+  /** Length of one reconnection storm on this host, the longest estimated or measured (0: not measured). */
   readonly stormSeconds: number;
+  /** The switch's storm as measured: seconds from the switch until PL/Proxy's connections were back. */
+  readonly switchStormSeconds?: number | undefined;
   /** This host's CPU busy share per load second, where the nodes run on it (undefined: they do not). */
   readonly hostBusy?: readonly number[] | undefined;
 }
@@ -308,7 +310,7 @@ export function tpsRecoveryCheck(
     passed: slowest !== undefined && slowest <= limitSeconds,
     summary:
       `back to ${pct(limits.ratio)} of baseline: p${partition} ${back(movedRecovery)}, others ${back(othersRecovery)} ` +
-      `(limit ${limits.withinSeconds} s${inputs.stormSeconds > 0 ? ` + one reconnection storm here, ${inputs.stormSeconds.toFixed(1)} s` : ''}); ` +
+      `(limit ${limits.withinSeconds} s${inputs.stormSeconds > 0 ? ` + one reconnection storm here, ${inputs.stormSeconds.toFixed(1)} s${inputs.switchStormSeconds !== undefined && inputs.switchStormSeconds >= inputs.stormSeconds ? ', measured at the switch' : ''}` : ''}); ` +
       `baselines ${movedBaseline.toFixed(1)} and ${othersBaseline.toFixed(1)} tps; on the way the others fell to ` +
       `${pct(othersDip.lowestShare)} (${w}-second average) and were below ${pct(limits.ratio)} for ${othersDip.secondsBelow} s`,
     evidence: {
@@ -319,6 +321,7 @@ export function tpsRecoveryCheck(
       recoverySeconds: slowest,
       limitSeconds,
       expectedStormSeconds: inputs.stormSeconds,
+      switchStormSeconds: inputs.switchStormSeconds,
       othersLowestWindow: othersDip.lowestShare * othersBaseline,
       othersLowestShare: othersDip.lowestShare,
       othersSecondsBelow: othersDip.secondsBelow,

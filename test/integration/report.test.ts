@@ -6,10 +6,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
+import { openKeptTopology } from '../../harness/topology/kept-topology.ts';
 import { exitCodeOf } from '../../harness/verify/verdict.ts';
 import { type CliResult, runCli } from '../support/cli.ts';
 import { leftovers } from '../support/leftovers.ts';
 import { pngFacts } from '../support/png.ts';
+import { query } from '../support/sql.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -17,11 +19,63 @@ let work: string;
 let run: CliResult;
 let bundle: string;
 let doc: RunDocument;
-let password: string;
+let passwords: string[];
+let secretPlaces: Array<[string, string]>;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+function pgpassPasswords(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => line.split(':')[4] ?? ''),
+    ),
+  ];
+}
+
+/** Every running process's environment, for the children shardmove started (servers, pooler). */
+async function processEnvironments(): Promise<Array<[string, string]>> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const out: Array<[string, string]> = [];
+  for (const pid of pids) {
+    const text = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => undefined);
+    if (text !== undefined) out.push([`/proc/${pid}/environ`, text]);
+  }
+  return out;
+}
+
+/**
+ * Where a kept run could leak its nodes' passwords, but the pgpass file: its output, its
+ * state, new db23's catalogs (the seed strategy's FDW user mapping held old's password while
+ * it copied) and the environment of every process.
+ */
+async function placesBesides(
+  pgpass: string,
+  stateDir: string,
+  run: CliResult,
+): Promise<Array<[string, string]>> {
+  const places: Array<[string, string]> = [
+    ['run stdout', run.stdout],
+    ['run stderr', run.stderr],
+  ];
+  for (const file of (await filesUnder(stateDir)).filter((f) => f !== pgpass))
+    places.push([file, await readFile(file, 'latin1')]);
+  const { nodes } = await openKeptTopology(stateDir);
+  const catalogs = await query<{ text: string }>(
+    nodes.new.endpoint,
+    'db23',
+    `select coalesce((select string_agg(array_to_string(umoptions, ','), ';') from pg_user_mappings), '')
+         || coalesce((select string_agg(array_to_string(srvoptions, ','), ';') from pg_foreign_server), '')
+         || coalesce((select string_agg(subconninfo, ';') from pg_subscription), '') as text`,
+  );
+  places.push(["new db23's user mappings, servers, subscriptions", catalogs[0]?.text ?? '']);
+  places.push(...(await processEnvironments()));
+  return places;
 }
 
 /** One real, short ci-profile rehearsal, kept so its nodes' password can be read from the pgpass file. */
@@ -53,8 +107,10 @@ beforeAll(async () => {
   ]);
   const pgpass = (await readdir(stateDir)).find((f) => f.endsWith('.pgpass'));
   if (!pgpass) throw new Error(`run --keep wrote no pgpass file:\n${run.stderr}`);
-  password = (await readFile(join(stateDir, pgpass), 'utf8')).trim().split('\n')[0]?.split(':').pop() ?? '';
+  passwords = pgpassPasswords(await readFile(join(stateDir, pgpass), 'utf8'));
   expect((await leftovers()).postmasters.length).toBe(before.postmasters.length + 3);
+  // While the nodes run: every place but the pgpass file that could hold their passwords.
+  secretPlaces = await placesBesides(join(stateDir, pgpass), stateDir, run);
   const down = await runCli(['down', '--state-dir', stateDir]);
   expect(down.code).toBe(0);
   expect(await leftovers()).toEqual(before);
@@ -102,14 +158,27 @@ describe('the bundle of a real ci-profile run', () => {
     expect(doc.load.series.length).toBeGreaterThan(10);
   });
 
+  it("leaves the nodes' passwords nowhere but the pgpass file: output, state, new db23's catalogs, processes", () => {
+    expect(passwords.length).toBeGreaterThan(0);
+    expect(passwords.every((p) => p.length >= 16)).toBe(true);
+    const hits = secretPlaces
+      .filter(([, text]) => passwords.some((p) => text.includes(p)))
+      .map(([where]) => where);
+    expect(secretPlaces.length).toBeGreaterThan(3);
+    expect(hits).toEqual([]);
+  });
+
   it('never writes the nodes password to the bundle or the terminal', async () => {
-    expect(password.length).toBeGreaterThanOrEqual(16);
-    expect(run.stdout + run.stderr).not.toContain(password);
+    expect(passwords.length).toBeGreaterThan(0);
     const files = await filesUnder(join(work, 'reports'));
     expect(files.length).toBeGreaterThanOrEqual(8);
-    for (const file of files) {
-      const content = await readFile(file);
-      expect(content.includes(password), file).toBe(false);
+    for (const password of passwords) {
+      expect(password.length).toBeGreaterThanOrEqual(16);
+      expect(run.stdout + run.stderr).not.toContain(password);
+      for (const file of files) {
+        const content = await readFile(file);
+        expect(content.includes(password), file).toBe(false);
+      }
     }
   });
 
