@@ -3,7 +3,6 @@ import { type EventSink, step } from '../events.ts';
 import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { WriteLedger } from '../load/ledger.ts';
 import type { MigrationContext } from '../migrate/migration-context.ts';
-import { phase } from '../migrate/phase-result.ts';
 import { dropOld } from '../migrate/run-migration.ts';
 import type { Check } from '../verify/check.ts';
 import {
@@ -19,10 +18,8 @@ import { evaluateThresholds, runMetrics } from '../verify/run-metrics.ts';
 import { inFlightGraceMillis, type RouteWatch, staleRouteCheck } from '../verify/stale-route.ts';
 import { conclusive, judgedValidity, outcomes, type Validity, verdictOf } from '../verify/verdict.ts';
 import type { RehearsalResult, RehearsalStages, ResultBase } from './rehearsal-result.ts';
-import { type ConnectionSample, reconnectedAfterSeconds } from './storm-watch.ts';
 import type { BaselineEvidence } from './validity.ts';
 
-/** The client-observed freeze window and the run's metrics, from what was measured and judged. */
 /**
  * One reconnection storm on this host, as the recovery and stale-route checks allow for it:
  * the longer of the estimate (one connection's cost x connections / cores) and the storm
@@ -34,6 +31,7 @@ export function stormSeconds(stages: RehearsalStages): number {
   return Math.max(stages.storm?.expectedSeconds ?? 0, stages.warmup?.primedAfterSeconds ?? 0);
 }
 
+/** The client-observed freeze window and the run's metrics, from what was measured and judged. */
 function measured(
   base: ResultBase,
   migration: FaultedMigration,
@@ -88,15 +86,12 @@ export async function judgedResult(
   events: EventSink,
   hostBusy: readonly number[] | undefined,
   routes: RouteWatch | undefined,
-  connectionSamples: readonly ConnectionSample[],
+  /** Seconds from the switch until PL/Proxy's connections were back, measured (storm-watch.ts). */
+  switchStormSeconds: number | undefined,
   earlierWrites?: WriteLedger,
 ): Promise<RehearsalResult> {
   const loadResult = base.load;
-  const switched = phase(migration.phases, 'switch');
-  // The switch's own storm, measured, where it outlasted what the warm-up showed: on a busy
-  // host it competes with the move's work (and the checks allow what the host charged).
-  const switchStormSeconds =
-    switched?.status === 'ok' ? reconnectedAfterSeconds(connectionSamples, switched.endedAt) : undefined;
+  // Estimated, lived through at the warm-up, or measured at the switch: the longest.
   const storm = Math.max(stormSeconds(base.stages), switchStormSeconds ?? 0);
   const checks = await step(
     events,

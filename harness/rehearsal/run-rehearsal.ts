@@ -29,7 +29,7 @@ import { type MicroBenchmarkResult, microBenchmarks } from './micro-benchmarks.t
 import type { RehearsalResult, RehearsalStages } from './rehearsal-result.ts';
 import { type StartedRouteWatch, watchRoutes } from './route-watch.ts';
 import { SecondFeed } from './second-feed.ts';
-import { type ConnectionSample, type StartedStormWatch, watchProxyConnections } from './storm-watch.ts';
+import { reconnectedAfterSeconds, type StartedStormWatch, watchProxyConnections } from './storm-watch.ts';
 import { type BaselineEvidence, baselineValidity, type WarmupEvidence, warmupValidity } from './validity.ts';
 
 /** Side measurements before the load: when one fails, the rehearsal goes on without it. */
@@ -146,7 +146,7 @@ export async function rehearse(
   let routeWatch: StartedRouteWatch | undefined;
   let routes: RouteWatch | undefined;
   let stormWatch: StartedStormWatch | undefined;
-  let connectionSamples: readonly ConnectionSample[] = [];
+  let switchStormSeconds: number | undefined;
   try {
     warmup = await step(
       events,
@@ -201,8 +201,12 @@ export async function rehearse(
     loadResult = await load.stop();
     hostBusy = hostCpu?.stop();
     const switched = migration ? phase(migration.phases, 'switch') : undefined;
-    routes = await routeWatch?.stop(switched?.status === 'ok' ? switched.endedAt : undefined);
-    connectionSamples = (await stormWatch?.stop()) ?? [];
+    const switchedAt = switched?.status === 'ok' ? switched.endedAt : undefined;
+    routes = await routeWatch?.stop(switchedAt);
+    const samples = (await stormWatch?.stop()) ?? [];
+    // The switch's own storm, measured: on a busy host it competes with the move's work and
+    // outlasts the warm-up's, and the checks allow what the host charged.
+    switchStormSeconds = switchedAt === undefined ? undefined : reconnectedAfterSeconds(samples, switchedAt);
   }
   const stages: RehearsalStages = {
     connectionCost: side.cost,
@@ -242,7 +246,7 @@ export async function rehearse(
     events,
     hostBusy,
     routes,
-    connectionSamples,
+    switchStormSeconds,
     options.earlierWrites,
   );
 }

@@ -38,6 +38,16 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+/**
+ * The seed scenario at the ci profile with the suite's writers (test/support/config.ts:
+ * storms, and the suite's time, shrink with them), every new backend burning `burn` ms.
+ */
+function runSeed(args: string[], burn: string): Promise<CliResult> {
+  return runCli(['run', 'seed-db23', '--provider', provider, '--profile', 'ci', '--clients', '12', ...args], {
+    SHARDMOVE_CONNECTION_CPU_MS: burn,
+  });
+}
+
 async function latest(reports: string): Promise<RunDocument> {
   return readRunDocument(join(reports, 'latest'));
 }
@@ -50,27 +60,10 @@ describe(`an absolute rate far above what the topology serves (${provider})`, ()
   beforeAll(async () => {
     const reports = join(work, 'too-fast');
     stateDir = join(work, 'state');
-    run = await runCli(
-      [
-        'run',
-        'seed-db23',
-        '--provider',
-        provider,
-        '--profile',
-        'ci',
-        // The suite's writers (test/support/config.ts): storms, and the suite's time, shrink with them.
-        '--clients',
-        '12',
-        '--rate',
-        '200000',
-        '--keep',
-        '--state-dir',
-        stateDir,
-        '--reports',
-        reports,
-      ],
+    run = await runSeed(
+      ['--rate', '200000', '--keep', '--state-dir', stateDir, '--reports', reports],
       // The bare host: what it measures sets the next suite's burn.
-      { SHARDMOVE_CONNECTION_CPU_MS: '0' },
+      '0',
     );
     doc = await latest(reports);
     burnMillis = burnFor(doc.rehearsal.connectionCost?.medianMillis);
@@ -121,21 +114,7 @@ describe(`a host where a connection costs at least ${targetConnectionMillis} ms 
 
   beforeAll(async () => {
     const reports = join(work, 'valid');
-    run = await runCli(
-      [
-        'run',
-        'seed-db23',
-        '--provider',
-        provider,
-        '--profile',
-        'ci',
-        '--clients',
-        '12',
-        '--reports',
-        reports,
-      ],
-      { SHARDMOVE_CONNECTION_CPU_MS: String(burnMillis) },
-    );
+    run = await runSeed(['--reports', reports], String(burnMillis));
     doc = await latest(reports);
   }, 900_000);
 
