@@ -1,16 +1,29 @@
-import { execFile } from 'node:child_process';
+import { type ExecFileOptions, execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { formatDsn } from '../harness/config/dsn.ts';
 import { withClient } from '../harness/db/connect.ts';
 import type { NodeAccess } from '../harness/db/node-access.ts';
 import { writePgpass } from '../harness/state/pgpass.ts';
 import type { StartedTopology } from '../harness/topology/start-topology.ts';
 import { pollUntil } from '../harness/util/poll.ts';
+import { type CpuSampler, processCpuMillis, sampleCpu } from './cpu-sampler.ts';
 
-const run = promisify(execFile);
+/** execFile as a promise that also tells the child's pid as soon as it has one. */
+function run(
+  file: string,
+  args: readonly string[],
+  options: ExecFileOptions,
+  onSpawn: (pid: number) => void,
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { ...options, encoding: 'utf8' }, (error, stdout, stderr) =>
+      error ? reject(error) : resolve({ stdout, stderr }),
+    );
+    if (child.pid !== undefined) onSpawn(child.pid);
+  });
+}
 
 export interface PgbenchRun {
   clients: number;
@@ -28,6 +41,8 @@ export interface PgbenchResult {
   /** pgbench's own figure for the whole run, warm-up included. */
   overallTps: number;
   perSecond: number[];
+  /** pgbench's own CPU (user + system) per wall second over the last `seconds` of its run. */
+  cpuRateOver: (seconds: number) => number;
 }
 
 /**
@@ -46,6 +61,8 @@ export async function pgbench(
     const script = join(dir, 'script.sql');
     await writePgpass(pgpass, [proxy.endpoint]);
     await writeFile(script, options.script);
+    let cpu: CpuSampler | undefined;
+    const endAt = performance.now() + options.durationSeconds * 1000;
     const { stdout, stderr } = await run(
       'pgbench',
       [
@@ -65,7 +82,10 @@ export async function pgbench(
         formatDsn(proxy.endpoint, database),
       ],
       { env: { ...process.env, PGPASSFILE: pgpass }, maxBuffer: 16 * 1024 * 1024 },
-    );
+      (pid) => {
+        cpu = sampleCpu(() => processCpuMillis(pid));
+      },
+    ).finally(() => cpu?.stop());
     const match =
       /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(
         stdout,
@@ -76,6 +96,7 @@ export async function pgbench(
       steadyTps: median(perSecond.slice(Math.floor(perSecond.length / 2))),
       overallTps: Number(match[1]),
       perSecond,
+      cpuRateOver: (seconds) => cpu?.rateOver(seconds, endAt) ?? Number.NaN,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
