@@ -163,8 +163,13 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     }
   };
   // Emit a second once every thread has had time to hand it over (they drain every 200 ms).
+  // A run's last second comes only with the threads' final reports (their drains take ended
+  // seconds, and the clients stop as it ends): `done` emits it, never the timer, which would
+  // hand listeners an empty last second (a progress line of 0 tps that pgbench never shows).
+  const lastSecond =
+    spec.durationSeconds === undefined ? Number.POSITIVE_INFINITY : Math.ceil(spec.durationSeconds) - 1;
   const emitter = setInterval(() => {
-    const ended = Math.floor((epochNow() - startEpochMillis - 500) / 1000);
+    const ended = Math.min(lastSecond, Math.floor((epochNow() - startEpochMillis - 500) / 1000));
     while (emittedUpTo < ended) {
       const sample =
         pending.get(emittedUpTo) ?? all.get(emittedUpTo) ?? emptySecond(emittedUpTo, spec.partitions);
@@ -238,7 +243,11 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     for (const [key, h] of merged) if (key.startsWith('script:')) overall.add(h);
     merged.set('all', overall);
     const seconds = [...all.values()].sort((a, b) => a.second - b.second);
-    for (const s of seconds.filter((x) => x.second >= emittedUpTo)) for (const l of listeners) l(s);
+    // Calls in flight at the end land in a second after it: counted in the totals, but that
+    // second is not one of the run's and gets no progress line.
+    const runSeconds = Math.ceil((endEpochMillis - startEpochMillis) / 1000);
+    for (const s of seconds.filter((x) => x.second >= emittedUpTo && x.second < runSeconds))
+      for (const l of listeners) l(s);
     const totals = { ...emptyCounts(), skipped: 0, reconnects: 0 };
     for (const s of seconds) {
       for (const p of s.partitions) mergeCounts(totals, p);
