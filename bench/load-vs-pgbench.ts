@@ -9,6 +9,7 @@ import {
   stormEstimate,
 } from '../harness/rehearsal/connection-cost.ts';
 import { type StartedTopology, startTopology } from '../harness/topology/start-topology.ts';
+import { sleep } from '../harness/util/sleep.ts';
 import { ownCpuMillis, sampleCpu } from './cpu-sampler.ts';
 import { median, pgbench, quiesce } from './pgbench.ts';
 
@@ -27,8 +28,6 @@ interface Cell {
   pgbench: number[];
   ours: number[];
   threads: number;
-  /** Per round, ours / pgbench of that round's two runs, which ran back to back. */
-  pairs: number[];
   /** CPU each tool spent per call, µs: stable where the host's TPS is not. */
   cpuMicros: { pgbench: number[]; ours: number[] };
   /** Runs whose steady window was still climbing: more than 10% above the seconds before it. */
@@ -78,7 +77,7 @@ export async function loadVsPgbenchBench(options: LoadMatrixOptions): Promise<vo
   );
   // What this process spends idle (the topology's own handles): not a call's.
   const idle = sampleCpu(ownCpuMillis);
-  await new Promise((resolve) => setTimeout(resolve, 5500));
+  await sleep(5500);
   const idleRate = idle.rateOver(5, performance.now());
   idle.stop();
   console.log(
@@ -98,16 +97,21 @@ export async function loadVsPgbenchBench(options: LoadMatrixOptions): Promise<vo
       );
       cells.push(cell);
       const ratio = median(cell.ours) / median(cell.pgbench);
-      const cpu = median(cell.cpuMicros.ours) / median(cell.cpuMicros.pgbench);
       console.log(
-        `  ${script.padEnd(19)} -c ${String(clients).padStart(3)}: pgbench ${fmt(cell.pgbench)} tps, shardmove load ${fmt(cell.ours)} tps (${cell.threads} thread${cell.threads === 1 ? '' : 's'}): ${ratio.toFixed(3)}, rounds ${cell.pairs.map((r) => r.toFixed(2)).join(' ')}: ${pairVerdict(cell.pairs, goal)}; CPU per call pgbench ${median(cell.cpuMicros.pgbench).toFixed(0)} µs, shardmove load ${median(cell.cpuMicros.ours).toFixed(0)} µs (${cpu.toFixed(2)})${cell.unsteady ? ` (${cell.unsteady} run(s) still warming up at the end: longer runs needed)` : ''}`,
+        `  ${script.padEnd(19)} -c ${String(clients).padStart(3)}: pgbench ${fmt(cell.pgbench)} tps, shardmove load ${fmt(cell.ours)} tps (${cell.threads} thread${cell.threads === 1 ? '' : 's'}): ${ratio.toFixed(3)}, rounds ${roundRatios(
+          cell,
+        )
+          .map((r) => r.toFixed(2))
+          .join(
+            ' ',
+          )}: ${pairVerdict(roundRatios(cell), goal)}; CPU per call pgbench ${median(cell.cpuMicros.pgbench).toFixed(0)} µs, shardmove load ${median(cell.cpuMicros.ours).toFixed(0)} µs (${cpuRatio(cell).toFixed(2)})${cell.unsteady ? ` (${cell.unsteady} run(s) still warming up at the end: longer runs needed)` : ''}`,
       );
     }
   }
   const ratios = cells.map((c) => ({
     c,
     r: median(c.ours) / median(c.pgbench),
-    v: pairVerdict(c.pairs, goal),
+    v: pairVerdict(roundRatios(c), goal),
   }));
   const lowest = ratios.reduce((low, x) => (x.r < low.r ? x : low));
   const count = (v: PairVerdict) => ratios.filter((x) => x.v === v).length;
@@ -116,7 +120,7 @@ export async function loadVsPgbenchBench(options: LoadMatrixOptions): Promise<vo
   console.log(
     `  lowest ratio ${lowest.r.toFixed(3)} (${lowest.c.script}, ${lowest.c.clients} clients); of ${cells.length} cells ${count('met')} met, ${count('below')} below in every round, ${count('cannot tell')} with rounds on both sides of ${goal} (goal: every cell >= ${goal}: ${overall})`,
   );
-  const cpuRatios = cells.map((c) => median(c.cpuMicros.ours) / median(c.cpuMicros.pgbench));
+  const cpuRatios = cells.map(cpuRatio);
   console.log(
     `  CPU per call, shardmove load / pgbench: median ${median(cpuRatios).toFixed(2)}, highest ${Math.max(...cpuRatios).toFixed(2)} (what the generator adds to each call, whatever the host's TPS did meanwhile)`,
   );
@@ -124,13 +128,19 @@ export async function loadVsPgbenchBench(options: LoadMatrixOptions): Promise<vo
 
 const goal = 0.95;
 
+/** Per round, ours / pgbench: each round runs both once, back to back. */
+const roundRatios = (cell: Cell): number[] =>
+  cell.ours.map((ours, round) => ours / (cell.pgbench[round] ?? Number.NaN));
+
+const cpuRatio = (cell: Cell): number => median(cell.cpuMicros.ours) / median(cell.cpuMicros.pgbench);
+
 type PairVerdict = 'met' | 'below' | 'cannot tell';
 
 /**
  * A cell's verdict from its rounds, each a ratio of two runs made back to back: met when
  * every round holds the goal, below when none does. Rounds on both sides of it say the
  * host's noise is wider than the margin, which more rounds can settle and a median of two
- * cannot (on the slow VM, pgbench alone varied 17% between rounds a minute apart).
+ * cannot (on the slow VM, pgbench alone varied by up to 54% between rounds minutes apart).
  */
 function pairVerdict(pairs: readonly number[], threshold: number): PairVerdict {
   if (pairs.every((r) => r >= threshold)) return 'met';
@@ -156,7 +166,6 @@ async function measureCell(
     pgbench: [],
     ours: [],
     threads: 0,
-    pairs: [],
     cpuMicros: { pgbench: [], ours: [] },
     unsteady: 0,
   };
@@ -193,7 +202,6 @@ async function measureCell(
       await quiesce([topology]);
       await run();
     }
-    cell.pairs.push((cell.ours.at(-1) ?? 0) / (cell.pgbench.at(-1) ?? 1));
   }
   return cell;
 }
