@@ -1,13 +1,12 @@
-import type pg from 'pg';
 import { connect } from '../db/connect.ts';
 import type { NodeSessions } from '../db/node-session.ts';
 import { errorMessage } from '../errors.ts';
 import { epochNow } from '../util/epoch-clock.ts';
 import { median } from '../util/median.ts';
-import { sleep } from '../util/sleep.ts';
 import type { OldWritesSeen, RouteSession, RouteWatch } from '../verify/stale-route.ts';
 import { addSighting, type CallTrail } from './call-sightings.ts';
 import { deletedRowsSql, writesSince } from './old-writes.ts';
+import { KeptClient, startSampling } from './sampling-loop.ts';
 
 const intervalMillis = 100;
 const maxCallsKept = 600;
@@ -63,14 +62,16 @@ export interface StartedRouteWatch {
  */
 export async function watchRoutes(sessions: NodeSessions, database: string): Promise<StartedRouteWatch> {
   const node = sessions.nodes.old;
-  const open = () =>
+  const kept = new KeptClient(() =>
     connect(
       { ...node.endpoint, database },
       database,
       { ...sessions.config, applicationName },
       `old/${database}`,
-    );
-  let client: pg.Client | undefined = await open();
+    ),
+  );
+  // Opened now: a watch that cannot reach old fails the rehearsal's start, not its samples.
+  await kept.get();
   const seen = new Map<number, RouteSession>();
   const trails = new Map<number, CallTrail>();
   const offsets: number[] = [];
@@ -78,56 +79,51 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
   const marks: WriteMark[] = [];
   const from = epochNow();
   let failedSamples = 0;
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        client ??= await open();
-        const sent = epochNow();
-        const { rows } = await client.query<ActivityRow>(activity, [database]);
-        const received = epochNow();
-        const at = (sent + received) / 2;
-        sampledAt.push(at);
-        const mark = (await client.query<{ next_xid: string; deleted: string }>(writeMarks)).rows[0];
-        if (mark)
-          marks.push({ at: epochNow(), nextXid: Number(mark.next_xid), deleted: Number(mark.deleted) });
-        for (const row of rows) {
-          offsets.push(row.now - at);
-          let session = seen.get(row.pid);
-          if (!session) {
-            session = {
-              pid: row.pid,
-              app: row.app,
-              client: row.client,
-              firstSeenAt: at,
-              lastSeenAt: at,
-              callStartsOnOldClock: [],
-            };
-            seen.set(row.pid, session);
-          }
-          session.lastSeenAt = at;
-          const trail = trails.get(row.pid) ?? {};
-          trails.set(row.pid, trail);
-          const calls = session.callStartsOnOldClock;
-          const sighting = { xactStart: row.xact_start, queryStart: row.query_start };
-          // A session's whole history is not needed: the calls around the switch are recent.
-          if (addSighting(calls, trail, sighting) && calls.length > maxCallsKept) calls.shift();
+  const sampling = startSampling(
+    intervalMillis,
+    async () => {
+      const client = await kept.get();
+      const sent = epochNow();
+      const { rows } = await client.query<ActivityRow>(activity, [database]);
+      const received = epochNow();
+      const at = (sent + received) / 2;
+      sampledAt.push(at);
+      const mark = (await client.query<{ next_xid: string; deleted: string }>(writeMarks)).rows[0];
+      if (mark) marks.push({ at: epochNow(), nextXid: Number(mark.next_xid), deleted: Number(mark.deleted) });
+      for (const row of rows) {
+        offsets.push(row.now - at);
+        let session = seen.get(row.pid);
+        if (!session) {
+          session = {
+            pid: row.pid,
+            app: row.app,
+            client: row.client,
+            firstSeenAt: at,
+            lastSeenAt: at,
+            callStartsOnOldClock: [],
+          };
+          seen.set(row.pid, session);
         }
-      } catch {
-        // old restarted or paused by a fault: count the gap, reconnect on the next turn.
-        failedSamples++;
-        await client?.end().catch(() => {});
-        client = undefined;
+        session.lastSeenAt = at;
+        const trail = trails.get(row.pid) ?? {};
+        trails.set(row.pid, trail);
+        const calls = session.callStartsOnOldClock;
+        const sighting = { xactStart: row.xact_start, queryStart: row.query_start };
+        // A session's whole history is not needed: the calls around the switch are recent.
+        if (addSighting(calls, trail, sighting) && calls.length > maxCallsKept) calls.shift();
       }
-      await sleep(intervalMillis);
-    }
-  })();
+    },
+    async () => {
+      // old restarted or paused by a fault: count the gap, reconnect on the next turn.
+      failedSamples++;
+      await kept.drop();
+    },
+  );
   return {
     async stop(switchEndedAt?: number) {
-      stopped = true;
-      await loop;
+      await sampling.stop();
       const oldWrites = switchEndedAt === undefined ? undefined : await readOldWrites(switchEndedAt);
-      await client?.end().catch(() => {});
+      await kept.close();
       return {
         from,
         until: epochNow(),
@@ -146,8 +142,7 @@ export async function watchRoutes(sessions: NodeSessions, database: string): Pro
     const since = marks.find((m) => m.at > switchEndedAt);
     if (!since) return { unknown: 'old was not sampled after the switch' };
     try {
-      client ??= await open();
-      return await writesSince(client, since.nextXid, since.deleted);
+      return await writesSince(await kept.get(), since.nextXid, since.deleted);
     } catch (error) {
       return { unknown: `old's tables could not be read: ${errorMessage(error)}` };
     }

@@ -1,8 +1,7 @@
-import type pg from 'pg';
 import { connect } from '../db/connect.ts';
 import type { NodeSessions } from '../db/node-session.ts';
 import { epochNow } from '../util/epoch-clock.ts';
-import { sleep } from '../util/sleep.ts';
+import { KeptClient, startSampling } from './sampling-loop.ts';
 
 const intervalMillis = 250;
 const applicationName = 'shardmove storm watch';
@@ -31,47 +30,39 @@ export interface StartedStormWatch {
  * Never fails the run: a sample that cannot be taken is skipped.
  */
 export async function watchProxyConnections(sessions: NodeSessions): Promise<StartedStormWatch> {
-  const roles = ['old', 'new'] as const;
-  const clients = new Map<(typeof roles)[number], pg.Client>();
-  const samples: ConnectionSample[] = [];
-  let stopped = false;
-  const open = async (role: (typeof roles)[number]) => {
-    const existing = clients.get(role);
-    if (existing) return existing;
+  const kept = (['old', 'new'] as const).map((role) => {
     const node = sessions.nodes[role];
-    const client = await connect(
-      { ...node.endpoint, database: 'postgres' },
-      'postgres',
-      { ...sessions.config, applicationName },
-      `${role}/postgres`,
+    return new KeptClient(() =>
+      connect(
+        { ...node.endpoint, database: 'postgres' },
+        'postgres',
+        { ...sessions.config, applicationName },
+        `${role}/postgres`,
+      ),
     );
-    clients.set(role, client);
-    return client;
-  };
-  const loop = (async () => {
-    while (!stopped) {
+  });
+  const samples: ConnectionSample[] = [];
+  const sampling = startSampling(
+    intervalMillis,
+    async () => {
       let connections = 0;
       let complete = true;
-      for (const role of roles) {
+      for (const client of kept) {
         try {
-          const c = await open(role);
-          connections += (await c.query<{ n: number }>(proxyConnections)).rows[0]?.n ?? 0;
+          connections += (await (await client.get()).query<{ n: number }>(proxyConnections)).rows[0]?.n ?? 0;
         } catch {
           complete = false;
-          const c = clients.get(role);
-          clients.delete(role);
-          await c?.end().catch(() => {});
+          await client.drop();
         }
       }
       if (complete) samples.push({ at: epochNow(), connections });
-      await sleep(intervalMillis);
-    }
-  })();
+    },
+    async () => {},
+  );
   return {
     async stop() {
-      stopped = true;
-      await Promise.race([loop, sleep(stopWaitMillis)]);
-      for (const c of clients.values()) await c.end().catch(() => {});
+      await sampling.stop(stopWaitMillis);
+      for (const client of kept) await client.close();
       return samples;
     },
   };

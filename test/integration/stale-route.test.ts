@@ -144,6 +144,38 @@ describe(`no stale route: the watch of old's sessions (${provider})`, () => {
     expect(check.summary).toMatch(/^old's tables were written after the switch: /);
   });
 
+  it('keeps watching after its own connection to old is killed: the gap counted, then reconnected, nothing left open', async () => {
+    const admin = await connect({ ...topology.nodes.old.endpoint, database: 'db23' }, 'db23', {
+      applicationName: 'shardmove test admin',
+      connectTimeoutMillis: 10_000,
+    });
+    const watchSessions = async () =>
+      (
+        await admin.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where application_name = 'shardmove route watch'`,
+        )
+      ).rows[0]?.n;
+    try {
+      const watch = await watchRoutes(context(), 'db23');
+      await sleep(300);
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'shardmove route watch'`,
+      );
+      await sleep(500);
+      // Seen only if the watch sampled again after losing its connection.
+      const route = await routeTo();
+      const { rows } = await route.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await sleep(400);
+      await route.end();
+      const recorded = await watch.stop();
+      expect(recorded.failedSamples).toBeGreaterThanOrEqual(1);
+      expect(recorded.sessions.map((s) => s.pid)).toContain(rows[0]?.pid);
+      expect(await watchSessions()).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('fails on a session that keeps writing to old after the switch, naming it', async () => {
     const watch = await watchRoutes(context(), 'db23');
     const stale = await routeTo();
