@@ -49,12 +49,12 @@ export interface StartedSampling {
 
 /**
  * Calls `sample` every `intervalMillis` (after the previous one ended) until stopped. A
- * sample that throws is handed to `onFailure`, and the loop goes on.
+ * sample that throws is handed to `onFailure` (by default skipped), and the loop goes on.
  */
 export function startSampling(
   intervalMillis: number,
   sample: () => Promise<void>,
-  onFailure: (error: unknown) => Promise<void>,
+  onFailure: (error: unknown) => Promise<void> = async () => {},
 ): StartedSampling {
   let stopped = false;
   const loop = (async () => {

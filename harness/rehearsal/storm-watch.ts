@@ -42,23 +42,19 @@ export async function watchProxyConnections(sessions: NodeSessions): Promise<Sta
     );
   });
   const samples: ConnectionSample[] = [];
-  const sampling = startSampling(
-    intervalMillis,
-    async () => {
-      let connections = 0;
-      let complete = true;
-      for (const client of kept) {
-        try {
-          connections += (await (await client.get()).query<{ n: number }>(proxyConnections)).rows[0]?.n ?? 0;
-        } catch {
-          complete = false;
-          await client.drop();
-        }
+  const sampling = startSampling(intervalMillis, async () => {
+    let connections = 0;
+    let complete = true;
+    for (const client of kept) {
+      try {
+        connections += (await (await client.get()).query<{ n: number }>(proxyConnections)).rows[0]?.n ?? 0;
+      } catch {
+        complete = false;
+        await client.drop();
       }
-      if (complete) samples.push({ at: epochNow(), connections });
-    },
-    async () => {},
-  );
+    }
+    if (complete) samples.push({ at: epochNow(), connections });
+  });
   return {
     async stop() {
       await sampling.stop(stopWaitMillis);
