@@ -5,6 +5,8 @@ import { ignoreEvents } from '../harness/events.ts';
 import { predictionLines } from '../harness/predict/format-prediction.ts';
 import { profileMovedShardRows } from '../harness/predict/moved-shard-rows.ts';
 import { predictMove } from '../harness/predict/predict-move.ts';
+import { predictionDocument } from '../harness/predict/prediction-document.ts';
+import { writePrediction } from '../harness/predict/prediction-file.ts';
 import { runSweep } from '../harness/predict/run-sweep.ts';
 import { sweepPoints } from '../harness/predict/sweep-points.ts';
 import { newRunId } from '../harness/provision/run-id.ts';
@@ -28,12 +30,13 @@ export async function predictBench(options: { quick: boolean }): Promise<void> {
     });
     configs.push({ config, scenario: scenario.name });
   }
+  const build = await buildInfo();
   const root = join('reports', newRunId().replace(/^sm-/, 'sweep-'));
   const docs = await runSweep(
     // Two rounds: with one run a size, a line through three points has one degree of freedom
     // left, and its 95% interval (t = 12.7) says nothing.
     { configs, shares: [0.2, 0.6, 1], repeat: 2, root },
-    await buildInfo(),
+    build,
     ignoreEvents,
     (doc, dir) => console.log(`${doc.verdict}: ${dir}`),
   );
@@ -42,11 +45,13 @@ export async function predictBench(options: { quick: boolean }): Promise<void> {
     `connection cost on this host, as the runs measured it: ${median(costs).toFixed(1)} ms (median of ${costs.length})`,
   );
   const trends = new Map<string, string>();
-  for (const sweep of sweepPoints(docs)) {
-    const p = predictMove(sweep, profileMovedShardRows('default'));
+  const predictions = sweepPoints(docs).map((sweep) => predictMove(sweep, profileMovedShardRows('default')));
+  for (const p of predictions) {
     for (const line of predictionLines(p)) console.log(line);
-    trends.set(sweep.strategy, p.metrics.find((m) => m.metric === 'freeze_window_s')?.trend ?? 'unknown');
+    trends.set(p.strategy, p.metrics.find((m) => m.metric === 'freeze_window_s')?.trend ?? 'unknown');
   }
+  const written = await writePrediction(root, predictionDocument(predictions, docs, build), predictions);
+  console.log(`written: ${written.json}, ${written.markdown}, ${written.chart}`);
   // Flat means something only where the same sweep could see growth: seed's freeze grows.
   const seed = trends.get('seed');
   const logical = trends.get('logical');

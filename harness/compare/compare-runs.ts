@@ -35,7 +35,14 @@ export interface Comparison {
  * Slack on top of the relative tolerance, per unit: a freeze of 0.05 s against 0.04 s is
  * 25% longer and still nothing.
  */
-const absoluteSlack: Record<string, number> = { s: 0.2, ms: 1, tps: 0, '%': 1, calls: 0, storms: 0.05 };
+export const absoluteSlack: Record<string, number> = {
+  s: 0.2,
+  ms: 1,
+  tps: 0,
+  '%': 1,
+  calls: 0,
+  storms: 0.05,
+};
 
 function range(docs: readonly RunDocument[], metric: MetricName) {
   const values = docs.map((d) => d.metrics[metric]).filter((v): v is number => typeof v === 'number');

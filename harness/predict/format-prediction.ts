@@ -22,7 +22,7 @@ function row(p: MetricPrediction): string {
 }
 
 /** The article's freeze for its 1M/1M/500k shard (SPEC.md), said beside the seed strategy's prediction. */
-const articleFreezeSeconds = 166;
+export const articleFreezeSeconds = 166;
 
 /** A strategy's prediction as Markdown: the fit of each metric and phase, the target, and how far beyond the runs it reaches. */
 export function predictionLines(p: StrategyPrediction): string[] {

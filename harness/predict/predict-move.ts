@@ -1,4 +1,4 @@
-import { fitLine, type Interval, isFlat, type LineFit } from './fit-line.ts';
+import { fitLine, type Interval, isFlat, type LineFit, type Point } from './fit-line.ts';
 import { type StrategySweep, type SweptMetric, sweptMetrics } from './sweep-points.ts';
 
 export interface MetricPrediction {
@@ -10,12 +10,15 @@ export interface MetricPrediction {
   readonly atTarget?: Interval;
   /** grows / flat: the slope's 95% interval above zero / holding zero; unknown: fewer than three runs over two sizes. */
   readonly trend: 'grows' | 'shrinks' | 'flat' | 'unknown';
+  /** What was measured: the moved shard's rows, the metric in that run. */
+  readonly points: readonly Point[];
 }
 
 export interface StrategyPrediction {
   readonly strategy: string;
   readonly targetRows: number;
   readonly runs: number;
+  readonly runIds: readonly string[];
   readonly sizes: number;
   /** The target over the largest size measured: above 1 the prediction is an extrapolation. */
   readonly beyondMeasured: number | undefined;
@@ -50,8 +53,8 @@ function predictOne(
   const fit = fitLine(points);
   const runs = points.length;
   return fit
-    ? { metric, runs, fit, atTarget: nonNegative(fit.at(targetRows)), trend: trendOf(fit) }
-    : { metric, runs, fit, trend: 'unknown' };
+    ? { metric, runs, fit, atTarget: nonNegative(fit.at(targetRows)), trend: trendOf(fit), points }
+    : { metric, runs, fit, trend: 'unknown', points };
 }
 
 /** Each metric and phase of a strategy's sweep, fitted against rows and read at the target. */
@@ -62,6 +65,7 @@ export function predictMove(sweep: StrategySweep, targetRows: number): StrategyP
     strategy: sweep.strategy,
     targetRows,
     runs: sweep.runs.length,
+    runIds: sweep.runs.map((r) => r.runId),
     sizes: new Set(rows).size,
     beyondMeasured: largest ? targetRows / largest : undefined,
     metrics: sweptMetrics.map((m: SweptMetric) => predictOne(m, sweep.metrics[m], targetRows)),

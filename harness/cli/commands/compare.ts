@@ -1,7 +1,10 @@
+import { comparePredictions } from '../../compare/compare-predictions.ts';
 import { compareRuns } from '../../compare/compare-runs.ts';
 import { comparisonLines } from '../../compare/format-comparison.ts';
+import { predictionComparisonLines } from '../../compare/format-prediction-comparison.ts';
 import { readRunSet } from '../../compare/run-set.ts';
 import { ConfigError } from '../../errors.ts';
+import { predictionPath, readPrediction } from '../../predict/prediction-file.ts';
 import type { Command } from '../command.ts';
 
 export const compareCommand: Command = {
@@ -17,6 +20,11 @@ Inconclusive runs (verdict inconclusive: the run could not measure what it claim
 left out of both sides and listed. Exits 1 on a regression, 0 otherwise; 2 when no
 baseline run is conclusive.
 
+Each side may instead be a prediction (a prediction.json, or the sweep directory predict
+wrote it to): both sides then are, made for the same target, and each strategy's metrics
+and phases are compared there; a value regresses only when the candidate's whole 95%
+interval is worse than the baseline's by more than the tolerance.
+
   --tolerance R            relative tolerance, 0..1 (default: the candidate scenario's
                            compare.tolerance, else 0.1)
   --markdown               print a Markdown table (for a CI job summary)
@@ -25,19 +33,30 @@ baseline run is conclusive.
   async run({ values, positionals, out }) {
     if (positionals.length !== 2) throw new ConfigError('compare takes a baseline and a candidate');
     const [baselinePath = '', candidatePath = ''] = positionals;
+    const predictions = [await predictionPath(baselinePath), await predictionPath(candidatePath)];
+    if (predictions[0] && predictions[1]) {
+      const c = comparePredictions(
+        await readPrediction(predictions[0]),
+        await readPrediction(predictions[1]),
+        toleranceFlag(values.tolerance) ?? 0.1,
+      );
+      if (values.json) out(JSON.stringify(c, null, 2));
+      else for (const line of predictionComparisonLines(c, values.markdown ? 'markdown' : 'text')) out(line);
+      return c.regressed ? 1 : 0;
+    }
+    if (predictions[0] || predictions[1])
+      throw new ConfigError(
+        `${predictions[0] ? baselinePath : candidatePath} is a prediction and the other side is not`,
+        {
+          hint: 'compare a prediction with a prediction (shardmove predict RUNS writes one), runs with runs',
+        },
+      );
     const baseline = await readRunSet(baselinePath);
     const candidate = await readRunSet(candidatePath);
-    let tolerance: number;
-    if (typeof values.tolerance === 'string') {
-      tolerance = Number(values.tolerance);
-      if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1) {
-        throw new ConfigError(`--tolerance must be a number from 0 to 1, got ${values.tolerance}`);
-      }
-    } else {
-      const config = candidate[0]?.config as { compare?: { tolerance?: unknown } } | undefined;
-      const fromScenario = config?.compare?.tolerance;
-      tolerance = typeof fromScenario === 'number' ? fromScenario : 0.1;
-    }
+    const config = candidate[0]?.config as { compare?: { tolerance?: unknown } } | undefined;
+    const fromScenario = config?.compare?.tolerance;
+    const tolerance =
+      toleranceFlag(values.tolerance) ?? (typeof fromScenario === 'number' ? fromScenario : 0.1);
     const comparison = compareRuns(baseline, candidate, tolerance);
     if (comparison.excluded.baseline.length === baseline.length) {
       throw new ConfigError(
@@ -52,3 +71,11 @@ baseline run is conclusive.
     return comparison.regressed ? 1 : 0;
   },
 };
+
+function toleranceFlag(value: string | boolean | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const tolerance = Number(value);
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1)
+    throw new ConfigError(`--tolerance must be a number from 0 to 1, got ${value}`);
+  return tolerance;
+}

@@ -4,6 +4,8 @@ import { ConfigError } from '../../errors.ts';
 import { predictionLines } from '../../predict/format-prediction.ts';
 import { profileMovedShardRows } from '../../predict/moved-shard-rows.ts';
 import { predictMove } from '../../predict/predict-move.ts';
+import { predictionDocument } from '../../predict/prediction-document.ts';
+import { writePrediction } from '../../predict/prediction-file.ts';
 import { runSweep } from '../../predict/run-sweep.ts';
 import { sweepPoints } from '../../predict/sweep-points.ts';
 import { newRunId } from '../../provision/run-id.ts';
@@ -49,17 +51,24 @@ whole rehearsal with its own verdict, bundles in one directory under --reports (
 reports), then predicts from those runs and any RUNS given. RUNS are run directories,
 run.json files or directories of runs (what run --repeat N and a sweep write), of one or
 more strategies at several sizes of the moved shard (--moved-userinfo-rows and
---moved-tbl-small-rows of run, or seeding.moved in a --config file). Per strategy, the freeze window, the freeze phases, the migration time,
-the others' lowest share and each phase's seconds are fitted against the moved shard's
-rows (userinfo + session + tbl_small) by least squares, with 95% intervals from the spread
-of the runs, and read at the target: the moved shard of the default and full profiles,
-the article's 1M/1M/500k (2.5M rows), unless --target-rows says otherwise. A target past
+--moved-tbl-small-rows of run, or seeding.moved in a --config file). Per strategy, the
+freeze window, the freeze phases, the migration time, the others' lowest share and each
+phase's seconds are fitted against the moved shard's rows (userinfo + session +
+tbl_small) by least squares, with 95% intervals from the spread of the runs, and read at
+the target: the moved shard of the default and full profiles, the article's 1M/1M/500k
+(2.5M rows), unless --target-rows says otherwise. A target past
 the largest size measured is flagged as an extrapolation. Inconclusive runs and moves that
-did not complete are left out and listed. Exits 2 when no run can be used.
+did not complete are left out and listed. Prints the tables and writes prediction.json
+(what compare reads: two predictions, side by side at their target), prediction.md and
+freeze-window.png (each strategy's runs, fitted line and prediction). Exits 2 when no run
+can be used.
 
   --target-rows N          rows on the moved shard to predict for
   --target-profile P       full, default (the same moved shard: 2.5M rows) or ci (250k)
-  --json                   print the predictions as JSON
+  --json                   print the prediction document as JSON
+  --out DIR                where prediction.json, prediction.md and freeze-window.png go
+                           (default: the sweep's directory, else a new prediction-* under
+                           --reports)
   --sizes LIST             run the sweep at these shares of the profile's moved shard
   --strategy S[,S...]      the strategies to sweep (default: the scenario's)
   --repeat N               rounds of the sweep (default 1; more where the runs are noisy)
@@ -72,6 +81,7 @@ ${seedOptionsHelp}`,
     'target-rows': { type: 'string' },
     'target-profile': { type: 'string' },
     json: { type: 'boolean' },
+    out: { type: 'string' },
     sizes: { type: 'string' },
     strategy: { type: 'string' },
     repeat: { type: 'string' },
@@ -81,8 +91,12 @@ ${seedOptionsHelp}`,
     const target = targetRows(values);
     const docs: RunDocument[] = [];
     for (const path of positionals) docs.push(...(await readRunSet(path)));
-    if (typeof values.sizes === 'string') docs.push(...(await sweep(values, reporter.sink, out)));
-    else if (positionals.length === 0)
+    let dir = typeof values.out === 'string' ? values.out : undefined;
+    if (typeof values.sizes === 'string') {
+      const swept = await sweep(values, reporter.sink, out);
+      docs.push(...swept.docs);
+      dir ??= swept.root;
+    } else if (positionals.length === 0)
       throw new ConfigError('predict takes run directories, or --sizes to run a sweep first');
     const predictions = sweepPoints(docs).map((sweep) => predictMove(sweep, target));
     if (predictions.every((p) => p.runs === 0)) {
@@ -91,29 +105,22 @@ ${seedOptionsHelp}`,
         'no run can be used: each is inconclusive, unseeded or did not complete its move',
       );
     }
+    const doc = predictionDocument(predictions, docs, await buildInfo());
+    dir ??= join(reportsRoot(values), newRunId().replace(/^sm-/, 'prediction-'));
+    const written = await writePrediction(dir, doc, predictions);
     if (values.json) {
-      out(
-        JSON.stringify(
-          predictions.map((p) => ({
-            ...p,
-            metrics: p.metrics.map(({ fit, ...m }) => ({ ...m, ...plainFit(fit) })),
-            phases: p.phases.map(({ fit, ...m }) => ({ ...m, ...plainFit(fit) })),
-          })),
-          null,
-          2,
-        ),
-      );
+      out(JSON.stringify(doc, null, 2));
     } else {
       for (const p of predictions) for (const line of predictionLines(p)) out(line);
+      out('');
+      out(`written: ${written.json} (shardmove compare reads it), ${written.markdown}, ${written.chart}`);
     }
     return 0;
   },
 };
 
-function plainFit(fit: ReturnType<typeof predictMove>['metrics'][number]['fit']) {
-  if (!fit) return {};
-  const { at: _at, ...plain } = fit;
-  return { fit: plain };
+function reportsRoot(values: Record<string, string | boolean | undefined>): string {
+  return typeof values.reports === 'string' ? values.reports : 'reports';
 }
 
 /** Runs the sweep the flags ask for; every flag is checked before the first run starts. */
@@ -121,7 +128,7 @@ async function sweep(
   values: Record<string, string | boolean | undefined>,
   events: Parameters<typeof runSweep>[2],
   out: (text: string) => void,
-): Promise<RunDocument[]> {
+): Promise<{ docs: RunDocument[]; root: string }> {
   const shares = sharesFlag(String(values.sizes));
   const repeat = wholeNumberFlag(values.repeat, '--repeat', 1, 20) ?? 1;
   const configs = [];
@@ -131,11 +138,9 @@ async function sweep(
       throw new ConfigError('a sweep needs seeded data: --profile ci, default or full');
     configs.push({ config, scenario: scenario.name });
   }
-  const root = join(
-    typeof values.reports === 'string' ? values.reports : 'reports',
-    newRunId().replace(/^sm-/, 'sweep-'),
-  );
-  return runSweep({ configs, shares, repeat, root }, await buildInfo(), events, (doc, dir) =>
+  const root = join(reportsRoot(values), newRunId().replace(/^sm-/, 'sweep-'));
+  const docs = await runSweep({ configs, shares, repeat, root }, await buildInfo(), events, (doc, dir) =>
     out(`${doc.verdict}: ${dir}`),
   );
+  return { docs, root };
 }

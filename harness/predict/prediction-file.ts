@@ -1,0 +1,96 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { ConfigError, errorMessage } from '../errors.ts';
+import { predictionLines } from './format-prediction.ts';
+import type { StrategyPrediction } from './predict-move.ts';
+import { renderPredictionChart } from './prediction-chart.ts';
+import { type PredictionDocument, predictionSchemaVersion } from './prediction-document.ts';
+
+export const predictionFileName = 'prediction.json';
+
+export interface WrittenPrediction {
+  readonly json: string;
+  readonly markdown: string;
+  readonly chart: string;
+}
+
+/** <dir>/prediction.json, prediction.md (the tables predict prints) and freeze-window.png. */
+export async function writePrediction(
+  dir: string,
+  doc: PredictionDocument,
+  predictions: readonly StrategyPrediction[],
+): Promise<WrittenPrediction> {
+  await mkdir(dir, { recursive: true });
+  const written = {
+    json: join(dir, predictionFileName),
+    markdown: join(dir, 'prediction.md'),
+    chart: join(dir, 'freeze-window.png'),
+  };
+  await writeFile(written.json, `${JSON.stringify(doc, null, 2)}\n`);
+  const cost = doc.environment.connectionMillis;
+  const host = cost
+    ? [
+        `A new connection to a shard cost ${cost.median.toFixed(1)} ms on this host (median of ${cost.runs} runs).`,
+        '',
+      ]
+    : [];
+  await writeFile(
+    written.markdown,
+    `${['# Prediction', '', ...host, '![freeze window against rows](freeze-window.png)', '', ...predictions.flatMap((p) => [...predictionLines(p), ''])].join('\n')}`,
+  );
+  await writeFile(written.chart, await renderPredictionChart(doc));
+  return written;
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: unknown };
+let validator: Validator | undefined;
+
+async function schemaProblems(data: unknown): Promise<string[]> {
+  if (!validator) {
+    const url = new URL(`./schema/prediction-v${predictionSchemaVersion}.schema.json`, import.meta.url);
+    const schema = JSON.parse(await readFile(url, 'utf8')) as object;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema) as Validator;
+  }
+  if (validator(data)) return [];
+  const errors = (validator.errors ?? []) as Array<{ instancePath: string; message?: string }>;
+  return errors.slice(0, 10).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
+}
+
+/** The prediction.json a path names, or its directory holds; undefined when it holds none. */
+export async function predictionPath(path: string): Promise<string | undefined> {
+  const file = path.endsWith('.json') ? path : join(path, predictionFileName);
+  const isFile = await stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!isFile) return undefined;
+  if (!path.endsWith('.json')) return file;
+  // A .json path is a prediction only if it says so: run.json stays a run.
+  try {
+    return (JSON.parse(await readFile(file, 'utf8')) as { kind?: unknown }).kind === 'prediction'
+      ? file
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a prediction.json and checks it against the schema of its version. */
+export async function readPrediction(file: string): Promise<PredictionDocument> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file} as JSON: ${errorMessage(error)}`);
+  }
+  const version = (data as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== predictionSchemaVersion)
+    throw new ConfigError(
+      `${file} has schemaVersion ${JSON.stringify(version)}; this shardmove reads predictions of version ${predictionSchemaVersion}`,
+    );
+  const problems = await schemaProblems(data);
+  if (problems.length)
+    throw new ConfigError(`${file} does not match the prediction.json schema:\n  ${problems.join('\n  ')}`);
+  return data as PredictionDocument;
+}
