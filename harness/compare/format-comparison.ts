@@ -1,4 +1,5 @@
 import type { Comparison, MetricComparison } from './compare-runs.ts';
+import { tableLines } from './table-lines.ts';
 
 const num = (v: number) =>
   Number.isInteger(v)
@@ -46,27 +47,13 @@ export function comparisonLines(c: Comparison, format: 'text' | 'markdown'): str
   const note =
     `tolerance ${(c.tolerance * 100).toFixed(0)}%: a metric regresses only when every candidate run is worse than every baseline run by more than that` +
     (left.length ? `; left out as inconclusive: ${left.join(', ')}` : '');
-  if (format === 'markdown') {
+  if (format === 'markdown')
     return [
       `## shardmove compare: ${verdict}`,
       '',
-      `| ${head.join(' | ')} |`,
-      `|${head.map(() => '---').join('|')}|`,
-      ...[...rows, ...checks].map((r) => `| ${r.join(' | ')} |`),
+      ...tableLines(head, [...rows, ...checks], 'markdown'),
       '',
       note,
     ];
-  }
-  const all = [head, ...rows, ...checks];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return [
-    ...all.map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    ),
-    '',
-    `${verdict} (${note})`,
-  ];
+  return [...tableLines(head, [...rows, ...checks], 'text'), '', `${verdict} (${note})`];
 }

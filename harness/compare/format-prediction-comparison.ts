@@ -1,5 +1,6 @@
 import type { Interval } from '../predict/fit-line.ts';
 import type { PredictedComparison, PredictionComparison } from './compare-predictions.ts';
+import { tableLines } from './table-lines.ts';
 
 const num = (v: number) =>
   Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
@@ -34,22 +35,9 @@ export function predictionComparisonLines(c: PredictionComparison, format: 'text
     return [
       `## shardmove compare (predictions): ${verdict}`,
       '',
-      `| ${head.join(' | ')} |`,
-      `|${head.map(() => '---').join('|')}|`,
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
+      ...tableLines(head, rows, 'markdown'),
       '',
       note,
     ];
-  const all = [head, ...rows];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return [
-    ...all.map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    ),
-    '',
-    `${verdict} (${note})`,
-  ];
+  return [...tableLines(head, rows, 'text'), '', `${verdict} (${note})`];
 }
