@@ -11,7 +11,6 @@ import { runSweep } from '../harness/predict/run-sweep.ts';
 import { sweepPoints } from '../harness/predict/sweep-points.ts';
 import { newRunId } from '../harness/provision/run-id.ts';
 import { buildInfo } from '../harness/report/build-info.ts';
-import { median } from '../harness/util/median.ts';
 
 /**
  * Goals (issue 17): each strategy at three sizes of the moved shard up to the `default`
@@ -40,17 +39,18 @@ export async function predictBench(options: { quick: boolean }): Promise<void> {
     ignoreEvents,
     (doc, dir) => console.log(`${doc.verdict}: ${dir}`),
   );
-  const costs = docs.flatMap((d) => (d.metrics.connection_ms === undefined ? [] : [d.metrics.connection_ms]));
+  const predictions = sweepPoints(docs).map((sweep) => predictMove(sweep, profileMovedShardRows('default')));
+  const prediction = predictionDocument(predictions, docs, build);
+  const cost = prediction.environment.connectionMillis;
   console.log(
-    `connection cost on this host, as the runs measured it: ${median(costs).toFixed(1)} ms (median of ${costs.length})`,
+    `connection cost on this host, as the runs measured it: ${cost ? `${cost.median.toFixed(1)} ms (median of ${cost.runs})` : 'not measured'}`,
   );
   const trends = new Map<string, string>();
-  const predictions = sweepPoints(docs).map((sweep) => predictMove(sweep, profileMovedShardRows('default')));
   for (const p of predictions) {
     for (const line of predictionLines(p)) console.log(line);
     trends.set(p.strategy, p.metrics.find((m) => m.metric === 'freeze_window_s')?.trend ?? 'unknown');
   }
-  const written = await writePrediction(root, predictionDocument(predictions, docs, build), predictions);
+  const written = await writePrediction(root, prediction, predictions);
   console.log(`written: ${written.json}, ${written.markdown}, ${written.chart}`);
   // Flat means something only where the same sweep could see growth: seed's freeze grows.
   const seed = trends.get('seed');
