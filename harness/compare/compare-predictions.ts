@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import type { Interval } from '../predict/fit-line.ts';
 import type { PredictedMetric, PredictionDocument } from '../predict/prediction-document.ts';
-import { absoluteSlack } from './compare-runs.ts';
+import { judgeRanges, relativeChange } from './compare-runs.ts';
 
 /** unknown: a side has no interval (too few runs to measure its noise), so no change can be told from noise. */
 export type PredictedStatus = 'regressed' | 'improved' | 'within noise' | 'unknown';
@@ -28,15 +28,11 @@ export interface PredictionComparison {
   readonly regressed: boolean;
 }
 
-function judge(b: Interval, c: Interval, better: 'lower' | 'higher', tolerance: number, slack: number) {
+function judge(b: Interval, c: Interval, better: 'lower' | 'higher', tolerance: number, unit: string) {
   if (b.low === undefined || b.high === undefined || c.low === undefined || c.high === undefined)
     return 'unknown' as const;
-  // As with runs: only when the whole candidate interval is worse than the whole baseline one.
-  const worse =
-    better === 'lower' ? c.low > b.high * (1 + tolerance) + slack : c.high < b.low * (1 - tolerance) - slack;
-  const improved =
-    better === 'lower' ? c.high < b.low * (1 - tolerance) - slack : c.low > b.high * (1 + tolerance) + slack;
-  return worse ? ('regressed' as const) : improved ? ('improved' as const) : ('within noise' as const);
+  // As with runs: the whole candidate interval against the whole baseline one.
+  return judgeRanges({ min: b.low, max: b.high }, { min: c.low, max: c.high }, better, tolerance, unit);
 }
 
 function matched(
@@ -54,12 +50,6 @@ function matched(
       if (b.atTarget || c?.atTarget) unmatched.push(`${strategy} ${kind} ${b.name}`);
       continue;
     }
-    const change =
-      b.atTarget.value === 0
-        ? c.atTarget.value === 0
-          ? 0
-          : undefined
-        : (c.atTarget.value - b.atTarget.value) / Math.abs(b.atTarget.value);
     out.push({
       strategy,
       kind,
@@ -68,8 +58,8 @@ function matched(
       better: b.better,
       baseline: b.atTarget,
       candidate: c.atTarget,
-      change,
-      status: judge(b.atTarget, c.atTarget, b.better, tolerance, absoluteSlack[b.unit] ?? 0),
+      change: relativeChange(b.atTarget.value, c.atTarget.value),
+      status: judge(b.atTarget, c.atTarget, b.better, tolerance, b.unit),
     });
   }
   for (const c of candidate)

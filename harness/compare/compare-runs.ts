@@ -35,14 +35,32 @@ export interface Comparison {
  * Slack on top of the relative tolerance, per unit: a freeze of 0.05 s against 0.04 s is
  * 25% longer and still nothing.
  */
-export const absoluteSlack: Record<string, number> = {
-  s: 0.2,
-  ms: 1,
-  tps: 0,
-  '%': 1,
-  calls: 0,
-  storms: 0.05,
-};
+const absoluteSlack: Record<string, number> = { s: 0.2, ms: 1, tps: 0, '%': 1, calls: 0, storms: 0.05 };
+
+/**
+ * Whether the whole candidate range is worse (or better) than the whole baseline range by
+ * more than the tolerance and the unit's slack: ranges of runs, or a prediction's intervals.
+ */
+export function judgeRanges(
+  b: { readonly min: number; readonly max: number },
+  c: { readonly min: number; readonly max: number },
+  better: 'lower' | 'higher',
+  tolerance: number,
+  unit: string,
+): 'regressed' | 'improved' | 'within noise' {
+  const slack = absoluteSlack[unit] ?? 0;
+  const worse =
+    better === 'lower' ? c.min > b.max * (1 + tolerance) + slack : c.max < b.min * (1 - tolerance) - slack;
+  const improved =
+    better === 'lower' ? c.max < b.min * (1 - tolerance) - slack : c.min > b.max * (1 + tolerance) + slack;
+  return worse ? 'regressed' : improved ? 'improved' : 'within noise';
+}
+
+/** The candidate's value against the baseline's, as a share; undefined against a zero baseline. */
+export function relativeChange(baseline: number, candidate: number): number | undefined {
+  if (baseline === 0) return candidate === 0 ? 0 : undefined;
+  return (candidate - baseline) / Math.abs(baseline);
+}
 
 function range(docs: readonly RunDocument[], metric: MetricName) {
   const values = docs.map((d) => d.metrics[metric]).filter((v): v is number => typeof v === 'number');
@@ -74,21 +92,15 @@ export function compareRuns(
     const c = range(candidate, metric);
     if (!b || !c)
       return { metric, unit, better, baseline: b, candidate: c, change: undefined, status: 'missing' };
-    const slack = absoluteSlack[unit] ?? 0;
     const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
-    const change = mid(b) === 0 ? (mid(c) === 0 ? 0 : undefined) : (mid(c) - mid(b)) / Math.abs(mid(b));
-    const worse =
-      better === 'lower' ? c.min > b.max * (1 + tolerance) + slack : c.max < b.min * (1 - tolerance) - slack;
-    const improved =
-      better === 'lower' ? c.max < b.min * (1 - tolerance) - slack : c.min > b.max * (1 + tolerance) + slack;
     return {
       metric,
       unit,
       better,
       baseline: b,
       candidate: c,
-      change,
-      status: worse ? 'regressed' : improved ? 'improved' : 'within noise',
+      change: relativeChange(mid(b), mid(c)),
+      status: judgeRanges(b, c, better, tolerance, unit),
     };
   });
   const checkNames = [...new Set([...baseline, ...candidate].flatMap((d) => d.checks.map((c) => c.name)))];
