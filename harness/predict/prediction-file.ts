@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { ConfigError, errorMessage } from '../errors.ts';
+import { schemaProblems } from '../util/schema-problems.ts';
 import { predictionLines } from './format-prediction.ts';
 import type { StrategyPrediction } from './predict-move.ts';
 import { renderPredictionChart } from './prediction-chart.ts';
@@ -43,20 +43,6 @@ export async function writePrediction(
   return written;
 }
 
-type Validator = ((data: unknown) => boolean) & { errors?: unknown };
-let validator: Validator | undefined;
-
-async function schemaProblems(data: unknown): Promise<string[]> {
-  if (!validator) {
-    const url = new URL(`./schema/prediction-v${predictionSchemaVersion}.schema.json`, import.meta.url);
-    const schema = JSON.parse(await readFile(url, 'utf8')) as object;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema) as Validator;
-  }
-  if (validator(data)) return [];
-  const errors = (validator.errors ?? []) as Array<{ instancePath: string; message?: string }>;
-  return errors.slice(0, 10).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
-}
-
 /** The prediction.json a path names, or its directory holds; undefined when it holds none. */
 export async function predictionPath(path: string): Promise<string | undefined> {
   const file = path.endsWith('.json') ? path : join(path, predictionFileName);
@@ -89,7 +75,10 @@ export async function readPrediction(file: string): Promise<PredictionDocument> 
     throw new ConfigError(
       `${file} has schemaVersion ${JSON.stringify(version)}; this shardmove reads predictions of version ${predictionSchemaVersion}`,
     );
-  const problems = await schemaProblems(data);
+  const problems = await schemaProblems(
+    new URL(`./schema/prediction-v${predictionSchemaVersion}.schema.json`, import.meta.url),
+    data,
+  );
   if (problems.length)
     throw new ConfigError(`${file} does not match the prediction.json schema:\n  ${problems.join('\n  ')}`);
   return data as PredictionDocument;

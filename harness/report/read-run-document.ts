@@ -1,26 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { ConfigError, errorMessage } from '../errors.ts';
+import { schemaProblems } from '../util/schema-problems.ts';
 import { outcomes } from '../verify/verdict.ts';
 import { type RunDocument, runSchemaVersion } from './run-document.ts';
 
-type Validator = ((data: unknown) => boolean) & { errors?: unknown };
-
 /** Versions this shardmove reads: the current one, and version 1 (upgraded on reading). */
 const readable = [1, runSchemaVersion] as const;
-const validators = new Map<number, Validator>();
-
-async function validate(version: number): Promise<Validator> {
-  let validator = validators.get(version);
-  if (!validator) {
-    const url = new URL(`./schema/run-v${version}.schema.json`, import.meta.url);
-    const schema = JSON.parse(await readFile(url, 'utf8')) as object;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema) as Validator;
-    validators.set(version, validator);
-  }
-  return validator;
-}
 
 /**
  * A version 1 document as version 2: it had no validity (every run counted as conclusive),
@@ -45,14 +31,8 @@ function upgradeFromV1(data: Record<string, unknown>): RunDocument {
 }
 
 /** Schema problems as `path: message` lines, at most ten. */
-export async function runDocumentProblems(
-  data: unknown,
-  version: number = runSchemaVersion,
-): Promise<string[]> {
-  const check = await validate(version);
-  if (check(data)) return [];
-  const errors = (check.errors ?? []) as Array<{ instancePath: string; message?: string }>;
-  return errors.slice(0, 10).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
+export function runDocumentProblems(data: unknown, version: number = runSchemaVersion): Promise<string[]> {
+  return schemaProblems(new URL(`./schema/run-v${version}.schema.json`, import.meta.url), data);
 }
 
 /** Reads <dir>/run.json (or a run.json path) and checks it against the schema of its version. */
