@@ -7,6 +7,7 @@ import { readRunSet } from '../../harness/compare/run-set.ts';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
 import { runCli } from '../support/cli.ts';
+import { writeRunSet } from '../support/run-sets.ts';
 
 const fixture = join(import.meta.dirname, '../../fixtures/report/ci-local-seed/run.json');
 
@@ -24,14 +25,7 @@ function variant(runId: string, scale: Partial<Record<string, number>>): RunDocu
   return d;
 }
 
-async function writeSet(name: string, docs: RunDocument[]): Promise<string> {
-  const set = join(dir, name);
-  for (const d of docs) {
-    await mkdir(join(set, d.runId), { recursive: true });
-    await writeFile(join(set, d.runId, 'run.json'), JSON.stringify(d));
-  }
-  return set;
-}
+const writeSet = (name: string, docs: RunDocument[]) => writeRunSet(dir, name, docs);
 
 const noisy = (prefix: string, factors: number[], metric = 'freeze_window_s') =>
   factors.map((f, i) => variant(`${prefix}-${i}`, { [metric]: f, p99_ms: 2 - f }));

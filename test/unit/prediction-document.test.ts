@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { sweepPoints } from '../../harness/predict/sweep-points.ts';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
 import { runCli } from '../support/cli.ts';
+import { pngFacts } from '../support/png.ts';
+import { writeRunSet } from '../support/run-sets.ts';
 
 const fixture = join(import.meta.dirname, '../../fixtures/report/ci-local-seed/run.json');
 const build = { shardmoveVersion: 'test', gitCommit: 'test' };
@@ -47,15 +49,6 @@ function sweep(prefix: string, perMillion: number): RunDocument[] {
       return d;
     }),
   );
-}
-
-async function writeSweep(name: string, docs: RunDocument[]): Promise<string> {
-  const set = join(dir, name);
-  for (const d of docs) {
-    await mkdir(join(set, d.runId), { recursive: true });
-    await writeFile(join(set, d.runId, 'run.json'), JSON.stringify(d));
-  }
-  return set;
 }
 
 beforeAll(async () => {
@@ -123,8 +116,8 @@ describe('comparing two predictions', () => {
 
 describe('shardmove predict and compare on the files', () => {
   it('writes prediction.json, prediction.md and the chart; compare reads two and exits 1 on a regression', async () => {
-    const a = await writeSweep('sweep-a', sweep('a', 200));
-    const b = await writeSweep('sweep-b', sweep('b', 400));
+    const a = await writeRunSet(dir, 'sweep-a', sweep('a', 200));
+    const b = await writeRunSet(dir, 'sweep-b', sweep('b', 400));
     const predicted = await runCli(['predict', a, '--out', a, '--target-profile', 'ci']);
     expect(predicted.stderr).toBe('');
     expect(predicted.code).toBe(0);
@@ -137,6 +130,10 @@ describe('shardmove predict and compare on the files', () => {
     const png = await readFile(join(a, 'freeze-window.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.length).toBeGreaterThan(10_000);
+    const facts = await pngFacts(png);
+    expect([facts.width, facts.height]).toEqual([1100, 520]);
+    // The seed runs and line (red) and the interval at the target are drawn, not only axes.
+    expect(facts.colouredPixels).toBeGreaterThan(1000);
 
     const regressed = await runCli(['compare', a, b]);
     expect(regressed.code).toBe(1);
