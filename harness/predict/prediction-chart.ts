@@ -1,6 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import { articleFreezeSeconds } from './format-prediction.ts';
+import { profileMovedShardRows } from './moved-shard-rows.ts';
 import type { PredictedMetric, PredictionDocument } from './prediction-document.ts';
 
 const strategyColours: Record<string, string> = {
@@ -12,14 +13,20 @@ const strategyColours: Record<string, string> = {
 const fallbackColours = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 const perMillion = 1_000_000;
 
-/** The fitted line from the smallest size measured to the target (or the largest size, if further). */
+/** The fitted line from the smallest size measured, through the largest, on to the target if it lies further. */
 function lineOf(m: PredictedMetric, targetRows: number): { x: number; y: number }[] {
-  if (m.slopePerMillionRows === undefined || m.intercept === undefined || m.measuredFromRows === undefined)
+  if (
+    m.slopePerMillionRows === undefined ||
+    m.intercept === undefined ||
+    m.measuredFromRows === undefined ||
+    m.measuredToRows === undefined
+  )
     return [];
   const slope = m.slopePerMillionRows.value;
   const intercept = m.intercept;
-  const to = Math.max(targetRows, m.measuredToRows ?? targetRows);
-  return [m.measuredFromRows, to].map((rows) => ({
+  const ends = [m.measuredFromRows, m.measuredToRows];
+  if (targetRows > m.measuredToRows) ends.push(targetRows);
+  return ends.map((rows) => ({
     x: rows / perMillion,
     y: Math.max(0, intercept + (slope * rows) / perMillion),
   }));
@@ -45,6 +52,7 @@ export function predictionChartConfig(doc: PredictionDocument): ChartConfigurati
       pointRadius: 4,
     });
     const line = lineOf(freeze, doc.targetRows);
+    const measuredTo = (freeze.measuredToRows ?? 0) / perMillion;
     if (line.length)
       datasets.push({
         type: 'line',
@@ -54,7 +62,8 @@ export function predictionChartConfig(doc: PredictionDocument): ChartConfigurati
         backgroundColor: colour,
         borderWidth: 1.5,
         pointRadius: 0,
-        borderDash: (s.beyondMeasured ?? 0) > 1 ? [6, 4] : [],
+        // Solid over the sizes measured, dashed beyond them.
+        segment: { borderDash: (ctx) => ((ctx.p0.parsed.x ?? 0) >= measuredTo ? [6, 4] : undefined) },
       });
     const at = freeze.atTarget;
     if (at && at.low !== undefined && at.high !== undefined)
@@ -74,7 +83,7 @@ export function predictionChartConfig(doc: PredictionDocument): ChartConfigurati
   datasets.push({
     type: 'scatter',
     label: `the article's freeze (${articleFreezeSeconds} s at 2.5M rows, its hardware)`,
-    data: [{ x: 2.5, y: articleFreezeSeconds }],
+    data: [{ x: profileMovedShardRows('full') / perMillion, y: articleFreezeSeconds }],
     backgroundColor: '#000',
     borderColor: '#000',
     pointStyle: 'crossRot',
@@ -95,8 +104,8 @@ export function predictionChartConfig(doc: PredictionDocument): ChartConfigurati
         subtitle: {
           display: true,
           text: cost
-            ? `a new connection to a shard cost ${cost.median.toFixed(1)} ms on this host (median of ${cost.runs} runs); dashed: extrapolated`
-            : 'dashed: extrapolated beyond the largest shard measured',
+            ? `a new connection to a shard cost ${cost.median.toFixed(1)} ms on this host (median of ${cost.runs} runs); dashed: beyond the largest shard measured`
+            : 'dashed: beyond the largest shard measured',
         },
         legend: { position: 'bottom' },
       },
