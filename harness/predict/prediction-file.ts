@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { schemaProblems } from '../util/schema-problems.ts';
@@ -43,33 +43,30 @@ export async function writePrediction(
   return written;
 }
 
-/** The prediction.json a path names, or its directory holds; undefined when it holds none. */
-export async function predictionPath(path: string): Promise<string | undefined> {
-  const file = path.endsWith('.json') ? path : join(path, predictionFileName);
-  const isFile = await stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  if (!isFile) return undefined;
-  if (!path.endsWith('.json')) return file;
-  // A .json path is a prediction only if it says so: run.json stays a run.
+/**
+ * The prediction a path names (a prediction.json) or its directory holds, read once and
+ * checked against the schema of its version; undefined when it is no prediction (a run.json,
+ * a run's bundle, a directory of runs).
+ */
+export async function readPredictionAt(path: string): Promise<PredictionDocument | undefined> {
+  const named = path.endsWith('.json');
+  const file = named ? path : join(path, predictionFileName);
+  let text: string;
   try {
-    return (JSON.parse(await readFile(file, 'utf8')) as { kind?: unknown }).kind === 'prediction'
-      ? file
-      : undefined;
+    text = await readFile(file, 'utf8');
   } catch {
     return undefined;
   }
-}
-
-/** Reads a prediction.json and checks it against the schema of its version. */
-export async function readPrediction(file: string): Promise<PredictionDocument> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
+    // A .json path that is not JSON is left to the run reader, which says so.
+    if (named) return undefined;
     throw new ConfigError(`cannot read ${file} as JSON: ${errorMessage(error)}`);
   }
+  // A .json path is a prediction only if it says so: run.json stays a run.
+  if (named && (data as { kind?: unknown }).kind !== 'prediction') return undefined;
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
   if (version !== predictionSchemaVersion)
     throw new ConfigError(

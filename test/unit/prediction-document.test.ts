@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePredictions } from '../../harness/compare/compare-predictions.ts';
 import { predictMove } from '../../harness/predict/predict-move.ts';
 import { predictionDocument } from '../../harness/predict/prediction-document.ts';
-import { readPrediction } from '../../harness/predict/prediction-file.ts';
+import { readPredictionAt } from '../../harness/predict/prediction-file.ts';
 import { sweepPoints } from '../../harness/predict/sweep-points.ts';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
 import type { RunDocument } from '../../harness/report/run-document.ts';
@@ -124,8 +124,8 @@ describe('shardmove predict and compare on the files', () => {
     expect(predicted.stdout).toMatch(/written: .*prediction\.json/);
     expect((await runCli(['predict', b, '--out', b, '--target-profile', 'ci'])).code).toBe(0);
 
-    const doc = await readPrediction(join(a, 'prediction.json'));
-    expect(doc.targetRows).toBe(250_000);
+    const doc = await readPredictionAt(join(a, 'prediction.json'));
+    expect(doc?.targetRows).toBe(250_000);
     expect(await readFile(join(a, 'prediction.md'), 'utf8')).toMatch(/\| freeze_window_s \| 6 \|/);
     const png = await readFile(join(a, 'freeze-window.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');

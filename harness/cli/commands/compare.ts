@@ -4,7 +4,7 @@ import { comparisonLines } from '../../compare/format-comparison.ts';
 import { predictionComparisonLines } from '../../compare/format-prediction-comparison.ts';
 import { readRunSet } from '../../compare/run-set.ts';
 import { ConfigError } from '../../errors.ts';
-import { predictionPath, readPrediction } from '../../predict/prediction-file.ts';
+import { readPredictionAt } from '../../predict/prediction-file.ts';
 import type { Command } from '../command.ts';
 
 export const compareCommand: Command = {
@@ -33,13 +33,9 @@ interval is worse than the baseline's by more than the tolerance.
   async run({ values, positionals, out }) {
     if (positionals.length !== 2) throw new ConfigError('compare takes a baseline and a candidate');
     const [baselinePath = '', candidatePath = ''] = positionals;
-    const predictions = [await predictionPath(baselinePath), await predictionPath(candidatePath)];
+    const predictions = [await readPredictionAt(baselinePath), await readPredictionAt(candidatePath)];
     if (predictions[0] && predictions[1]) {
-      const c = comparePredictions(
-        await readPrediction(predictions[0]),
-        await readPrediction(predictions[1]),
-        toleranceFlag(values.tolerance) ?? 0.1,
-      );
+      const c = comparePredictions(predictions[0], predictions[1], toleranceFlag(values.tolerance) ?? 0.1);
       if (values.json) out(JSON.stringify(c, null, 2));
       else for (const line of predictionComparisonLines(c, values.markdown ? 'markdown' : 'text')) out(line);
       return c.regressed ? 1 : 0;
