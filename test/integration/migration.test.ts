@@ -7,6 +7,7 @@ import {
 import { ignoreEvents } from '../../harness/events.ts';
 import { LedgerBuilder } from '../../harness/load/ledger.ts';
 import type { LoadResult } from '../../harness/load/run-load.ts';
+import { maxId } from '../../harness/load/scripts.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { phase } from '../../harness/migrate/phase-result.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
@@ -322,8 +323,18 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
 
   it('fails the ledger check when an acknowledged write is missing', async () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
+    // Beyond every id the generator draws (maxId), so no earlier rehearsal's insert_log can
+    // have written it by chance; checked below rather than assumed.
+    const plantedId = 23 + 32 * Math.ceil(maxId / 32);
+    const [onOld] = await query<{ n: number }>(
+      topology.nodes.old.endpoint,
+      'db23',
+      'select count(*)::int n from digoal.login_log where userid = $1',
+      [plantedId],
+    );
+    expect(onOld).toEqual({ n: 0 });
     const builder = new LedgerBuilder(32);
-    builder.acknowledged(23, 23 + 32 * 99_999, Date.now(), 1);
+    builder.acknowledged(23, plantedId, Date.now(), 1);
     const ledger = builder.finish();
     const load = { ledger } as unknown as LoadResult;
     const check = await noAckLostCheck(
@@ -333,7 +344,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     );
     expect(check.passed).toBe(false);
     expect(check.evidence.missing).toBe(1);
-    expect(check.evidence.missingExamples).toEqual([23 + 32 * 99_999]);
+    expect(check.evidence.missingExamples).toEqual([plantedId]);
   });
 
   it('completes a move under the table-trigger freeze: rejections, parity and the ledger hold, old stays frozen', async () => {
