@@ -7,6 +7,7 @@ import { checkNamed } from '../../harness/verify/check.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, query } from '../support/sql.ts';
+import { idTheLoadNeverDraws } from '../support/unused-id.ts';
 
 const provider = testProviders()[0] ?? 'local';
 
@@ -55,7 +56,7 @@ describe.each(['logical'] as const)(`--and-back with %s, ci profile (${provider}
   it('ends with p23 on old, read-write, and db23 on old only', async () => {
     expect(await databaseNames(topology.nodes.old.endpoint)).toContain('db23');
     expect(await databaseNames(topology.nodes.new.endpoint)).not.toContain('db23');
-    const userid = 23 + 32 * 100_003;
+    const userid = idTheLoadNeverDraws(23);
     await query(topology.nodes.proxy.endpoint, 'proxy', 'select insert_log($1)', [userid]);
     const [onOld] = await query<{ n: number }>(
       topology.nodes.old.endpoint,

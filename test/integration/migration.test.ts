@@ -7,7 +7,6 @@ import {
 import { ignoreEvents } from '../../harness/events.ts';
 import { LedgerBuilder } from '../../harness/load/ledger.ts';
 import type { LoadResult } from '../../harness/load/run-load.ts';
-import { maxId } from '../../harness/load/scripts.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { phase } from '../../harness/migrate/phase-result.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
@@ -17,6 +16,7 @@ import { noAckLostCheck } from '../../harness/verify/checks.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, query } from '../support/sql.ts';
+import { idTheLoadNeverDraws } from '../support/unused-id.ts';
 
 const provider = testProviders()[0] ?? 'local';
 const shortRehearsal = { baselineSeconds: 6, settleSeconds: 7 };
@@ -323,9 +323,8 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
 
   it('fails the ledger check when an acknowledged write is missing', async () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
-    // Beyond every id the generator draws (maxId), so no earlier rehearsal's insert_log can
-    // have written it by chance; checked below rather than assumed.
-    const plantedId = 23 + 32 * Math.ceil(maxId / 32);
+    // Checked absent below rather than assumed.
+    const plantedId = idTheLoadNeverDraws(23);
     const [onOld] = await query<{ n: number }>(
       topology.nodes.old.endpoint,
       'db23',
