@@ -8,7 +8,7 @@ import { rollbackPhases, strategyPhases } from '../../harness/migrate/run-migrat
 import { postmasterPid } from '../../harness/provision/node-control.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
-import { query } from '../support/sql.ts';
+import { loggedWrites, query } from '../support/sql.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -129,15 +129,7 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
     );
     const acknowledged = await write;
     await straggler.end().catch(() => {});
-    const count = async (role: 'old' | 'new') =>
-      (
-        await query<{ n: number }>(
-          topology.nodes[role].endpoint,
-          'db23',
-          'select count(*)::int n from digoal.login_log where userid = $1',
-          [userid],
-        )
-      )[0]?.n;
+    const count = (role: 'old' | 'new') => loggedWrites(topology.nodes[role].endpoint, userid);
     expect({ acknowledged, onOld: await count('old'), onNew: await count('new') }).toEqual({
       acknowledged: false,
       onOld: 0,

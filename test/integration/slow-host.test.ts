@@ -7,7 +7,7 @@ import type { RunDocument } from '../../harness/report/run-document.ts';
 import { readState, stateEndpoints } from '../../harness/state/state-file.ts';
 import { type CliResult, runCli } from '../support/cli.ts';
 import { testProviders } from '../support/providers.ts';
-import { databaseNames, query } from '../support/sql.ts';
+import { databaseNames, loggedWrites, query } from '../support/sql.ts';
 
 const provider = testProviders()[0] ?? 'local';
 /**
@@ -94,14 +94,7 @@ describe(`an absolute rate far above what the topology serves (${provider})`, ()
     expect(await databaseNames(nodes.old.endpoint)).toContain('db23');
     expect(await databaseNames(nodes.new.endpoint)).not.toContain('db23');
     // p23 still leads to old, read-write: a write through the proxy lands there.
-    const count = async () =>
-      (
-        await query<{ n: number }>(
-          nodes.old.endpoint,
-          'db23',
-          'select count(*)::int n from digoal.login_log where userid = 23',
-        )
-      )[0]?.n;
+    const count = () => loggedWrites(nodes.old.endpoint, 23);
     const before = await count();
     await query(nodes.proxy.endpoint, state.proxyDatabase, 'select insert_log(23)');
     expect(await count()).toBe((before ?? 0) + 1);

@@ -32,3 +32,14 @@ export function uriWithPassword(endpoint: Endpoint): string {
   const password = encodeURIComponent(endpoint.password?.reveal() ?? '');
   return `postgresql://${endpoint.user}:${password}@${endpoint.host}:${endpoint.port}/postgres`;
 }
+
+/** Rows of db23's login_log on a node that carry `userid`: the writes for it that landed there. */
+export async function loggedWrites(endpoint: Endpoint, userid: number): Promise<number | undefined> {
+  const [row] = await query<{ n: number }>(
+    endpoint,
+    'db23',
+    'select count(*)::int n from digoal.login_log where userid = $1',
+    [userid],
+  );
+  return row?.n;
+}
