@@ -1,5 +1,6 @@
 import { type MigrationStrategy, migrationStrategies } from '../config/config-types.ts';
-import { strategyPhases } from '../migrate/run-migration.ts';
+import { builtinSteps } from '../config/load-config.ts';
+import { procedurePhases } from '../migrate/procedure.ts';
 
 /** One cell of the matrix: `migrate` of a strategy killed -9 as a phase starts. */
 export interface CrashCase {
@@ -7,8 +8,15 @@ export interface CrashCase {
   readonly phase: string;
 }
 
-export function crashMatrix(strategies: readonly MigrationStrategy[] = migrationStrategies): CrashCase[] {
-  return strategies.flatMap((strategy) => strategyPhases(strategy).map((p) => ({ strategy, phase: p.name })));
+export async function crashMatrix(
+  strategies: readonly MigrationStrategy[] = migrationStrategies,
+): Promise<CrashCase[]> {
+  const cases: CrashCase[] = [];
+  for (const strategy of strategies) {
+    const phases = procedurePhases(await builtinSteps(strategy, 'reject'));
+    cases.push(...phases.map((p) => ({ strategy, phase: p.name })));
+  }
+  return cases;
 }
 
 /** mulberry32: a small PRNG, so that a seed names the same sample on every machine. */

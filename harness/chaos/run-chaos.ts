@@ -21,7 +21,7 @@ export interface ChaosResult {
 
 /** The crash matrix, or a seeded sample of it, one case after another (each on its own topology). */
 export async function runChaos(plan: ChaosPlan, events: EventSink): Promise<ChaosResult> {
-  const matrix = crashMatrix(plan.strategies).filter(
+  const matrix = (await crashMatrix(plan.strategies)).filter(
     (c) => plan.phase === undefined || c.phase === plan.phase,
   );
   const cases = plan.sample === undefined ? matrix : sampleCases(matrix, plan.sample, plan.seed);

@@ -5,6 +5,7 @@ import { chaosCommand } from './commands/chaos.ts';
 import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { downCommand } from './commands/down.ts';
+import { initCommand } from './commands/init.ts';
 import { loadCommand } from './commands/load.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { predictCommand } from './commands/predict.ts';
@@ -20,6 +21,7 @@ import { installSignalHandlers } from './signals.ts';
 
 const commands: readonly Command[] = [
   runCommand,
+  initCommand,
   upCommand,
   seedCommand,
   loadCommand,

@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.ts';
 import {
   containerCpuSchedulings,
   containerNetworks,
+  expectedOutcomes,
   faultKinds,
   freezeMethods,
   localNetworks,
@@ -118,6 +119,11 @@ const reasonMap: LeafCheck = (v) => {
   return undefined;
 };
 
+const sqlFileList: LeafCheck = (v) =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string')
+    ? undefined
+    : `must be a list of SQL files, got ${JSON.stringify(v)}`;
+
 export const configShape: ObjectShape = {
   fields: {
     provider: oneOf(providerNames),
@@ -164,10 +170,30 @@ export const configShape: ObjectShape = {
         truncate: boolean,
       },
     },
-    load: { fields: { clients: integer(1, 1000) } },
+    // Resolved and checked, with file and line, where a case file is read (load-config.ts).
+    schema: {
+      fields: { dataNode: sqlFileList, proxy: sqlFileList, fill: sqlFileList },
+    },
+    load: {
+      fields: {
+        clients: integer(1, 1000),
+        // Resolved and parsed, with file and line, where a case file is read (load-config.ts).
+        scripts: (v) =>
+          Array.isArray(v) && v.every((x) => typeof x === 'string')
+            ? undefined
+            : `must be a list of pgbench script files ("scripts/a.sql@3"), got ${JSON.stringify(v)}`,
+        scriptClients: integer(1, 1000),
+        scriptWeight: integer(0, 1_000_000),
+        builtinWriters: boolean,
+      },
+    },
     migration: {
       fields: {
         strategy: oneOf(migrationStrategies),
+        // Checked, with file and line, where a case file is read (case-steps.ts).
+        steps: optional((v) =>
+          Array.isArray(v) ? undefined : `must be a list of steps, got ${JSON.stringify(v)}`,
+        ),
         logs: oneOf(logPolicies),
         freeze: oneOf(freezeMethods),
         // Under 100 ms the barrier would terminate writers it never gave a chance to finish.
@@ -219,6 +245,7 @@ export const configShape: ObjectShape = {
     },
     thresholds: thresholdList,
     expectedFailures: reasonMap,
+    expectedOutcome: oneOf(expectedOutcomes),
     compare: { fields: { tolerance: ratio } },
     external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
     allowDestructive: boolean,

@@ -110,13 +110,86 @@ export interface FaultConfig {
   durationMillis?: number;
 }
 
+export const expectedOutcomes = ['completed', 'rolled-back', 'failed-after-switch'] as const;
+export type ExpectedOutcome = (typeof expectedOutcomes)[number];
+
 export const freezeMethods = ['connstring', 'table-triggers'] as const;
 export type FreezeMethod = (typeof freezeMethods)[number];
 export const switchModes = ['reject', 'hold'] as const;
 export type SwitchMode = (typeof switchModes)[number];
 
+/**
+ * The built-in phases a procedure's steps may name (`{"phase": "freeze"}`), each one the
+ * harness's own code. Two phases that report under one name (logical's and the FDW's
+ * `prepare new`) have ids of their own here.
+ */
+export const builtinStepIds = [
+  'prepare-new',
+  'pre-copy',
+  'freeze',
+  'freeze-barrier',
+  'refresh',
+  'fdw-copy',
+  'vacuum-analyze',
+  'matviews-to-tables',
+  'create-tables',
+  'stream-copy',
+  'primary-keys',
+  'parity',
+  'switch',
+  'drop-fdw',
+  'prepare-new-for-logical',
+  'publish',
+  'subscribe',
+  'initial-sync',
+  'open-connections',
+  'warm-catch-up',
+  'catch-up',
+  'switch-with-snapshot',
+  'detach',
+  'parity-at-switch',
+  'fill-pool',
+  'hold',
+  'held-switch',
+] as const;
+export type BuiltinStepId = (typeof builtinStepIds)[number];
+
+/** Where a SQL step runs: the proxy's database, the moved shard's database on old or new, or their maintenance database. */
+export const stepTargets = ['proxy', 'old-shard', 'new-shard', 'old-postgres', 'new-postgres'] as const;
+export type StepTarget = (typeof stepTargets)[number];
+
+/** Which of the procedure's instants a step is: the checks time the freeze window and the write rejections by them. */
+export const stepMarks = ['freeze', 'switch'] as const;
+export type StepMark = (typeof stepMarks)[number];
+
+/** A built-in phase, by id. `deadline: "hold"`: a catch-up that must finish within the held switch's deadline. */
+export interface BuiltinStep {
+  readonly phase: BuiltinStepId;
+  readonly deadline?: 'hold';
+}
+
+/** A SQL file of the case's run on a target; paths are absolute once the case is loaded. */
+export interface SqlStep {
+  readonly name: string;
+  readonly sql: string;
+  readonly on: StepTarget;
+  /** Run in a rollback when this step ran (even part way); must be safe when there is nothing to undo. */
+  readonly undo?: string | undefined;
+  readonly marks?: StepMark | undefined;
+}
+
+export type ProcedureStep = BuiltinStep | SqlStep;
+
+export const isSqlStep = (step: ProcedureStep): step is SqlStep => 'sql' in step;
+
 export interface MigrationConfig {
   strategy: MigrationStrategy;
+  /**
+   * The procedure, in order, after the readiness gate. Unset: the built-in case of the
+   * strategy (and switch) gives it; a layer that picks another strategy without steps of
+   * its own takes that strategy's.
+   */
+  steps: ProcedureStep[] | undefined;
   /** migrate: copy login_log too (default); leave: the article's policy, old logs discarded. */
   logs: LogPolicy;
   /**
@@ -141,6 +214,35 @@ export interface MigrationConfig {
   injectFaultAfter: string | undefined;
   /** A fault from the fault matrix, injected during a phase; the run then asserts the invariants. */
   fault: FaultConfig | undefined;
+}
+
+/**
+ * SQL a case adds to the topology, absolute paths once the case is loaded: run in order after
+ * the standard schema, with the same placeholders as a step's (`{{shard}}` the database's own).
+ */
+export interface SchemaAdditions {
+  /** On every shard database (tables, indexes, functions), and on new's copy before the move. */
+  dataNode: string[];
+  /** On the proxy database (PL/Proxy functions, `cluster '{{cluster}}'`, routed by their own key). */
+  proxy: string[];
+  /** After seeding, on every shard database: fills the user's tables. */
+  fill: string[];
+}
+
+export interface LoadConfig {
+  /** The uniform insert_log writers (the seed's workload). */
+  clients: number;
+  /**
+   * The user's own workload: pgbench script files (`scripts/orders.sql@3`), absolute once a
+   * case is loaded. They run as a group of their own beside the built-in scripts.
+   */
+  scripts: string[];
+  /** Clients of the user's scripts. */
+  scriptClients: number;
+  /** The user's scripts' share of the rate, as rehearsal.writerWeight is the writers'. */
+  scriptWeight: number;
+  /** false: the user's scripts instead of the built-in writers (the moved partition's readers stay: the reads check's probe). */
+  builtinWriters: boolean;
 }
 
 export interface RehearsalConfig {
@@ -252,7 +354,9 @@ export interface ShardmoveConfig {
   /** Non-default server settings, per node kind, on top of those the topology needs. */
   server: { proxy: ServerSettings; backend: ServerSettings };
   seeding: SeedConfig;
-  load: { clients: number };
+  /** The user's own schema, on top of the standard one. */
+  schema: SchemaAdditions;
+  load: LoadConfig;
   migration: MigrationConfig;
   rehearsal: RehearsalConfig;
   /** The TPS recovery check's limits. */
@@ -265,6 +369,12 @@ export interface ShardmoveConfig {
    * declared; a declared failure that passes is reported as the weakness gone, and fails it.
    */
   expectedFailures: Record<string, string>;
+  /**
+   * Where the migration must end for the run to pass: completed (the default), or
+   * rolled-back for a case that rehearses a procedure its own checks must stop (gh-ost's
+   * expect_failure); with expectedFailures naming the checks that must fail.
+   */
+  expectedOutcome: ExpectedOutcome;
   /** compare: a metric regresses only when the candidate's range is beyond the baseline's by more than this share. */
   compare: { tolerance: number };
   external: ExternalTargets | undefined;

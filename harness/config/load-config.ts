@@ -1,14 +1,14 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, errorMessage } from '../errors.ts';
-import type { ShardmoveConfig } from './config-types.ts';
+import { ConfigError } from '../errors.ts';
+import { type CaseText, fileLine, listCases, locateCase, readCaseText } from './case-file.ts';
+import { caseScripts, caseSqlFiles, caseSteps } from './case-steps.ts';
+import type { MigrationStrategy, ProcedureStep, ShardmoveConfig, SwitchMode } from './config-types.ts';
 import { defaultConfig } from './defaults.ts';
 import { type ConfigLayer, resolveConfig } from './validate-config.ts';
 
-export const scenariosDir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 export const defaultScenario = 'seed-db23';
 
 export interface ConfigInputs {
+  /** A built-in case by name, or a path to a case folder or case file. */
   readonly scenario?: string | undefined;
   readonly configFile?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
@@ -18,29 +18,13 @@ export interface ConfigInputs {
 
 export interface LoadedConfig {
   readonly config: ShardmoveConfig;
-  readonly scenario: { readonly name: string; readonly description: string };
+  readonly scenario: { readonly name: string; readonly description: string; readonly dir: string };
 }
 
-export async function listScenarios(): Promise<string[]> {
-  return (await readdir(scenariosDir))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
-}
+export const listScenarios = listCases;
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new ConfigError(`${what}: cannot read ${path}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${what}: ${path} is not valid JSON (${errorMessage(error)})`);
-  }
-}
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -48,21 +32,72 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-async function scenarioLayer(name: string): Promise<{ layer: ConfigLayer; description: string }> {
-  const available = await listScenarios();
-  if (!/^[a-z0-9-]+$/.test(name) || !available.includes(name)) {
-    throw new ConfigError(`unknown scenario '${name}'`, { hint: `available: ${available.join(', ')}` });
+/**
+ * A case file's config as a layer: its steps' files resolved inside the case folder and
+ * checked, every error naming the file and line.
+ */
+async function caseLayer(caseText: CaseText, source: string, configPath: string): Promise<ConfigLayer> {
+  const root = caseText.json.value;
+  const values = {
+    ...asObject(
+      configPath ? ((root as Record<string, unknown>)[configPath] ?? {}) : root,
+      `${source}: config`,
+    ),
+  };
+  const at = (key: string) => `${configPath ? `${configPath}.` : ''}${key}`;
+  const migration = values.migration;
+  if (isObject(migration) && 'steps' in migration)
+    values.migration = {
+      ...migration,
+      steps: await caseSteps(caseText, at('migration.steps'), migration.steps),
+    };
+  const load = values.load;
+  if (isObject(load) && 'scripts' in load)
+    values.load = { ...load, scripts: await caseScripts(caseText, at('load.scripts'), load.scripts) };
+  const schema = values.schema;
+  if (isObject(schema)) {
+    const resolved: Record<string, unknown> = { ...schema };
+    for (const key of ['dataNode', 'proxy', 'fill'] as const)
+      if (key in schema)
+        resolved[key] = await caseSqlFiles(caseText, at(`schema.${key}`), schema[key], `schema.${key}`);
+    values.schema = resolved;
   }
-  const source = `scenario ${name}`;
-  const file = asObject(await readJson(`${scenariosDir}${name}.json`, source), source);
+  return { source, values };
+}
+
+async function scenarioLayer(
+  ref: string,
+): Promise<{ layer: ConfigLayer; description: string; name: string; dir: string }> {
+  const caseText = await readCaseText(await locateCase(ref));
+  const file = asObject(caseText.json.value, fileLine(caseText.file));
   for (const key of Object.keys(file)) {
     if (key !== 'description' && key !== 'config')
-      throw new ConfigError(`unknown key '${key}' in ${source} (expected description, config)`);
+      throw new ConfigError(
+        `${fileLine(caseText.file, caseText.json.lineOf(key))}: unknown key '${key}' (a case file has description, config)`,
+      );
   }
   return {
-    layer: { source, values: asObject(file.config ?? {}, `${source}: config`) },
+    layer: await caseLayer(caseText, `case ${fileLine(caseText.file)}`, 'config'),
     description: typeof file.description === 'string' ? file.description : '',
+    name: caseText.name,
+    dir: caseText.dir,
   };
+}
+
+/** The built-in case whose steps are a strategy's procedure. */
+export function builtinCaseOf(strategy: MigrationStrategy, switchMode: SwitchMode): string {
+  return strategy === 'logical' && switchMode === 'hold' ? 'logical-db23-hold' : `${strategy}-db23`;
+}
+
+/** A strategy's procedure, as its built-in case writes it. */
+export async function builtinSteps(
+  strategy: MigrationStrategy,
+  switchMode: SwitchMode,
+): Promise<ProcedureStep[]> {
+  const name = builtinCaseOf(strategy, switchMode);
+  const steps = (await scenarioLayer(name)).layer.values.migration as { steps?: ProcedureStep[] } | undefined;
+  if (!steps?.steps) throw new ConfigError(`the built-in case ${name} has no migration.steps`);
+  return steps.steps;
 }
 
 function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
@@ -94,19 +129,39 @@ function pruneUndefined(values: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
+/**
+ * Whether the steps are the layers' own: the last layer that names a strategy or a switch
+ * must name the steps too, or it takes that strategy's built-in procedure (`--strategy copy`
+ * on the seed case rehearses copy's steps, not the seed's).
+ */
+function ownSteps(layers: readonly ConfigLayer[]): boolean {
+  let own = false;
+  for (const { values } of layers) {
+    const m = values.migration as Record<string, unknown> | undefined;
+    if (m?.steps !== undefined) own = true;
+    else if (m?.strategy !== undefined || m?.switch !== undefined) own = false;
+  }
+  return own;
+}
+
 /** defaults < scenario < --config file < environment < flags, validated once, here. */
 export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
-  const name = inputs.scenario ?? defaultScenario;
-  const scenario = await scenarioLayer(name);
+  const scenario = await scenarioLayer(inputs.scenario ?? defaultScenario);
   const layers: ConfigLayer[] = [scenario.layer];
   if (inputs.configFile) {
-    const source = `config file ${inputs.configFile}`;
-    layers.push({ source, values: asObject(await readJson(inputs.configFile, source), source) });
+    const location = await locateCase(
+      inputs.configFile.includes('/') ? inputs.configFile : `./${inputs.configFile}`,
+    );
+    layers.push(await caseLayer(await readCaseText(location), `config file ${fileLine(location.file)}`, ''));
   }
   layers.push(envLayer(inputs.env ?? {}));
   layers.push({ source: 'command-line flags', values: pruneUndefined(inputs.flags ?? {}) });
+  const config = resolveConfig(defaultConfig, layers);
+  if (!ownSteps(layers)) {
+    config.migration.steps = await builtinSteps(config.migration.strategy, config.migration.switch);
+  }
   return {
-    config: resolveConfig(defaultConfig, layers),
-    scenario: { name, description: scenario.description },
+    config,
+    scenario: { name: scenario.name, description: scenario.description, dir: scenario.dir },
   };
 }

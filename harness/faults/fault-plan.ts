@@ -1,5 +1,6 @@
 import type { FaultKind, ShardmoveConfig } from '../config/config-types.ts';
-import { strategyPhases } from '../migrate/run-migration.ts';
+import { procedurePhases } from '../migrate/procedure.ts';
+import { configuredSteps } from '../migrate/run-migration.ts';
 import type { NodeAction } from '../provision/provider.ts';
 import { providers } from '../provision/providers.ts';
 
@@ -18,16 +19,14 @@ const faultNeeds: Readonly<Record<FaultKind, NodeAction>> = {
  * the fault does: checked at the edge, before anything starts.
  */
 export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
-  const names: readonly string[] = strategyPhases(config.migration.strategy, config.migration.switch).map(
-    (p) => p.name,
-  );
+  const names: readonly string[] = procedurePhases(configuredSteps(config)).map((p) => p.name);
   const after = config.migration.injectFaultAfter;
   if (after !== undefined && !names.includes(after))
-    return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')}): nothing would be injected`;
+    return `'migration.injectFaultAfter' ${JSON.stringify(after)} is not a phase of the procedure (${names.join(', ')}): nothing would be injected`;
   const fault = config.migration.fault;
   if (!fault) return undefined;
   if (!names.includes(fault.phase))
-    return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the ${config.migration.strategy} strategy (${names.join(', ')})`;
+    return `'migration.fault.phase' ${JSON.stringify(fault.phase)} is not a phase of the procedure (${names.join(', ')})`;
   const need = faultNeeds[fault.kind];
   const able = (['local', 'containers', 'external'] as const).filter((name) =>
     providers[name].nodeActions.includes(need),

@@ -58,6 +58,7 @@ export async function migrateKept(request: MigrateKeptRequest): Promise<FaultedM
     migrationId: context.migrationId,
     partition,
     strategy: config.migration.strategy,
+    steps: config.migration.steps,
     startedAt: new Date().toISOString(),
     pid: process.pid,
   });

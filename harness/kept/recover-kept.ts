@@ -1,4 +1,5 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
+import { builtinSteps } from '../config/load-config.ts';
 import { ShardmoveError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
@@ -44,7 +45,11 @@ export async function recoverKept(layered: ShardmoveConfig, events: EventSink): 
   const config = {
     ...layered,
     topology: { ...state.topology, movePartition: journal.partition },
-    migration: { ...layered.migration, strategy: journal.strategy },
+    migration: {
+      ...layered.migration,
+      strategy: journal.strategy,
+      steps: [...(journal.steps ?? (await builtinSteps(journal.strategy, layered.migration.switch)))],
+    },
   };
   const context = migrationContext(config, nodes, state.runId, events, state.handle, journal.migrationId);
   await using _partitionLock = await lockPartition(context, 'recover');

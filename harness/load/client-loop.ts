@@ -3,9 +3,11 @@ import { epochNow } from '../util/epoch-clock.ts';
 import { sleep } from '../util/sleep.ts';
 import type { EngineSpec } from './engine-types.ts';
 import { classifyError } from './error-class.ts';
+import { evaluate, type Value, valueText } from './pgbench-expr.ts';
+import type { ScriptProgram } from './pgbench-script.ts';
 import type { Recorder } from './recorder.ts';
-import { type LoadGroup, maxId, type ScriptName } from './scripts.ts';
-import { CallError, WireSession } from './wire-session.ts';
+import { type LoadGroup, maxId, type ScriptName, type WeightedScript } from './scripts.ts';
+import { CallError, programStatement, WireSession } from './wire-session.ts';
 
 class StoppedWhileConnecting extends Error {}
 
@@ -18,16 +20,24 @@ const now = epochNow;
 /** A read routed by its id, so one call per partition opens the proxy's connection to each. */
 const primeScript: ScriptName = 'query_pk';
 
-function picker(group: LoadGroup): () => ScriptName {
+const fallback: WeightedScript = { name: 'insert_log', weight: 1 };
+
+function picker(group: LoadGroup): () => WeightedScript {
   const total = group.scripts.reduce((n, s) => n + s.weight, 0);
   return () => {
     let r = Math.random() * total;
     for (const s of group.scripts) {
       r -= s.weight;
-      if (r < 0) return s.name;
+      if (r < 0) return s;
     }
-    return group.scripts[group.scripts.length - 1]?.name ?? 'insert_log';
+    return group.scripts[group.scripts.length - 1] ?? fallback;
   };
+}
+
+/** A call's end: its error (undefined: ok) and the id it went to (undefined: a user script without a key). */
+interface CallEnd {
+  readonly error: unknown;
+  readonly id: number | undefined;
 }
 
 function idSource(group: LoadGroup, partitions: number): () => number {
@@ -57,11 +67,23 @@ export class ClientLoop {
   /** Set when the rate changed: the open loop's schedule restarts from now, with no debt. */
   private rateChanged = false;
 
+  /** The group's user scripts, in the order their statements are prepared. */
+  private readonly programs: ScriptProgram[];
+  /** pgbench keeps a client's variables from one transaction to the next. */
+  private readonly variables: Map<string, Value>;
+
   constructor(
     private readonly spec: EngineSpec,
     private readonly group: LoadGroup,
     private readonly recorder: Recorder,
+    clientId = 0,
   ) {
+    this.programs = group.scripts.flatMap((s) => (s.program ? [s.program] : []));
+    this.variables = new Map([
+      ['client_id', { v: clientId, int: true }],
+      ['scale', { v: 1, int: true }],
+      ['random_seed', { v: 0, int: true }],
+    ]);
     this.endAt =
       spec.durationSeconds === undefined
         ? Number.POSITIVE_INFINITY
@@ -96,7 +118,7 @@ export class ClientLoop {
 
   private async connect(): Promise<WireSession> {
     let backoff = 50;
-    const scripts = this.group.scripts.map((s) => s.name);
+    const scripts = this.group.scripts.flatMap((s) => (s.program ? [] : [s.name as ScriptName]));
     if (this.spec.prime) scripts.push(primeScript);
     // A run bounded by a duration ends on its own; one bounded by -t alone would wait for
     // a proxy that never comes back for ever.
@@ -106,7 +128,12 @@ export class ClientLoop {
         : Number.POSITIVE_INFINITY;
     for (;;) {
       try {
-        return await WireSession.open(this.spec.target, scripts, this.spec.connectTimeoutMillis);
+        return await WireSession.open(
+          this.spec.target,
+          scripts,
+          this.spec.connectTimeoutMillis,
+          this.programs,
+        );
       } catch (error) {
         // Only a connection that cannot be had right now is retried; a wrong password, a
         // missing database or a bug ends the run with its message instead of spinning.
@@ -156,7 +183,7 @@ export class ClientLoop {
    */
   private closedLoop(
     session: WireSession,
-    pick: () => ScriptName,
+    pick: () => WeightedScript,
     nextId: () => number,
   ): Promise<'over' | 'lost' | 'rate'> {
     return new Promise((resolve, reject) => {
@@ -171,15 +198,14 @@ export class ClientLoop {
           return;
         }
         const script = pick();
-        const id = nextId();
-        session.send(script, id, (error) => {
+        const ended = ({ error, id }: CallEnd): void => {
           try {
             const t = now();
             this.done++;
-            if (error === undefined) this.recorder.ok(script, id, t, start);
+            if (error === undefined) this.recorder.ok(script.name, id, t, start);
             else {
               const failure = classifyError(error, true);
-              this.recorder.failed(script, id, t, failure, start);
+              this.recorder.failed(script.name, id, t, failure, start);
               if (failure.connectionLost) {
                 resolve('lost');
                 return;
@@ -190,10 +216,44 @@ export class ClientLoop {
           } catch (bug) {
             reject(bug);
           }
-        });
+        };
+        if (script.program) void this.transact(session, script.program).then(ended);
+        else {
+          const id = nextId();
+          session.send(script.name as ScriptName, id, (error) => ended({ error, id }));
+        }
       };
       next();
     });
+  }
+
+  /**
+   * One transaction of a user script: its \set and \sleep here, its statements on the
+   * session, prepared. Never rejects: the error and the id its key routed to come back.
+   */
+  private async transact(session: WireSession, program: ScriptProgram): Promise<CallEnd> {
+    const vars = this.variables;
+    const keyId = () => {
+      const v = program.key === undefined ? undefined : vars.get(program.key);
+      return v && Number.isInteger(v.v) ? v.v : undefined;
+    };
+    const index = this.programs.indexOf(program);
+    let statement = 0;
+    try {
+      for (const c of program.commands) {
+        if (c.kind === 'set') vars.set(c.variable, evaluate(c.expr, vars));
+        else if (c.kind === 'sleep') await sleep((evaluate(c.amount, vars).v * c.unitMicros) / 1000);
+        else {
+          const params = c.parameters.map((p) => valueText(vars.get(p) as Value));
+          await session.callStatement(programStatement(index, statement++), params);
+        }
+      }
+      return { error: undefined, id: keyId() };
+    } catch (error) {
+      // An error inside BEGIN .. COMMIT leaves the transaction open: end it before the next.
+      if (session.transactionStatus !== 'I') await session.rollback();
+      return { error, id: keyId() };
+    }
   }
 
   /** A new connection after a lost one; false when the run ended while connecting. */
@@ -250,24 +310,28 @@ export class ClientLoop {
         start = now();
       }
       const script = pick();
-      const id = nextId();
+      const builtinId = script.program ? undefined : nextId();
       if (this.spec.latencyLimitMillis !== undefined && start - scheduled > this.spec.latencyLimitMillis) {
         // Already later than the limit: skipped and counted, never queued (pgbench -R -L).
-        this.recorder.skipped(script, id, scheduled);
+        this.recorder.skipped(script.name, builtinId, scheduled);
         t = start;
         this.done++;
         continue;
       }
       this.recorder.lag(start, Math.max(0, start - scheduled) * 1000);
-      try {
-        await this.session.call(script, id);
-        t = now();
+      const { error, id } = script.program
+        ? await this.transact(this.session, script.program)
+        : await this.session.call(script.name as ScriptName, builtinId as number).then(
+            () => ({ error: undefined, id: builtinId }),
+            (e: unknown) => ({ error: e, id: builtinId }),
+          );
+      t = now();
+      if (error === undefined) {
         // Latency from the scheduled start, as pgbench -R measures it.
-        this.recorder.ok(script, id, t, Math.min(start, scheduled));
-      } catch (error) {
-        t = now();
+        this.recorder.ok(script.name, id, t, Math.min(start, scheduled));
+      } else {
         const failure = classifyError(error, true);
-        this.recorder.failed(script, id, t, failure, start);
+        this.recorder.failed(script.name, id, t, failure, start);
         if (failure.connectionLost) {
           if (!(await this.reconnect())) return;
           t = now();

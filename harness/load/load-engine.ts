@@ -5,7 +5,7 @@ import { ClientLoop } from './client-loop.ts';
 import type { EngineControl, EngineHealth, EngineSpec } from './engine-types.ts';
 import type { ErrorSample } from './error-samples.ts';
 import type { WriteLedger } from './ledger.ts';
-import { Recorder } from './recorder.ts';
+import { Recorder, writingScripts } from './recorder.ts';
 import type { SecondSample } from './samples.ts';
 
 export interface EngineReport {
@@ -26,7 +26,11 @@ export async function runEngine(
   onSamples: (samples: SecondSample[], health: EngineHealth) => void,
   control: EngineControl,
 ) {
-  const recorder = new Recorder(spec.startEpochMillis, spec.partitions);
+  const recorder = new Recorder(
+    spec.startEpochMillis,
+    spec.partitions,
+    writingScripts(spec.groups.flatMap((g) => g.scripts)),
+  );
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   // Health is measured from the end of the first second: thread start-up and the initial
@@ -38,10 +42,10 @@ export async function runEngine(
     eventLoopDelayMaxMillis: delay.max / 1e6,
     eventLoopUtilization: performance.eventLoopUtilization(eluStart).utilization,
   });
-  const loops = spec.clients.map(([g]) => {
+  const loops = spec.clients.map(([g, c]) => {
     const group = spec.groups[g];
     if (!group) throw new Error(`no load group ${g}`);
-    return new ClientLoop(spec, group, recorder);
+    return new ClientLoop(spec, group, recorder, c);
   });
   control.setRates = (rates) => {
     spec.clients.forEach(([g], i) => {

@@ -101,7 +101,7 @@ export function scriptReport(result: LoadResult): string[] {
       0,
     );
     lines.push(
-      `  ${p.meanMillis.toFixed(3).padStart(9)}  ${String(failures).padStart(7)}  ${scriptCatalog[name as ScriptName]?.sql.replace('$1', ':id')};` +
+      `  ${p.meanMillis.toFixed(3).padStart(9)}  ${String(failures).padStart(7)}  ${scriptCatalog[name as ScriptName]?.sql.replace('$1', ':id') ?? `script ${name}`};` +
         `   p50 ${p.p50Millis.toFixed(3)} p90 ${p.p90Millis.toFixed(3)} p99 ${p.p99Millis.toFixed(3)} p99.9 ${p.p999Millis.toFixed(3)} max ${p.maxMillis.toFixed(3)}`,
     );
   }

@@ -5,7 +5,7 @@ import { addToBuckets } from './latency-buckets.ts';
 import { LedgerBuilder } from './ledger.ts';
 import { addValue } from './moments.ts';
 import { emptyCounts, emptySecond, type SecondSample } from './samples.ts';
-import { type ScriptName, scriptCatalog } from './scripts.ts';
+import { scriptCatalog, scriptWrites, type WeightedScript } from './scripts.ts';
 
 /** Latencies in microseconds, 1 µs to 1 hour, 3 significant digits. */
 export function newHistogram(): hdr.Histogram {
@@ -16,6 +16,17 @@ export function newHistogram(): hdr.Histogram {
   });
 }
 
+const builtinWriting: ReadonlySet<string> = new Set(
+  Object.entries(scriptCatalog)
+    .filter(([, s]) => s.writes)
+    .map(([name]) => name),
+);
+
+/** The scripts of a load whose calls write, built-in and the user's. */
+export function writingScripts(scripts: readonly WeightedScript[]): Set<string> {
+  return new Set([...builtinWriting, ...scripts.filter(scriptWrites).map((s) => s.name)]);
+}
+
 /** Collects one thread's outcomes into per-second samples, histograms and the write ledger. */
 export class Recorder {
   private readonly seconds = new Map<number, SecondSample>();
@@ -23,9 +34,14 @@ export class Recorder {
   readonly ledger: LedgerBuilder;
   readonly errors = new ErrorSamples();
 
+  /**
+   * @param writing the scripts whose calls write a login_log row for their id: built-in
+   * ones by the catalog, a user's by its `-- shardmove: writes` directive.
+   */
   constructor(
     private readonly startEpochMillis: number,
     private readonly partitions: number,
+    private readonly writing: ReadonlySet<string> = builtinWriting,
   ) {
     this.ledger = new LedgerBuilder(partitions);
   }
@@ -81,10 +97,11 @@ export class Recorder {
     return id & (this.partitions - 1);
   }
 
-  ok(script: ScriptName, id: number, t: number, from: number): void {
+  /** id undefined: a user script's call the harness cannot attribute to a partition (counted by script only). */
+  ok(script: string, id: number | undefined, t: number, from: number): void {
     const micros = Math.max(1, Math.round((t - from) * 1000));
     const sample = this.bucket(t);
-    const partition = this.partitionOf(id);
+    const partition = id === undefined ? -1 : this.partitionOf(id);
     const p = sample.partitions[partition];
     if (p) {
       p.ok++;
@@ -97,23 +114,24 @@ export class Recorder {
     const due = from >= this.currentEnd - 1000 && from < this.currentEnd ? sample : this.bucket(from);
     due.servedByDue[script] = (due.servedByDue[script] ?? 0) + 1;
     this.scriptHistogram(script).recordValue(micros);
+    if (id === undefined) return;
     this.partitionHistogram(partition).recordValue(micros);
-    if (scriptCatalog[script].writes) {
+    if (this.writing.has(script)) {
       this.ledger.acknowledged(partition, id, t, micros / 1000);
     }
   }
 
   /** t: when the failure came back; startedAt: when the call was sent. */
-  failed(script: ScriptName, id: number, t: number, failure: CallFailure, startedAt: number): void {
+  failed(script: string, id: number | undefined, t: number, failure: CallFailure, startedAt: number): void {
     const sample = this.bucket(t);
-    const partition = this.partitionOf(id);
+    const partition = id === undefined ? -1 : this.partitionOf(id);
     const p = sample.partitions[partition];
     sample.scripts[script] ??= emptyCounts();
     const s = sample.scripts[script];
     if (failure.indeterminate) {
       if (p) p.indeterminate++;
       s.indeterminate++;
-      if (scriptCatalog[script].writes) {
+      if (id !== undefined && this.writing.has(script)) {
         this.ledger.indeterminate(partition, id, t);
       }
     } else {
@@ -122,7 +140,7 @@ export class Recorder {
     }
     this.errors.add(script, partition, failure, t);
     // A rejection belongs to the moment the call was made: its reply can come much later.
-    if (failure.errorClass === 'read_only') this.ledger.rejected(partition, startedAt);
+    if (failure.errorClass === 'read_only' && id !== undefined) this.ledger.rejected(partition, startedAt);
   }
 
   lag(t: number, micros: number): void {
@@ -130,10 +148,10 @@ export class Recorder {
   }
 
   /** A call skipped under the latency limit, counted in the second it was due. */
-  skipped(script: ScriptName, id: number, dueAt: number): void {
+  skipped(script: string, id: number | undefined, dueAt: number): void {
     const sample = this.bucket(dueAt);
     sample.skipped++;
-    const p = sample.partitions[this.partitionOf(id)];
+    const p = id === undefined ? undefined : sample.partitions[this.partitionOf(id)];
     if (p) p.skipped++;
     sample.scripts[script] ??= emptyCounts();
     sample.scripts[script].skipped++;

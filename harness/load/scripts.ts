@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import type { ScriptProgram } from './pgbench-script.ts';
 
 /** The seed's six proxy functions as load scripts: one call, one random user id. */
 export const scriptCatalog = {
@@ -13,9 +14,14 @@ export const scriptCatalog = {
 export type ScriptName = keyof typeof scriptCatalog;
 export const scriptNames = Object.keys(scriptCatalog) as ScriptName[];
 
-export interface WeightedScript {
-  readonly name: ScriptName;
-  readonly weight: number;
+/** A built-in script by name, or a user's pgbench script file (its name is the file's). */
+export type WeightedScript =
+  | { readonly name: ScriptName; readonly weight: number; readonly program?: undefined }
+  | { readonly name: string; readonly weight: number; readonly program: ScriptProgram };
+
+/** Whether a call of this script writes a login_log row for its id (the ledger's business). */
+export function scriptWrites(script: WeightedScript): boolean {
+  return script.program ? script.program.writes : scriptCatalog[script.name as ScriptName].writes;
 }
 
 /** A set of clients running one weighted mix; ids from the whole key space or one partition. */

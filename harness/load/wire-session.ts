@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import pg from 'pg';
+import type { ScriptProgram } from './pgbench-script.ts';
 import { type ScriptName, scriptCatalog } from './scripts.ts';
 
 export interface SessionTarget {
@@ -42,6 +43,34 @@ function callTemplate(statement: string): { buffer: Buffer; idOffset: number } {
   return { buffer: Buffer.concat([bind, execute, sync]), idOffset };
 }
 
+/** The name a user script's statement is prepared under: program index, statement index. */
+export const programStatement = (program: number, statement: number) => `sm_u${program}_${statement}`;
+
+/** Bind with text parameters (the server infers their types, as pgbench -M prepared lets it), Execute, Sync. */
+function textCall(statement: string, params: readonly string[]): Buffer {
+  const parts: Buffer[] = [Buffer.from([0]), Buffer.from(`${statement}\0`), Buffer.from([0, 0])];
+  const count = Buffer.alloc(2);
+  count.writeInt16BE(params.length);
+  parts.push(count);
+  for (const p of params) {
+    const value = Buffer.from(p);
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(value.length);
+    parts.push(length, value);
+  }
+  parts.push(Buffer.from([0, 0]));
+  const body = Buffer.concat(parts);
+  const bind = Buffer.alloc(5);
+  bind.write('B', 0);
+  bind.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([
+    bind,
+    body,
+    Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0]),
+    Buffer.from([0x53, 0, 0, 0, 4]),
+  ]);
+}
+
 /**
  * A socket that reads into one buffer of its own and hands each read to `deliver`, instead
  * of allocating a Buffer per read and pushing it through a Readable stream ('data' events
@@ -70,6 +99,8 @@ export class WireSession {
   private error: CallError | undefined;
   private buffered: Buffer = noBytes;
   private closed = false;
+  /** ReadyForQuery's transaction status: I idle, T in a transaction, E in a failed one. */
+  transactionStatus = 'I';
   inFlightSince = 0;
 
   private constructor(
@@ -89,6 +120,7 @@ export class WireSession {
     target: SessionTarget,
     scripts: readonly ScriptName[],
     connectTimeoutMillis: number,
+    programs: readonly ScriptProgram[] = [],
   ): Promise<WireSession> {
     const { socket, deliver } = directReadSocket();
     const client = new pg.Client({
@@ -103,6 +135,11 @@ export class WireSession {
       await client.connect();
       for (const s of new Set(scripts)) {
         await client.query(`prepare sm_${s} (int) as ${scriptCatalog[s].sql}`);
+      }
+      for (const [i, program] of programs.entries()) {
+        const sql = program.commands.filter((c) => c.kind === 'sql');
+        for (const [j, c] of sql.entries())
+          await client.query(`prepare ${programStatement(i, j)} as ${c.text}`);
       }
     } catch (error) {
       await client.end().catch(() => {});
@@ -133,6 +170,42 @@ export class WireSession {
     this.socket.write(template.buffer);
   }
 
+  /** One prepared statement of a user script, with its parameters as text. */
+  sendStatement(
+    statement: string,
+    params: readonly string[],
+    onReply: (error: CallError | undefined) => void,
+  ): void {
+    if (this.closed) {
+      onReply(new CallError('connection closed', 'ECONNRESET'));
+      return;
+    }
+    this.inFlightSince = performance.now();
+    this.pending = onReply;
+    this.socket.write(textCall(statement, params));
+  }
+
+  callStatement(statement: string, params: readonly string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.sendStatement(statement, params, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /** Ends a user script's transaction that an error left open, as pgbench does before the next one. */
+  rollback(): Promise<void> {
+    const sql = Buffer.from('ROLLBACK\0');
+    const parse = Buffer.alloc(5);
+    parse.write('P', 0);
+    parse.writeInt32BE(4 + 1 + sql.length + 2, 1);
+    const message = Buffer.concat([parse, Buffer.from([0]), sql, Buffer.from([0, 0]), textCall('', [])]);
+    return new Promise<void>((resolve) => {
+      if (this.closed) return resolve();
+      this.inFlightSince = performance.now();
+      this.pending = () => resolve();
+      this.socket.write(message);
+    });
+  }
+
   call(script: ScriptName, id: number): Promise<void> {
     return new Promise<void>((resolve, reject) =>
       this.send(script, id, (error) => (error ? reject(error) : resolve())),
@@ -147,7 +220,10 @@ export class WireSession {
       const length = data.readInt32BE(offset + 1);
       if (data.length - offset < 1 + length) break;
       if (type === 0x45) this.error = parseError(data, offset + 5, offset + 1 + length);
-      else if (type === 0x5a) this.settle();
+      else if (type === 0x5a) {
+        this.transactionStatus = String.fromCharCode(data[offset + 5] ?? 0x49);
+        this.settle();
+      }
       offset += 1 + length;
     }
     data = data.subarray(offset);

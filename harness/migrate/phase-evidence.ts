@@ -1,4 +1,4 @@
-import type { FreezeMethod } from '../config/config-types.ts';
+import type { FreezeMethod, StepMark, StepTarget } from '../config/config-types.ts';
 import type { ParityPace, ParityReport } from '../parity/compare-tables.ts';
 import type { ReadinessItem } from '../readiness/readiness.ts';
 
@@ -84,6 +84,15 @@ export interface PhaseEvidence {
   'drop replication': { dropped?: string[] };
   'drop the copy on new': { dropped?: boolean };
   'drop old': Record<never, never>;
+  /** A step the case wrote (its result carries the user's name): the file, where it ran, and where it failed. */
+  'sql step': {
+    file?: string;
+    on?: StepTarget;
+    statements?: number;
+    marks?: StepMark;
+    line?: number;
+    sqlstate?: string | undefined;
+  };
 }
 
 export type PhaseName = keyof PhaseEvidence;

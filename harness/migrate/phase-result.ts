@@ -1,3 +1,4 @@
+import type { StepMark } from '../config/config-types.ts';
 import { errorMessage } from '../errors.ts';
 import { type EventSink, startStep } from '../events.ts';
 import type { PhaseEvidence, PhaseName } from './phase-evidence.ts';
@@ -95,4 +96,14 @@ export function phase<N extends PhaseName>(
   name: N,
 ): PhaseResultOf<N> | undefined {
   return results.find((r) => r.name === name) as PhaseResultOf<N> | undefined;
+}
+
+/**
+ * The step at one of the procedure's instants: the built-in freeze or switch, or the case's
+ * own step that marks it. The checks that time the freeze window and the rejections use it.
+ */
+export function markedPhase(results: readonly PhaseResult[], mark: StepMark): PhaseResult | undefined {
+  return results.find(
+    (r) => r.name === mark || (r.status !== 'not-run' && (r.evidence as { marks?: StepMark }).marks === mark),
+  );
 }

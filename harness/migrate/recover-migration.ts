@@ -6,7 +6,8 @@ import { partitionHome } from './partition-target.ts';
 import { type Phase, type PhaseResult, runPhases } from './phase-result.ts';
 import { dropFdw } from './phases/drop-fdw.ts';
 import { dropReplicationPhase } from './phases/logical-replication.ts';
-import { rollbackPhases } from './run-migration.ts';
+import { rollbackPhases } from './procedure.ts';
+import { configuredSteps } from './run-migration.ts';
 
 /** After the switch: new against old, which is kept; login_log is left out, new has taken writes since. */
 const parityWithOldKept: Phase<MigrationContext, 'parity'> = {
@@ -55,7 +56,7 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
       state: `p${context.partition} on new, read-write; ${context.database} kept on old (\`verify --drop-old\` drops it)`,
     };
   }
-  const phases = await runPhases(rollbackPhases(context.config.migration.strategy), context, context.events);
+  const phases = await runPhases(rollbackPhases(configuredSteps(context.config)), context, context.events);
   return {
     found,
     action: 'rolled back',

@@ -1,16 +1,11 @@
-import type { LogPolicy, MigrationStrategy, SwitchMode } from '../config/config-types.ts';
+import type { LogPolicy, MigrationStrategy, ProcedureStep, ShardmoveConfig } from '../config/config-types.ts';
 import { onNode } from '../db/node-session.ts';
 import { databaseStates, dropDatabase } from '../db/ownership.ts';
 import { DestructiveActionRefused } from '../errors.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
-import { type Phase, type PhaseResult, phase, runPhases, undoPhases } from './phase-result.ts';
-import { readiness } from './phases/readiness.ts';
-import { copyStrategyPhases } from './strategies/copy.ts';
-import { logicalStrategyPhases } from './strategies/logical.ts';
-import { logicalHoldStrategyPhases } from './strategies/logical-hold.ts';
-import { matviewStrategyPhases } from './strategies/matview.ts';
-import { seedStrategyPhases } from './strategies/seed.ts';
+import { markedPhase, type Phase, type PhaseResult, phase, runPhases, undoPhases } from './phase-result.ts';
+import { procedurePhases } from './procedure.ts';
 
 export type MigrationOutcome = 'completed' | 'rolled-back' | 'failed-after-switch' | 'not-started';
 
@@ -26,6 +21,13 @@ export interface MigrationResult {
   readonly state: string;
 }
 
+/** The procedure's steps; loadConfig always sets them (a strategy's built-in ones when the layers gave none). */
+export function configuredSteps(config: ShardmoveConfig): readonly ProcedureStep[] {
+  const steps = config.migration.steps;
+  if (!steps) throw new Error('no migration.steps: the config was not loaded through loadConfig');
+  return steps;
+}
+
 /** A migration the rehearsal did not start (the run could not measure what it claims): nothing changed. */
 export function migrationNotStarted(context: MigrationContext): MigrationResult {
   const { strategy, logs } = context.config.migration;
@@ -33,7 +35,7 @@ export function migrationNotStarted(context: MigrationContext): MigrationResult 
     strategy,
     partition: context.partition,
     logs,
-    phases: strategyPhases(strategy, context.config.migration.switch).map((p) => ({
+    phases: procedurePhases(configuredSteps(context.config)).map((p) => ({
       name: p.name,
       status: 'not-run' as const,
     })),
@@ -42,35 +44,6 @@ export function migrationNotStarted(context: MigrationContext): MigrationResult 
     marks: context.marks,
     state: `p${context.partition} untouched on old: the migration was not started`,
   };
-}
-
-// Every strategy starts at the readiness gate: a rehearsal checks what a move on a real
-// target checks, and a no-go stops it before anything changed.
-const strategies: Readonly<Record<MigrationStrategy, readonly Phase<MigrationContext>[]>> = {
-  seed: [readiness, ...seedStrategyPhases],
-  matview: [readiness, ...matviewStrategyPhases],
-  copy: [readiness, ...copyStrategyPhases],
-  logical: [readiness, ...logicalStrategyPhases],
-};
-
-const heldLogical: readonly Phase<MigrationContext>[] = [readiness, ...logicalHoldStrategyPhases];
-
-/** The phases a strategy runs; logical's switch may hold the calls instead of rejecting them. */
-export function strategyPhases(
-  strategy: MigrationStrategy,
-  switchMode: SwitchMode = 'reject',
-): readonly Phase<MigrationContext>[] {
-  return strategy === 'logical' && switchMode === 'hold' ? heldLogical : strategies[strategy];
-}
-
-/**
- * Undoes a migration of this strategy that failed before the switch, whatever of it ran: the
- * undo of every phase, latest first (each is safe when there is nothing to take back).
- * What `recover` runs, not knowing how far the interrupted process got: for logical, the
- * held switch's undo too (a process that died holding leaves the pooler paused).
- */
-export function rollbackPhases(strategy: MigrationStrategy): Phase<MigrationContext>[] {
-  return undoPhases(strategy === 'logical' ? heldLogical : strategies[strategy]);
 }
 
 export interface MigrationOptions {
@@ -82,7 +55,7 @@ export interface MigrationOptions {
 }
 
 /**
- * Runs a strategy's phases; never throws. A failure before the switch is rolled back (old
+ * Runs the procedure's phases; never throws. A failure before the switch is rolled back (old
  * untouched and writable again); a failure after it is reported with the state it left.
  */
 export async function runMigration(
@@ -91,14 +64,14 @@ export async function runMigration(
 ): Promise<MigrationResult> {
   const { strategy, logs } = context.config.migration;
   const wrap = options.wrapPhase ?? ((p) => p);
-  const planned = strategyPhases(strategy, context.config.migration.switch);
+  const planned = procedurePhases(configuredSteps(context.config));
   const phases = await runPhases(planned.map(wrap), context, context.events);
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];
   let outcome: MigrationOutcome = 'completed';
   let state = `p${context.partition} on new, read-write; ${context.database} still on old until verified`;
   if (failed) {
-    const switchStatus = phase(phases, 'switch')?.status;
+    const switchStatus = markedPhase(phases, 'switch')?.status;
     const routing = switchStatus === 'failed' ? await routingNow(context) : undefined;
     if (mayRollBack(switchStatus, routing)) {
       // The undo of what ran (a phase that failed part way included), latest first.

@@ -1,11 +1,32 @@
 import type pg from 'pg';
-import type { ShardTable } from '../config/topology-layout.ts';
+import type { LogPolicy } from '../config/config-types.ts';
+import { shardTables } from '../config/topology-layout.ts';
 import { rowHashExpression, type TableColumn, tableColumns } from './row-signature.ts';
 
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const columnText = (c: TableColumn) => `${c.name} ${c.type}`;
 
-/** A shard table, compared by userid ranges. */
-export type ParityTable = ShardTable;
+/**
+ * A table of the shard's schema `digoal`: the seed's, or one a case added. Rows are paired
+ * by userid where the table has one; a table without it is compared whole.
+ */
+export type ParityTable = string;
+
+/**
+ * The tables of the moved shard as old has them: the seed's four first (login_log only when
+ * the log policy moves it), then every other base table of `digoal` a case added. What
+ * parity compares, and what its report lists.
+ */
+export async function shardTablesOf(oldDb: pg.Client, logs: LogPolicy): Promise<ParityTable[]> {
+  const { rows } = await oldDb.query<{ name: string }>(
+    `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'digoal' and c.relkind in ('r', 'p') and not c.relispartition order by 1`,
+  );
+  const seed: readonly string[] = shardTables;
+  const own = rows.map((r) => r.name).filter((t) => !seed.includes(t));
+  const standard = shardTables.filter((t) => logs === 'migrate' || t !== 'login_log');
+  return [...standard, ...own];
+}
 
 export interface RowDifference {
   table: ParityTable;
@@ -42,7 +63,7 @@ interface Signature {
 /** count(*) and the sum of the row hashes: one read of the table, nothing sent but two numbers. */
 async function tableSignature(client: pg.Client, table: ParityTable, rowHash: string): Promise<Signature> {
   const { rows } = await client.query<Signature>(
-    `select count(*)::int as n, coalesce(sum(${rowHash}), 0)::text as h from digoal.${table} t`,
+    `select count(*)::int as n, coalesce(sum(${rowHash}), 0)::text as h from digoal.${ident(table)} t`,
   );
   return rows[0] ?? { n: 0, h: '0' };
 }
@@ -50,7 +71,7 @@ async function tableSignature(client: pg.Client, table: ParityTable, rowHash: st
 /** Where the keys lie on one side; ranges are cut from the lowest key of both. */
 async function keySpan(client: pg.Client, table: ParityTable): Promise<{ min: number; max: number }> {
   const { rows } = await client.query<{ min: number | null; max: number | null }>(
-    `select min(userid) as min, max(userid) as max from digoal.${table}`,
+    `select min(userid) as min, max(userid) as max from digoal.${ident(table)}`,
   );
   return { min: rows[0]?.min ?? 0, max: rows[0]?.max ?? 0 };
 }
@@ -69,7 +90,7 @@ async function rangeHashes(
 ): Promise<Map<number, Signature>> {
   const { rows } = await client.query<{ range: number } & Signature>(
     `select coalesce(((userid::bigint - $1) / $2)::int, -1) as range, count(*)::int as n, sum(${rowHash})::text as h
-       from digoal.${table} t group by 1`,
+       from digoal.${ident(table)} t group by 1`,
     [from, width],
   );
   return new Map(rows.map((r) => [r.range, { n: r.n, h: r.h }]));
@@ -83,7 +104,7 @@ async function rowsInRange(
 ): Promise<Map<string, string>> {
   const where = range < 0 ? 'userid is null' : 'userid >= $1::bigint and userid < $2::bigint';
   const { rows } = await client.query<{ userid: number; row: string }>(
-    `select userid, t::text as row from digoal.${table} t where ${where} order by t::text`,
+    `select userid, t::text as row from digoal.${ident(table)} t where ${where} order by t::text`,
     range < 0 ? [] : [from + range * width, from + (range + 1) * width],
   );
   // Keyed tables pair rows by userid; login_log has no key, so its rows are told apart by
@@ -126,7 +147,7 @@ export async function compareTables(
       ? Promise.all([f(oldDb), f(newDb)])
       : f(oldDb).then(async (a) => [a, await f(newDb)] as [T, T]);
   for (const table of tables) {
-    const [oldColumns, newColumns] = await both((db) => tableColumns(db, `digoal.${table}`));
+    const [oldColumns, newColumns] = await both((db) => tableColumns(db, `digoal.${ident(table)}`));
     if (JSON.stringify(oldColumns) !== JSON.stringify(newColumns)) {
       const [oldCount, newCount] = await both((db) => tableSignature(db, table, '0::bigint'));
       report.passed = false;
@@ -144,6 +165,12 @@ export async function compareTables(
     const [a, b] = await both((db) => tableSignature(db, table, rowHash));
     if (a.n === b.n && a.h === b.h) {
       report.tables.push({ table, oldRows: a.n, newRows: b.n, ranges: 1, mismatchedRanges: [] });
+      continue;
+    }
+    if (!oldColumns.some((c) => c.name === 'userid')) {
+      // Nothing to cut ranges by: the table differs, as a whole.
+      report.passed = false;
+      report.tables.push({ table, oldRows: a.n, newRows: b.n, ranges: 1, mismatchedRanges: [0] });
       continue;
     }
     // The signatures differ: cut the key space into ranges of about rowsPerRange rows, hash

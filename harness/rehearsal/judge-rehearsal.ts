@@ -99,7 +99,7 @@ export async function judgedResult(
     async (): Promise<Check[]> => [
       readsCheck(loadResult, baseline.startSecond),
       writeRejectionCheck(loadResult, migration, context.partition, config.migration.stallLimitMillis),
-      parityCheck(migration),
+      await parityCheck(migration, context),
       await noAckLostCheck(loadResult, migration, context, earlierWrites),
       tpsRecoveryCheck(loadResult, migration, context.partition, {
         baseline,
@@ -129,7 +129,7 @@ export async function judgedResult(
   const judged = outcomes(invariants ? [invariants] : checks, thresholds, config.expectedFailures);
   const sound = invariants
     ? true
-    : migration.outcome === 'completed' && (dropped === undefined || dropped.status === 'ok');
+    : migration.outcome === config.expectedOutcome && (dropped === undefined || dropped.status === 'ok');
   const verdict = verdictOf(conclusive, judged, sound);
   return {
     ...base,

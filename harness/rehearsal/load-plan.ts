@@ -1,4 +1,5 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
+import { loadScriptFiles } from '../load/script-files.ts';
 import type { LoadGroup } from '../load/scripts.ts';
 
 export interface RehearsalLoadPlan {
@@ -10,14 +11,15 @@ export interface RehearsalLoadPlan {
 
 /**
  * The rehearsal's load: uniform insert_log writers (the seed's workload), extra writers on
- * the moved partition so its figures carry signal, and readers of the moved partition.
+ * the moved partition so its figures carry signal, readers of the moved partition, and the
+ * case's own pgbench scripts beside (or, builtinWriters false, instead of) the writers.
  * Open loop once calibrated, so that throughput is a measurement rather than a tug-of-war.
  */
-export function rehearsalLoad(config: ShardmoveConfig): RehearsalLoadPlan {
+export async function rehearsalLoad(config: ShardmoveConfig): Promise<RehearsalLoadPlan> {
   const r = config.rehearsal;
   const partition = config.topology.movePartition;
+  const builtin = config.load.builtinWriters;
   const groups: LoadGroup[] = [
-    { name: 'writers', clients: config.load.clients, scripts: [{ name: 'insert_log', weight: 1 }] },
     {
       name: 'moved readers',
       clients: r.readerClients,
@@ -28,8 +30,16 @@ export function rehearsalLoad(config: ShardmoveConfig): RehearsalLoadPlan {
       partition,
     },
   ];
-  const weights = [r.writerWeight, r.readerWeight];
-  if (r.movedWriterClients > 0) {
+  const weights = [r.readerWeight];
+  if (builtin) {
+    groups.unshift({
+      name: 'writers',
+      clients: config.load.clients,
+      scripts: [{ name: 'insert_log', weight: 1 }],
+    });
+    weights.unshift(r.writerWeight);
+  }
+  if (builtin && r.movedWriterClients > 0) {
     groups.push({
       name: 'moved writers',
       clients: r.movedWriterClients,
@@ -37,6 +47,15 @@ export function rehearsalLoad(config: ShardmoveConfig): RehearsalLoadPlan {
       partition,
     });
     weights.push(r.movedWriterWeight);
+  }
+  if (config.load.scripts.length > 0) {
+    // The user's workload: its calls are attributed by the scripts' key directives.
+    groups.push({
+      name: 'your scripts',
+      clients: config.load.scriptClients,
+      scripts: await loadScriptFiles(config.load.scripts),
+    });
+    weights.push(config.load.scriptWeight);
   }
   return { groups, weights };
 }

@@ -6,7 +6,7 @@ import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-und
 import type { WriteLedger } from '../load/ledger.ts';
 import { type LoadResult, startLoad } from '../load/run-load.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
-import { phase } from '../migrate/phase-result.ts';
+import { markedPhase } from '../migrate/phase-result.ts';
 import { migrationNotStarted } from '../migrate/run-migration.ts';
 import { type LinkCost, linkCostWords, measureLinkCosts } from '../provision/link-costs.ts';
 import { keepTopology } from '../topology/keep-topology.ts';
@@ -102,7 +102,7 @@ export async function rehearse(
   events: EventSink,
   options: { readonly earlierWrites?: WriteLedger } = {},
 ): Promise<RehearsalResult> {
-  const plan = rehearsalLoad(config);
+  const plan = await rehearsalLoad(config);
   const clients = plan.groups.reduce((n, g) => n + g.clients, 0);
   const side = await sideMeasurements(topology, config, events, clients);
   // A call waits out a reconnection storm (its proxy backend's connection queues at the
@@ -180,7 +180,7 @@ export async function rehearse(
       routeWatch = await watchRoutes(context, context.database);
       stormWatch = await watchProxyConnections(context);
       migration = await migrateUnderFaults(context);
-      const switched = phase(migration.phases, 'switch');
+      const switched = markedPhase(migration.phases, 'switch');
       const from = baseline;
       settled = await step(
         events,
@@ -200,7 +200,7 @@ export async function rehearse(
   } finally {
     loadResult = await load.stop();
     hostBusy = hostCpu?.stop();
-    const switched = migration ? phase(migration.phases, 'switch') : undefined;
+    const switched = migration ? markedPhase(migration.phases, 'switch') : undefined;
     const switchedAt = switched?.status === 'ok' ? switched.endedAt : undefined;
     routes = await routeWatch?.stop(switchedAt);
     const samples = (await stormWatch?.stop()) ?? [];

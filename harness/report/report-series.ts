@@ -1,4 +1,5 @@
 import { bucketPercentile } from '../load/latency-buckets.ts';
+import { markedPhase, type PhaseResult } from '../migrate/phase-result.ts';
 import type { RunDocument } from './run-document.ts';
 
 export interface PhaseSpan {
@@ -49,9 +50,13 @@ export function reportSeries(doc: RunDocument): ReportSeries {
       from: rel((p as { startedAt: number }).startedAt),
       to: rel((p as { endedAt: number }).endedAt),
     }));
-  const freezeStart = phases.find((p) => p.name === 'freeze');
-  const freezeEnd =
-    phases.find((p) => p.name === 'switch') ?? phases.find((p) => p.name === 'unfreeze on old');
+  const span = (p: PhaseResult | undefined) =>
+    p && p.status !== 'not-run' ? { from: rel(p.startedAt), to: rel(p.endedAt) } : undefined;
+  const freezeStart = span(markedPhase(doc.migration.phases, 'freeze'));
+  const freezeEnd = span(
+    markedPhase(doc.migration.phases, 'switch') ??
+      doc.migration.rollback.find((p) => p.name === 'unfreeze on old'),
+  );
   return {
     seconds: series.map((s) => s.second),
     tps: { moved: series.map((s) => s.moved.ok), others: series.map((s) => s.others.ok) },

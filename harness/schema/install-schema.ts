@@ -8,6 +8,7 @@ import type { EventSink } from '../events.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { partitionConnstring } from './cluster-connstrings.ts';
 import { renderSql, runSqlFolder, sqlFiles } from './sql-files.ts';
+import { runUserSqlFile, schemaVars } from './user-sql-file.ts';
 
 export interface InstallOptions {
   readonly config: ShardmoveConfig;
@@ -89,6 +90,8 @@ async function installShards(
       async (c) => {
         await runSqlFolder(c, 'data-node', { shard: partition });
         if (options.primaryKeys) await runSqlFolder(c, 'data-node-keys', { shard: partition });
+        for (const file of options.config.schema.dataNode)
+          await runUserSqlFile(c, file, schemaVars(options.config, partition, db), `schema ${backend}/${db}`);
       },
       `${backend}/${db}`,
     );
@@ -124,6 +127,8 @@ async function installProxy(nodes: Nodes, options: InstallOptions): Promise<void
           ]);
         }
       }
+      for (const file of config.schema.proxy)
+        await runUserSqlFile(c, file, schemaVars(config, config.topology.movePartition, db), 'proxy schema');
       if (!options.openToPublic) {
         await c.query('revoke execute on function public.dy(text), public.dy_ddl(text) from public');
       }

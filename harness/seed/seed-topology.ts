@@ -4,6 +4,7 @@ import { withClient } from '../db/connect.ts';
 import type { NodeAccess } from '../db/node-access.ts';
 import type { EventSink } from '../events.ts';
 import { runSqlFolder } from '../schema/sql-files.ts';
+import { runUserSqlFile, schemaVars } from '../schema/user-sql-file.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { copyShard } from './copy-shard.ts';
 import { type ShardPlan, seedPlan, shardRows } from './seed-plan.ts';
@@ -114,6 +115,8 @@ export async function seedTopology(
         });
         emit();
         await runSqlFolder(c, 'data-node-keys', { shard: shardPlan.shard });
+        for (const file of config.schema.fill)
+          await runUserSqlFile(c, file, schemaVars(config, shardPlan.shard, database), `fill ${database}`);
       },
       what,
     );

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type MigrationStrategy, migrationStrategies } from '../config/config-types.ts';
+import { type MigrationStrategy, migrationStrategies, type ProcedureStep } from '../config/config-types.ts';
 import { errorMessage, ShardmoveError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { statePaths } from './state-file.ts';
@@ -17,6 +17,8 @@ export interface MigrationJournal {
   readonly migrationId: string;
   readonly partition: number;
   readonly strategy: MigrationStrategy;
+  /** The procedure that ran, the case's own steps included: what `recover` undoes. Older journals have none. */
+  readonly steps?: readonly ProcedureStep[] | undefined;
   readonly startedAt: string;
   readonly pid: number;
 }
@@ -33,6 +35,7 @@ function journalProblem(value: unknown): string | undefined {
   if (typeof j.startedAt !== 'string') return 'no startedAt';
   if (!Number.isInteger(j.pid)) return 'no pid';
   if (j.version === 2 && typeof j.migrationId !== 'string') return 'no migrationId';
+  if (j.steps !== undefined && !Array.isArray(j.steps)) return 'steps is not a list';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { phase } from '../migrate/phase-result.ts';
+import { markedPhase } from '../migrate/phase-result.ts';
 import type { MigrationResult } from '../migrate/run-migration.ts';
 import type { CheckOf } from './check.ts';
 
@@ -132,7 +132,7 @@ export function staleRouteCheck(
   migration: MigrationResult,
   graceMillis: number = inFlightGraceMillis,
 ): StaleRouteCheck {
-  const switched = phase(migration.phases, 'switch');
+  const switched = markedPhase(migration.phases, 'switch');
   if (switched?.status !== 'ok') {
     return {
       name: 'no stale route',

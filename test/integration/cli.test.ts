@@ -280,7 +280,7 @@ describe('bad input', () => {
     ]);
     expect(faultOutsideStrategy.code).toBe(2);
     expect(faultOutsideStrategy.stderr).toMatch(
-      /'migration\.fault\.phase' "pre-copy" is not a phase of the logical strategy \(readiness, prepare new, publish,/,
+      /'migration\.fault\.phase' "pre-copy" is not a phase of the procedure \(readiness, prepare new, publish,/,
     );
     const faultOutOfReach = await runCli([
       'run',

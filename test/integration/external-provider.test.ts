@@ -7,7 +7,6 @@ import { DestructiveActionRefused } from '../../harness/errors.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { runPhases } from '../../harness/migrate/phase-result.ts';
-import { strategyPhases } from '../../harness/migrate/run-migration.ts';
 import { localProvider } from '../../harness/provision/local-provider.ts';
 import type { StartedNodes } from '../../harness/provision/provider.ts';
 import { newRunId } from '../../harness/provision/run-id.ts';
@@ -16,6 +15,7 @@ import { startTopology } from '../../harness/topology/start-topology.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
+import { strategyPhases } from '../support/strategy-phases.ts';
 
 /** Bare local PostgreSQL nodes stand in for real staging hosts. */
 describe('the external provider pointed at local hosts', () => {
@@ -133,7 +133,7 @@ describe('the external provider pointed at local hosts', () => {
     const config = await externalConfig({ migration: { strategy: 'logical' } });
     const topology = await startTopology({ config, events: ignoreEvents });
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
-    const phases = strategyPhases('logical');
+    const phases = await strategyPhases('logical');
     const upToSync = phases.slice(0, phases.findIndex((p) => p.name === 'initial sync') + 1);
     const results = await runPhases(upToSync, context, ignoreEvents);
     expect(results.map((r) => r.status)).toEqual(upToSync.map(() => 'ok'));

@@ -18,7 +18,6 @@ import { query } from '../support/sql.ts';
 const provider = testProviders()[0] ?? 'local';
 const scenarios = (await readdir(join(import.meta.dirname, '../../scenarios')))
   .filter((f) => f.startsWith('fault-'))
-  .map((f) => f.replace(/\.json$/, ''))
   .sort();
 
 /** What each fault must lead to. */

@@ -4,11 +4,11 @@ import type { ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { type MigrationContext, migrationContext } from '../../harness/migrate/migration-context.ts';
 import { type Phase, runPhases } from '../../harness/migrate/phase-result.ts';
-import { rollbackPhases, strategyPhases } from '../../harness/migrate/run-migration.ts';
 import { postmasterPid } from '../../harness/provision/node-control.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
 import { loggedWrites, query } from '../support/sql.ts';
+import { strategyPhases, strategyRollback } from '../support/strategy-phases.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,7 +54,7 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
 
   it('does not switch when old took a write after the barrier, and rolls back cleanly', async () => {
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
-    const phases = strategyPhases('copy');
+    const phases = await strategyPhases('copy');
     const upToParity = phases.slice(0, phases.findIndex((p) => p.name === 'parity') + 1);
     const done = await runPhases(upToParity, context, ignoreEvents);
     expect(done.every((p) => p.status === 'ok')).toBe(true);
@@ -68,7 +68,7 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
     expect(switched?.status === 'failed' && switched.error).toMatch(
       /old's login_log took 1 writes after the freeze barrier: not switching/,
     );
-    const rollback = await runPhases(rollbackPhases('copy'), context, ignoreEvents);
+    const rollback = await runPhases(await strategyRollback('copy'), context, ignoreEvents);
     expect(rollback.map((p) => [p.name, p.status])).toEqual([
       ['unfreeze on old', 'ok'],
       ['drop the copy on new', 'ok'],
@@ -79,7 +79,7 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
     const handle = topology.handle;
     if (handle?.provider !== 'local') throw new Error('needs the local provider');
     const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents);
-    const phases = strategyPhases('copy');
+    const phases = await strategyPhases('copy');
     const at = (name: string) => phases.findIndex((p) => p.name === name);
     const upToFreeze = await runPhases(phases.slice(0, at('freeze')), context, ignoreEvents);
     expect(upToFreeze.every((p) => p.status === 'ok')).toBe(true);

@@ -2,8 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../harness/cli/config-from-flags.ts';
-import { defaultConfig } from '../../harness/config/defaults.ts';
-import { loadConfig } from '../../harness/config/load-config.ts';
+import { builtinSteps, loadConfig } from '../../harness/config/load-config.ts';
 import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
 import { ConfigError } from '../../harness/errors.ts';
 import { faultPlanProblem } from '../../harness/faults/fault-plan.ts';
@@ -31,9 +30,9 @@ describe('config layering and validation', () => {
   });
 
   it('loads every scenario in scenarios/, each valid', async () => {
-    const names = readdirSync(join(import.meta.dirname, '../../scenarios'))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.replace(/\.json$/, ''));
+    const names = readdirSync(join(import.meta.dirname, '../../scenarios'), { withFileTypes: true })
+      .filter((f) => f.isDirectory())
+      .map((f) => f.name);
     expect(names.length).toBeGreaterThan(5);
     for (const name of names) expect((await loadConfig({ scenario: name })).scenario.name).toBe(name);
   });
@@ -113,7 +112,7 @@ describe('config layering and validation', () => {
       /'containers.cpuScheduling' .* must be one of host, container/,
     );
     const unknown = await configError({ scenario: 'no-such-scenario' });
-    expect(unknown.message).toBe("unknown scenario 'no-such-scenario'");
+    expect(unknown.message).toBe("unknown case 'no-such-scenario'");
     expect(unknown.hint).toContain('seed-db23');
   });
 
@@ -167,10 +166,11 @@ describe('config layering and validation', () => {
         migration: {
           ...faulted.config.migration,
           switch: 'reject',
+          steps: await builtinSteps('logical', 'reject'),
           fault: { kind: 'pause-new', phase: 'hold' },
         },
       }),
-    ).toMatch(/"hold" is not a phase of the logical strategy/);
+    ).toMatch(/"hold" is not a phase of the procedure/);
   });
 
   it('rejects identifiers that would need quoting in SQL', async () => {
@@ -198,12 +198,10 @@ describe('config layering and validation', () => {
     expect(settingsAsConfLines({ a: "it's C:\\path" })).toEqual(["a = 'it''s C:\\\\path'"]);
   });
 
-  it('refuses an injectFaultAfter that names no phase of the strategy (a typo would inject nothing)', () => {
-    const config = {
-      ...defaultConfig,
-      migration: { ...defaultConfig.migration, injectFaultAfter: 'cpoy', strategy: 'copy' as const },
-    };
-    expect(faultPlanProblem(config)).toMatch(/"cpoy" is not a phase of the copy strategy/);
+  it('refuses an injectFaultAfter that names no phase of the strategy (a typo would inject nothing)', async () => {
+    const copy = (await loadConfig({ flags: { migration: { strategy: 'copy' } } })).config;
+    const config = { ...copy, migration: { ...copy.migration, injectFaultAfter: 'cpoy' } };
+    expect(faultPlanProblem(config)).toMatch(/"cpoy" is not a phase of the procedure/);
     expect(
       faultPlanProblem({ ...config, migration: { ...config.migration, injectFaultAfter: 'copy' } }),
     ).toBeUndefined();

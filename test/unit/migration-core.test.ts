@@ -3,9 +3,9 @@ import { migrationStrategies } from '../../harness/config/config-types.ts';
 import type { HarnessEvent } from '../../harness/events.ts';
 import type { PhaseName } from '../../harness/migrate/phase-evidence.ts';
 import { type Phase, runPhases, undoPhases } from '../../harness/migrate/phase-result.ts';
-import { rollbackPhases, strategyPhases } from '../../harness/migrate/run-migration.ts';
 import { readRunDocument } from '../../harness/report/read-run-document.ts';
 import { evaluateThresholds, runMetrics } from '../../harness/verify/run-metrics.ts';
+import { strategyPhases, strategyRollback } from '../support/strategy-phases.ts';
 
 const fixture = new URL('../../fixtures/report/ci-local-seed/run.json', import.meta.url).pathname;
 
@@ -65,8 +65,8 @@ describe('the phase runner', () => {
 describe('the strategies, as lists of phases', () => {
   it.each(migrationStrategies)(
     '%s freezes, passes the barrier, checks parity and switches, each once',
-    (strategy) => {
-      const names = strategyPhases(strategy).map((p) => p.name);
+    async (strategy) => {
+      const names = (await strategyPhases(strategy)).map((p) => p.name);
       for (const name of ['prepare new', 'freeze', 'freeze barrier', 'parity', 'switch'])
         expect(names.filter((n) => n === name)).toEqual([name]);
       expect(names.indexOf('freeze')).toBeLessThan(names.indexOf('freeze barrier'));
@@ -75,8 +75,8 @@ describe('the strategies, as lists of phases', () => {
     },
   );
 
-  it('holds the calls only between filling the pool and the switch, which releases them', () => {
-    const names: string[] = strategyPhases('logical', 'hold').map((p) => p.name);
+  it('holds the calls only between filling the pool and the switch, which releases them', async () => {
+    const names: string[] = (await strategyPhases('logical', 'hold')).map((p) => p.name);
     const at = (n: string) => names.indexOf(n);
     expect(at('fill pool')).toBeGreaterThan(at('open connections'));
     expect(at('fill pool')).toBeLessThan(at('hold'));
@@ -84,19 +84,24 @@ describe('the strategies, as lists of phases', () => {
     expect(at('catch-up')).toBeLessThan(at('switch'));
     expect(names).not.toContain('release');
     // The reject mode is untouched by it.
-    expect(strategyPhases('logical').map((p) => p.name)).not.toContain('hold');
+    expect((await strategyPhases('logical')).map((p) => p.name)).not.toContain('hold');
   });
 
-  it('rolls back with the undo of its own phases: only logical has replication to drop', () => {
+  it('rolls back with the undo of its own phases: only logical has replication to drop', async () => {
     // Triggers dropped before the calls are let go, or the first ones would be rejected.
-    expect(rollbackPhases('logical').map((p) => p.name)).toEqual([
+    expect((await strategyRollback('logical', 'hold')).map((p) => p.name)).toEqual([
       'unfreeze on old',
       'release',
       'drop replication',
       'drop the copy on new',
     ]);
+    expect((await strategyRollback('logical')).map((p) => p.name)).toEqual([
+      'unfreeze on old',
+      'drop replication',
+      'drop the copy on new',
+    ]);
     for (const strategy of ['seed', 'matview', 'copy'] as const)
-      expect(rollbackPhases(strategy).map((p) => p.name)).toEqual([
+      expect((await strategyRollback(strategy)).map((p) => p.name)).toEqual([
         'unfreeze on old',
         'drop the copy on new',
       ]);

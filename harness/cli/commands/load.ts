@@ -4,6 +4,7 @@ import { ConfigError, ShardmoveError } from '../../errors.ts';
 import { aggregateLogLines, mergeInterval, progressLine, scriptReport } from '../../load/pgbench-format.ts';
 import { startLoad } from '../../load/run-load.ts';
 import type { SecondSample } from '../../load/samples.ts';
+import { loadScriptFiles } from '../../load/script-files.ts';
 import { parseMix } from '../../load/scripts.ts';
 import { readState, stateEndpoints } from '../../state/state-file.ts';
 import type { Command } from '../command.ts';
@@ -71,6 +72,10 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
 
   -b, --script MIX         insert_log (default), or weighted: insert_log@3,query_pk@1
                            (insert_log query_pk query_insert update_pk query_update_insert query_smalltbl)
+  -f, --file FILE[@W]      a pgbench script file, weight W (default 1); repeat for several, as
+                           pgbench -f: set (random, random_gaussian, random_exponential, abs,
+                           arithmetic), sleep, :var; comment directives
+                           -- shardmove: key=VAR [writes]  attribute calls to VAR's partition
   -c, --clients N          clients, one connection each (default: 30)
   -T, --time S             run for S seconds (default: 30)
   -t, --transactions N     or N transactions per client
@@ -85,6 +90,7 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
   --json                   print the result summary as JSON`,
   options: {
     script: { type: 'string', short: 'b' },
+    file: { type: 'string', short: 'f', multiple: true },
     clients: { type: 'string', short: 'c' },
     time: { type: 'string', short: 'T' },
     transactions: { type: 'string', short: 't' },
@@ -100,7 +106,14 @@ lost connections (reconnected with backoff) and timeouts are counted per partiti
     json: { type: 'boolean' },
   },
   async run({ values, reporter, out }) {
-    const scripts = parseMix(typeof values.script === 'string' ? values.script : 'insert_log');
+    // As pgbench: -f files alone run only those; -b adds built-in scripts beside them.
+    const files = (values.file as unknown as string[] | undefined) ?? [];
+    const scripts = [
+      ...(typeof values.script === 'string' || files.length === 0
+        ? parseMix(typeof values.script === 'string' ? values.script : 'insert_log')
+        : []),
+      ...(await loadScriptFiles(files)),
+    ];
     // Each client is a proxy backend holding a connection per partition: bounded as the config's load.clients is.
     const clients = atMost(whole(values.clients, '--clients'), 1000, '--clients') ?? 30;
     const transactions = whole(values.transactions, '--transactions');

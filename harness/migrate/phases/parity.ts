@@ -1,20 +1,15 @@
 import type pg from 'pg';
-import { movedTables } from '../../config/topology-layout.ts';
 import { onNode } from '../../db/node-session.ts';
 import {
   compareTables,
   type ParityPace,
   type ParityReport,
-  type ParityTable,
+  shardTablesOf,
 } from '../../parity/compare-tables.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { ParityPhaseEvidence } from '../phase-evidence.ts';
 import type { Phase } from '../phase-result.ts';
 import { oldLoginLogRows } from './freeze-barrier.ts';
-
-export function parityTables(context: MigrationContext): ParityTable[] {
-  return movedTables(context.config.migration.logs);
-}
 
 /**
  * Compares old (frozen) with new, records the report and how many writes old took after
@@ -31,7 +26,9 @@ export async function compareOldWithNew(
   evidence.pace = pace;
   const report = await onNode(context, 'old', context.database, (oldDb) =>
     onNode(context, 'new', context.database, (newDb) =>
-      readNew(newDb, () => compareTables(oldDb, newDb, parityTables(context), pace)),
+      readNew(newDb, async () =>
+        compareTables(oldDb, newDb, await shardTablesOf(oldDb, context.config.migration.logs), pace),
+      ),
     ),
   );
   // Writes that reached old after the barrier would be missing from the copy.

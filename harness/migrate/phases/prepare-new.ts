@@ -1,6 +1,7 @@
 import { onNode } from '../../db/node-session.ts';
 import { createOwnedDatabase, databaseStates, dropDatabase } from '../../db/ownership.ts';
 import { runSqlFile, sqlFiles } from '../../schema/sql-files.ts';
+import { runUserSqlFile, schemaVars } from '../../schema/user-sql-file.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { Phase } from '../phase-result.ts';
 
@@ -35,6 +36,9 @@ export async function createShardOnNew(context: MigrationContext): Promise<void>
   await onNode(context, 'new', db, async (c) => {
     const dataNode = (await sqlFiles('data-node')).filter((f) => !f.name.endsWith('_tables.sql'));
     for (const file of dataNode) await runSqlFile(c, file, { shard: context.partition });
+    // The case's own tables and functions, empty: its steps fill them.
+    for (const file of context.config.schema.dataNode)
+      await runUserSqlFile(c, file, schemaVars(context.config, context.partition, db), `schema new/${db}`);
   });
 }
 

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS digoal.session_last_login;
