@@ -4,7 +4,13 @@ const ci = Boolean(process.env.CI);
 
 export default defineConfig({
   test: {
-    reporters: ci ? ['default', ['junit', { outputFile: 'reports/junit.xml' }]] : ['default'],
+    reporters: ci
+      ? [
+          'default',
+          './test/support/slowest-files-reporter.ts',
+          ['junit', { outputFile: 'reports/junit.xml' }],
+        ]
+      : ['default', './test/support/slowest-files-reporter.ts'],
     projects: [
       {
         test: {

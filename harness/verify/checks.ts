@@ -209,7 +209,7 @@ export async function parityCheck(
     passed: p?.status === 'ok',
     summary:
       p?.status === 'ok'
-        ? 'old (frozen) and new hold the same rows'
+        ? `old (frozen) and new hold the same rows: ${evidence.report?.tables.map((t) => t.table).join(', ') ?? 'no tables'}`
         : p?.status === 'failed'
           ? p.error
           : 'parity did not run',
