@@ -37,7 +37,7 @@ export const configOptions = {
 } as const satisfies OptionSpec;
 
 export const configOptionsHelp = `  --provider auto|containers|local|external   where the nodes run (default: auto)
-  --scenario NAME          scenario from scenarios/ (default: seed-db23)
+  --scenario CASE          a built-in case (scenarios/<name>/) or a case folder (default: seed-db23)
   --config FILE            JSON config layered over the scenario
   --partitions N           partition count, a power of two (default: 32)
   --partition N            the partition to move (default: 23; --move-partition, the older

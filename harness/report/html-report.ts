@@ -5,7 +5,7 @@ import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
 import { freezeWindowText, inconclusiveHeadline, measurementLines, skippedText } from './summary.ts';
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 const fixed = (v: number | undefined, digits = 1) => (v === undefined ? '–' : v.toFixed(digits));

@@ -4,6 +4,7 @@ import { aggregateLine } from '../load/pgbench-format.ts';
 import { emptyCounts, mergeCounts } from '../load/samples.ts';
 import { chartNames, renderCharts } from './charts.ts';
 import { htmlReport } from './html-report.ts';
+import { junitXml } from './junit-xml.ts';
 import { reportSeries } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
 import { summaryLines } from './summary.ts';
@@ -23,7 +24,7 @@ export function aggregateLog(doc: RunDocument): string {
     .concat('\n');
 }
 
-/** Everything in a bundle but run.json, from run.json's content alone: report.md, aggregate.log, charts/, index.html. */
+/** Everything in a bundle but run.json, from run.json's content alone: report.md, aggregate.log, charts/, index.html, junit.xml. */
 export async function renderBundle(dir: string, doc: RunDocument): Promise<string[]> {
   await mkdir(join(dir, 'charts'), { recursive: true });
   const charts = await renderCharts(reportSeries(doc));
@@ -36,5 +37,6 @@ export async function renderBundle(dir: string, doc: RunDocument): Promise<strin
   await write('aggregate.log', aggregateLog(doc));
   for (const name of chartNames) await write(`charts/${name}.png`, charts[name]);
   await write('index.html', htmlReport(doc, charts));
+  await write('junit.xml', junitXml(doc));
   return written;
 }

@@ -26,7 +26,16 @@ afterAll(async () => {
 
 describe('re-rendering a committed run.json', () => {
   it('writes the same set of files a run writes', async () => {
-    expect((await readdir(dir)).sort()).toEqual(['aggregate.log', 'charts', 'index.html', 'report.md']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'aggregate.log',
+      'charts',
+      'index.html',
+      'junit.xml',
+      'report.md',
+    ]);
+    const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite name="shardmove seed-db23" tests="\d+" failures="0" errors="0"/);
+    expect(junit).toContain('name="check: parity"');
     expect((await readdir(join(dir, 'charts'))).sort()).toEqual([
       'errors.png',
       'latency.png',

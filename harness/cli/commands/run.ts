@@ -1,15 +1,17 @@
 import { join } from 'node:path';
+import { comparisonLines } from '../../compare/format-comparison.ts';
+import { gate, readBaseline } from '../../compare/gate.ts';
 import { ConfigError } from '../../errors.ts';
 import { newRunId } from '../../provision/run-id.ts';
 import { runScenarioThereAndBack } from '../../rehearsal/and-back.ts';
 import type { RehearsalResult } from '../../rehearsal/rehearsal-result.ts';
 import { runScenario } from '../../rehearsal/run-rehearsal.ts';
 import { buildInfo } from '../../report/build-info.ts';
-import { runDocument } from '../../report/run-document.ts';
+import { type RunDocument, runDocument } from '../../report/run-document.ts';
 import { summaryLines } from '../../report/summary.ts';
 import { linkLatest, writeRunBundle } from '../../report/write-run-bundle.ts';
 import { assertNothingKept } from '../../topology/keep-topology.ts';
-import { exitCodeOf, type Verdict } from '../../verify/verdict.ts';
+import { exitCodeOf, exitCodes, type Verdict } from '../../verify/verdict.ts';
 import { type Command, configOptions, configOptionsHelp, seedOptions, seedOptionsHelp } from '../command.ts';
 import { configFromFlags } from '../config-from-flags.ts';
 import { wholeNumberFlag } from '../flag-values.ts';
@@ -17,7 +19,7 @@ import { wholeNumberFlag } from '../flag-values.ts';
 export const runCommand: Command = {
   name: 'run',
   summary: 'the whole rehearsal: up, seed, load, migrate under load, verify, report',
-  usage: `shardmove run [SCENARIO] [--strategy seed|matview|copy|logical] [--logs migrate|leave] [--freeze connstring|table-triggers] [--rate R] [options]
+  usage: `shardmove run [CASE] [--strategy seed|matview|copy|logical] [--logs migrate|leave] [--freeze connstring|table-triggers] [--rate R] [options]
 
 Provisions and seeds the topology, starts the load (uniform insert_log writers, plus
 writers and readers of the moved partition), warms it up until every client's proxy
@@ -35,8 +37,10 @@ failure that fails is as declared); 1 one differs; 2 bad input, nothing started;
 baseline could not hold the rate, the generator saturated, lag or skips over their
 limits): the reasons come first, and when known before the migration nothing was changed.
 
-  SCENARIO                 a scenario from scenarios/ (default: seed-db23)
-  --strategy seed|matview|copy|logical   the migration procedure (default: the scenario's)
+  CASE                     a built-in case from scenarios/ (default: seed-db23), or a case
+                           folder of your own (./my-case; shardmove init writes one)
+  --strategy seed|matview|copy|logical   the migration procedure: that strategy's built-in
+                           steps (default: the case's steps)
   --logs migrate|leave     copy login_log (default) or leave it, as the article does
   --freeze connstring|table-triggers
                            freeze p<N> by its connstring (default, the article's; PL/Proxy
@@ -53,6 +57,10 @@ limits): the reasons come first, and when known before the migration nothing was
   --reports DIR            where the bundle goes (default: reports)
   --repeat N               run the whole rehearsal N times, bundles in one directory (for compare;
                            with --and-back the moves back in a second, <set>-back)
+  --baseline PATH          a CI gate: compare this run (or --repeat's runs) with a committed
+                           baseline (a run.json, a bundle, or a directory of them) as
+                           compare does, print what moved, and exit 1 on a regression
+                           beyond the noise (see docs/ci-gate.md)
   --and-back               once the move passed, move the partition back to old under a fresh
                            load, with the same checks; the ledger counts both moves
                            (rehearsal.andBack; a second bundle, <run-id>-back)
@@ -73,9 +81,10 @@ ${seedOptionsHelp}`,
     reports: { type: 'string' },
     repeat: { type: 'string' },
     'and-back': { type: 'boolean' },
+    baseline: { type: 'string' },
   },
   async run({ values, positionals, reporter, out }) {
-    if (positionals.length > 1) throw new ConfigError(`run takes one scenario, got ${positionals.join(' ')}`);
+    if (positionals.length > 1) throw new ConfigError(`run takes one case, got ${positionals.join(' ')}`);
     const flags: Record<string, string | boolean | undefined> = {
       ...values,
       scenario: positionals[0] ?? values.scenario,
@@ -85,6 +94,9 @@ ${seedOptionsHelp}`,
     const repeat = wholeNumberFlag(values.repeat, '--repeat', 1, 50) ?? 1;
     if (keep && repeat > 1) throw new ConfigError('--keep keeps one topology; it cannot go with --repeat');
     if (keep) await assertNothingKept(config.stateDir);
+    // Read and checked before anything is provisioned: a wrong path costs nothing.
+    const baseline = typeof values.baseline === 'string' ? await readBaseline(values.baseline) : undefined;
+    const documents: RunDocument[] = [];
     const reportsRoot = typeof values.reports === 'string' ? values.reports : 'reports';
     // Repeated runs share one directory, which compare reads as one side with a range.
     const root = repeat > 1 ? join(reportsRoot, newRunId().replace(/^sm-/, 'set-')) : reportsRoot;
@@ -96,6 +108,7 @@ ${seedOptionsHelp}`,
       const doc = runDocument(config, named, build, { scenario: scenario.name, move });
       // The moves back go the other way: a set of their own, or compare would mix directions.
       const dir = await writeRunBundle(move === 'back' && repeat > 1 ? `${root}-back` : root, doc);
+      if (move !== 'back') documents.push(doc);
       reporter.flush();
       if (move) out(`\n== the move ${move} ==`);
       for (const line of summaryLines(doc, 'text')) out(line);
@@ -126,7 +139,18 @@ ${seedOptionsHelp}`,
           (config.rehearsal.andBack ? `, the moves back in ${root}-back (a side of their own)` : ''),
       );
     }
-    return exitCodeOf(worstVerdict(verdicts));
+    const verdict = worstVerdict(verdicts);
+    if (!baseline) return exitCodeOf(verdict);
+    const { comparison, mismatch } = gate(baseline, documents, config.compare.tolerance);
+    out(`\n== gate: against the baseline ${values.baseline} ==`);
+    if (mismatch) {
+      out(`cannot judge: ${mismatch}`);
+      return exitCodes.badInput;
+    }
+    for (const line of comparisonLines(comparison, 'text')) out(line);
+    // The run's own verdict first (a failed check is a failure whatever the baseline says).
+    if (verdict !== 'pass') return exitCodeOf(verdict);
+    return comparison.regressed ? exitCodes.fail : exitCodes.pass;
   },
 };
 
