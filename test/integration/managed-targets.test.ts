@@ -10,6 +10,7 @@ import { managedAdminRole } from '../../harness/provision/managed-role.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { testConfig } from '../support/config.ts';
 import { databaseNames, query } from '../support/sql.ts';
+import { withStrategy } from '../support/strategy-phases.ts';
 
 const managed = () => testConfig('local', { seeding: { profile: 'ci' }, local: { privileges: 'managed' } });
 
@@ -17,9 +18,9 @@ async function startManaged(): Promise<StartedTopology> {
   return startTopology({ config: await managed(), events: ignoreEvents });
 }
 
-function context(topology: StartedTopology, strategy: MigrationStrategy) {
+async function context(topology: StartedTopology, strategy: MigrationStrategy) {
   return migrationContext(
-    { ...topology.config, migration: { ...topology.config.migration, strategy } },
+    await withStrategy(topology.config, { strategy }),
     topology.nodes,
     topology.runId,
     ignoreEvents,
@@ -63,7 +64,7 @@ describe('managed-like targets (--privileges managed, local provider)', () => {
       expect(await isSuperuser(topology, 'old')).toBe(false);
       expect(await isSuperuser(topology, 'new')).toBe(false);
       expect(await isSuperuser(topology, 'proxy')).toBe(true);
-      const result = await runMigration(context(topology, strategy));
+      const result = await runMigration(await context(topology, strategy));
       expect(result.phases.filter((p) => p.status !== 'ok').map((p) => [p.name, p.status])).toEqual([]);
       expect(result.outcome).toBe('completed');
       const gate = result.phases.find((p) => p.name === 'readiness');
@@ -95,7 +96,7 @@ describe('managed-like targets (--privileges managed, local provider)', () => {
     });
 
     it('refuses logical up front, naming the privilege it lacks, and changes nothing', async () => {
-      const result = await runMigration(context(topology, 'logical'));
+      const result = await runMigration(await context(topology, 'logical'));
       expect(result.outcome).toBe('rolled-back');
       expect(result.state).toMatch(/^no-go at the readiness gate, nothing changed/);
       const gate = result.phases.find((p) => p.name === 'readiness');
@@ -115,7 +116,7 @@ describe('managed-like targets (--privileges managed, local provider)', () => {
         `revoke usage on foreign data wrapper postgres_fdw from ${role}`,
       );
       try {
-        const result = await runMigration(context(topology, 'seed'));
+        const result = await runMigration(await context(topology, 'seed'));
         expect(result.state).toMatch(/^no-go at the readiness gate/);
         const gate = result.phases.find((p) => p.name === 'readiness');
         expect(gate?.status === 'failed' ? gate.error : '').toMatch(

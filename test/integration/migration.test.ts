@@ -16,6 +16,7 @@ import { noAckLostCheck } from '../../harness/verify/checks.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, loggedWrites, query } from '../support/sql.ts';
+import { withStrategy } from '../support/strategy-phases.ts';
 import { idTheLoadNeverDraws } from '../support/unused-id.ts';
 
 const provider = testProviders()[0] ?? 'local';
@@ -255,10 +256,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
       'db23',
       `select pg_create_logical_replication_slot('shardmove_move', 'pgoutput')`,
     );
-    const logical = {
-      ...config,
-      migration: { ...config.migration, strategy: 'logical' as const, injectFaultAfter: 'catch-up' },
-    };
+    const logical = await withStrategy(config, { strategy: 'logical', injectFaultAfter: 'catch-up' });
     const result = await rehearse(topology, logical, ignoreEvents);
     expect(result.migration.outcome).toBe('rolled-back');
     expect(result.migration.phases.find((p) => p.name === 'catch-up')?.status).toBe('failed');
@@ -291,10 +289,8 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
         `select o as p23 from pg_foreign_server, unnest(srvoptions) o where srvname = 'rds_pg_cluster' and o like 'p23=%'`,
       )
     )[0]?.p23;
-  const copyWithTriggerFreeze = (injectFaultAfter: string | undefined): ShardmoveConfig => ({
-    ...config,
-    migration: { ...config.migration, strategy: 'copy', freeze: 'table-triggers', injectFaultAfter },
-  });
+  const copyWithTriggerFreeze = (injectFaultAfter: string | undefined): Promise<ShardmoveConfig> =>
+    withStrategy(config, { strategy: 'copy', freeze: 'table-triggers', injectFaultAfter });
   const freezeSchemas = async () =>
     query<{ n: number }>(
       topology.nodes.old.endpoint,
@@ -304,7 +300,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
 
   it('rolls back a table-trigger freeze: writes were rejected with 25006, the triggers are gone, the proxy never changed', async () => {
     const before = await p23Connstring();
-    const result = await rehearse(topology, copyWithTriggerFreeze('freeze barrier'), ignoreEvents);
+    const result = await rehearse(topology, await copyWithTriggerFreeze('freeze barrier'), ignoreEvents);
     expect(result.migration.outcome).toBe('rolled-back');
     const frozen = result.migration.phases.find((p) => p.name === 'freeze');
     expect(frozen?.status === 'ok' && frozen.evidence).toMatchObject({ method: 'table-triggers' });
@@ -341,7 +337,7 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
   });
 
   it('completes a move under the table-trigger freeze: rejections, parity and the ledger hold, old stays frozen', async () => {
-    const result = await rehearse(topology, copyWithTriggerFreeze(undefined), ignoreEvents);
+    const result = await rehearse(topology, await copyWithTriggerFreeze(undefined), ignoreEvents);
     expect(result.migration.outcome).toBe('completed');
     expect(result.freezeWindow.rejections).toBeGreaterThan(0);
     for (const name of ['reads', 'write rejection', 'parity', 'no acknowledged write lost']) {

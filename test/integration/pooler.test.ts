@@ -25,6 +25,7 @@ import { type StartedTopology, startTopology } from '../../harness/topology/star
 import { testScenarioConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, query } from '../support/sql.ts';
+import { withStrategy } from '../support/strategy-phases.ts';
 
 const p23Connstring = async (topology: StartedTopology) =>
   (
@@ -189,10 +190,7 @@ describe('a pooled topology when things go wrong (local)', () => {
   });
 
   it('reports a switch that failed after routing p23 to new as failed after the switch, and drops nothing', async () => {
-    const failing = {
-      ...config,
-      migration: { ...config.migration, strategy: 'copy' as const, injectFaultAfter: 'switch' },
-    };
+    const failing = await withStrategy(config, { strategy: 'copy', injectFaultAfter: 'switch' });
     const context = migrationContext(failing, topology.nodes, topology.runId, ignoreEvents, topology.handle);
     // The fault comes from above, as in a rehearsal or `migrate`: migrate/ knows nothing of it.
     const result = await migrateUnderFaults(context);
