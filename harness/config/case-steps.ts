@@ -7,6 +7,7 @@ import {
   type BuiltinStepId,
   builtinStepIds,
   type ProcedureStep,
+  type StepTarget,
   stepMarks,
   stepTargets,
 } from './config-types.ts';
@@ -90,7 +91,7 @@ export async function caseSteps(
     steps.push({
       name,
       sql,
-      on: item.on as ProcedureStep extends { on: infer T } ? T : never,
+      on: item.on as StepTarget,
       undo,
       marks: item.marks as 'freeze' | 'switch' | undefined,
     });

@@ -232,7 +232,7 @@ export function evaluate(
   }
 }
 
-/** A value as pgbench substitutes it into SQL: integers as integers, doubles as pgbench prints them. */
+/** A value as it is substituted into SQL, as text (the server infers the parameter's type). */
 export function valueText(value: Value): string {
-  return value.int ? String(value.v) : String(value.v);
+  return String(value.v);
 }

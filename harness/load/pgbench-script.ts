@@ -106,7 +106,7 @@ export function parseScript(text: string, file: string, name = file): ScriptProg
       } else if (command === 'sleep') {
         const m = /^(\S+)(?:\s+(us|ms|s))?$/.exec(args);
         if (!m) throw new ScriptError(file, line, `malformed \\sleep: expected \\sleep number [us|ms|s]`);
-        const amount = expr((m[1] as string).replace(/^:/, ':'), line, '\\sleep');
+        const amount = expr(m[1] as string, line, '\\sleep');
         commands.push({ kind: 'sleep', amount, unitMicros: sleepUnits[m[2] ?? 's'] as number, line });
       } else {
         throw new ScriptError(

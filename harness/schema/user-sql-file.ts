@@ -51,7 +51,13 @@ export async function runUserSqlFile(
 }
 
 /** The placeholders a schema file has where it runs: its own shard's number and database. */
-export function schemaVars(config: ShardmoveConfig, shard: number, database: string): UserSqlVars {
+export type SchemaPlaceholder = 'partition' | 'shard' | 'database' | 'cluster' | 'role' | 'proxy_database';
+
+export function schemaVars(
+  config: ShardmoveConfig,
+  shard: number,
+  database: string,
+): Record<SchemaPlaceholder, string | number> {
   return {
     shard,
     partition: config.topology.movePartition,

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { NodeRole, SqlStep, StepTarget } from '../../config/config-types.ts';
 import type { UserSqlPlaceholder } from '../../config/user-sql.ts';
 import { onNode } from '../../db/node-session.ts';
-import { runUserSqlFile, UserSqlFailed } from '../../schema/user-sql-file.ts';
+import { runUserSqlFile, schemaVars, UserSqlFailed } from '../../schema/user-sql-file.ts';
 import { epochNow } from '../../util/epoch-clock.ts';
 import { type MigrationContext, proxyDatabase } from '../migration-context.ts';
 import type { Phase } from '../phase-result.ts';
@@ -26,13 +26,9 @@ export function stepPlaceholders(context: MigrationContext): Record<UserSqlPlace
   const { old, new: fresh } = context.nodes;
   const dsn = (n: typeof old) =>
     `host=${n.peerHost} port=${n.peerPort} dbname=${context.database} user=${n.endpoint.user}`;
+  // A step's shard is the moved one: the schema files' placeholders, plus where the backends are.
   return {
-    partition: context.partition,
-    shard: context.partition,
-    database: context.database,
-    cluster: context.config.topology.clusterName,
-    role: context.config.topology.role,
-    proxy_database: proxyDatabase(context),
+    ...schemaVars(context.config, context.partition, context.database),
     old_host: old.peerHost,
     old_port: old.peerPort,
     new_host: fresh.peerHost,
