@@ -1,6 +1,11 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const ci = Boolean(process.env.CI);
+// Every harness step's duration, from the test workers and the CLIs they start, for the
+// slowest-files table (test/support/slowest-files-reporter.ts reads and removes it).
+process.env.SHARDMOVE_STEP_LOG ??= join(tmpdir(), `shardmove-step-log-${process.pid}.jsonl`);
 
 export default defineConfig({
   test: {
@@ -25,6 +30,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          setupFiles: ['./test/support/step-log-tag.ts'],
           // Real PostgreSQL clusters: one file at a time keeps a 2-core machine from thrashing.
           fileParallelism: false,
           // Generous: a whole rehearsal on a host where connections are expensive (or rehearsed

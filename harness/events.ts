@@ -1,4 +1,5 @@
 import { errorMessage } from './errors.ts';
+import { logStepTime } from './step-log.ts';
 import { epochNow } from './util/epoch-clock.ts';
 /**
  * The core never writes to the terminal: it emits these, and the CLI (or a test, or the
@@ -42,6 +43,7 @@ export function startStep(
     end(error?: unknown) {
       const endedAt = epochNow();
       const durationMillis = endedAt - startedAt;
+      logStepTime(name, durationMillis);
       events(
         error === undefined
           ? { type: 'step-end', step: name, durationMillis, outcome: 'ok' }

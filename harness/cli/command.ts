@@ -68,7 +68,7 @@ export const seedOptions = {
   truncate: { type: 'boolean' },
 } as const satisfies OptionSpec;
 
-export const seedOptionsHelp = `  --profile full|default|ci|none   data volume (default: default; none: no data)
+export const seedOptionsHelp = `  --profile full|default|ci|tiny|none   data volume (default: default; tiny: a smoke run; none: no data)
   --data faker|seed        faker: realistic deterministic values; seed: the article's NULLs
   --faker-seed N           seed of the faker values (same seed, same rows)
   --moved-userinfo-rows N, --moved-tbl-small-rows N, --others-userinfo-rows N,

@@ -62,7 +62,7 @@ export type ContainerNetwork = (typeof containerNetworks)[number];
 export const containerCpuSchedulings = ['host', 'container'] as const;
 export type ContainerCpuScheduling = (typeof containerCpuSchedulings)[number];
 
-export const seedProfiles = ['full', 'default', 'ci', 'none'] as const;
+export const seedProfiles = ['full', 'default', 'ci', 'tiny', 'none'] as const;
 export const seedDataModes = ['faker', 'seed'] as const;
 export type SeedData = (typeof seedDataModes)[number];
 
@@ -72,7 +72,7 @@ export interface SeedSizes {
 }
 
 export interface SeedConfig {
-  /** full: 32 x (1M+1M+500k); default: the moved shard full, others 100k/100k/50k; ci: 100k/100k/50k and 10k/10k/5k. */
+  /** full: 32 x (1M+1M+500k); default: the moved shard full, others 100k/100k/50k; ci: 100k/100k/50k and 10k/10k/5k; tiny: 20k/20k/10k and 1k/1k/500 (every phase still runs: the harness's own tests, a smoke run). */
   profile: (typeof seedProfiles)[number];
   /** seed: the article's rows (info, last_login NULL); faker: realistic, deterministic values. */
   data: SeedData;

@@ -47,12 +47,20 @@ export function formatDsn(endpoint: Endpoint, database = endpoint.database): str
 }
 
 /**
- * Hides the password of a URI, well-formed or not: everything from the colon after the user
- * to the last '@' counts as the password, since an unescaped one may hold '/' or '@' itself
- * (a database name with an '@' is then hidden too: better than a password shown).
+ * Hides every password a connection string may carry, whatever its shape, for an error
+ * message or a log: a URI's userinfo (well-formed or not: a scheme with or without its
+ * colon or slashes, or none; everything from the colon after the user to the last '@'
+ * counts as the password, since an unescaped one may hold '/' or '@' itself, and a
+ * database name with an '@' is hidden too: better than a password shown), and any
+ * password= or sslpassword= keyword (conninfo, or a URI's query).
  */
 export function redactDsn(dsn: string): string {
-  return dsn.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@(?=[^@]*$)/i, '$1:[redacted]@');
+  const scheme = /^[a-z][a-z0-9+.-]*(?::\/+|\/\/)/i.exec(dsn)?.[0] ?? '';
+  const rest = dsn
+    .slice(scheme.length)
+    .replace(/^([^\s:/@=]*):[^\s]*@(?=[^@]*$)/, (_, user: string) => `${user}:[redacted]@`);
+  const userinfo = scheme + rest;
+  return userinfo.replace(/\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)/gi, '$1[redacted]');
 }
 
 /** Quotes a libpq keyword=value value when it needs it (empty, spaces, quotes, backslashes). */

@@ -144,6 +144,17 @@ function ownSteps(layers: readonly ConfigLayer[]): boolean {
   return own;
 }
 
+/**
+ * Destruction on hosts shardmove did not create is allowed by the person at the command
+ * line, for this run: a case or config file (shared, committed, copied) cannot carry it.
+ */
+function refuseDestructionFromFile(layer: ConfigLayer): void {
+  if ('allowDestructive' in layer.values)
+    throw new ConfigError(
+      `${layer.source}: 'allowDestructive' is not taken from a file: only the --allow-destructive flag allows destruction on external hosts, run by run`,
+    );
+}
+
 /** defaults < scenario < --config file < environment < flags, validated once, here. */
 export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
   const scenario = await scenarioLayer(inputs.scenario ?? defaultScenario);
@@ -155,6 +166,7 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
     layers.push(await caseLayer(await readCaseText(location), `config file ${fileLine(location.file)}`, ''));
   }
   layers.push(envLayer(inputs.env ?? {}));
+  for (const layer of layers) refuseDestructionFromFile(layer);
   layers.push({ source: 'command-line flags', values: pruneUndefined(inputs.flags ?? {}) });
   const config = resolveConfig(defaultConfig, layers);
   if (!ownSteps(layers)) {

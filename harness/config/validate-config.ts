@@ -106,6 +106,17 @@ function checkSemantics(config: ShardmoveConfig): void {
         hint: 'set external.{proxy,old,new} in --config, or SHARDMOVE_PROXY_URL, SHARDMOVE_OLD_URL, SHARDMOVE_NEW_URL',
       });
     }
+  }
+  if (config.external) {
+    const env = { proxy: 'SHARDMOVE_PROXY_URL', old: 'SHARDMOVE_OLD_URL', new: 'SHARDMOVE_NEW_URL' } as const;
+    const missing = (['proxy', 'old', 'new'] as const).filter(
+      (role) => typeof config.external?.[role] !== 'string',
+    );
+    if (missing.length)
+      throw new ConfigError(
+        `external hosts need all three connection URIs; ${missing.map((r) => `external.${r}`).join(', ')} not set`,
+        { hint: `set ${missing.map((r) => env[r]).join(', ')} too, or external.{proxy,old,new} in --config` },
+      );
     for (const role of ['proxy', 'old', 'new'] as const) parseDsn(config.external[role], `external.${role}`);
   }
   const misnamed = Object.keys(config.expectedFailures).filter(

@@ -12,7 +12,9 @@ export interface TableSizes {
 
 /**
  * full: every shard at the seed's size (80M rows). default: the moved shard at full size,
- * the others small. ci: everything small enough for a test run.
+ * the others small. ci: everything small enough for a CI gate. tiny: the smallest at which
+ * every phase still has rows to move and the load still has time to land inside each
+ * (the harness's own test suite, a smoke run of a case).
  */
 export const profileSizes: Readonly<
   Record<Exclude<SeedConfig['profile'], 'none'>, { moved: TableSizes; others: TableSizes }>
@@ -28,6 +30,10 @@ export const profileSizes: Readonly<
   ci: {
     moved: { userinfoRows: 100_000, tblSmallRows: 50_000 },
     others: { userinfoRows: 10_000, tblSmallRows: 5_000 },
+  },
+  tiny: {
+    moved: { userinfoRows: 20_000, tblSmallRows: 10_000 },
+    others: { userinfoRows: 1_000, tblSmallRows: 500 },
   },
 };
 

@@ -6,6 +6,7 @@ import { chooseProvider } from '../provision/providers.ts';
 import { newRunId } from '../provision/run-id.ts';
 import { installSchema } from '../schema/install-schema.ts';
 import { type SeedOutcome, seedTopology } from '../seed/seed-topology.ts';
+import { logStepTime } from '../step-log.ts';
 import { checkRouting } from './check-routing.ts';
 import { recordSettings } from './recorded-settings.ts';
 import { type NodeVersions, recordVersions } from './recorded-versions.ts';
@@ -75,12 +76,22 @@ export async function startTopology(options: StartTopologyOptions): Promise<Star
       versions,
       config,
       seeding,
-      stop: () => started.stop(),
-      [Symbol.asyncDispose]: () => started.stop(),
+      stop: () => timedStop(started),
+      [Symbol.asyncDispose]: () => timedStop(started),
     };
   } catch (error) {
     await started.stop();
     throw error;
+  }
+}
+
+/** Teardown is no step of the run's (it prints nothing), but the suite's breakdown counts it. */
+async function timedStop(started: StartedNodes): Promise<void> {
+  const begin = Date.now();
+  try {
+    await started.stop();
+  } finally {
+    logStepTime('teardown', Date.now() - begin);
   }
 }
 

@@ -17,15 +17,14 @@ const provider = testProviders()[0] ?? 'local';
  * topology, and each strategy there and back costs CI four minutes on a slow host
  * (`shardmove run --strategy copy --and-back` is in the README).
  */
-describe.each(['logical'] as const)(`--and-back with %s, ci profile (${provider})`, (strategy) => {
+describe.each(['logical'] as const)(`--and-back with %s, tiny profile (${provider})`, (strategy) => {
   let topology: StartedTopology;
   let config: ShardmoveConfig;
   let moves: MovesThereAndBack;
 
   beforeAll(async () => {
     config = await testConfig(provider, {
-      seeding: { profile: 'ci' },
-      rehearsal: { baselineSeconds: 6, settleSeconds: 7, andBack: true },
+      rehearsal: { andBack: true },
       migration: { strategy },
     });
     topology = await startTopology({ config, events: ignoreEvents });

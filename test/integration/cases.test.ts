@@ -1,14 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readState, stateEndpoints } from '../../harness/state/state-file.ts';
 import { type CliResult, exec, projectRoot, runCli } from '../support/cli.ts';
 import { query } from '../support/sql.ts';
+import { suiteConfigFile } from '../support/suite-config.ts';
 
 /**
  * Cases a user would write (test/cases/), rehearsed from the command line as a user runs
- * them, at the ci profile on the local provider: a change that passes, one that parity must
+ * them, at the suite's size (the tiny profile) on the local provider: a change that passes, one that parity must
  * catch, and one that declares the failure it rehearses (issue 31).
  */
 const caseDir = (name: string) => join(projectRoot, 'test/cases', name);
@@ -28,8 +29,6 @@ async function rehearseCase(name: string, extra: string[] = []): Promise<{ run: 
     caseDir(name),
     '--provider',
     'local',
-    '--profile',
-    'ci',
     '--config',
     suiteConfig,
     '--reports',
@@ -45,20 +44,8 @@ const check = (doc: RunDoc, name: string) => doc.checks.find((c) => c.name === n
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shardmove-case-runs-'));
-  // What the suite shortens of every rehearsal (test/support/config.ts), as a config file the CLI layers.
-  suiteConfig = join(work, 'suite.json');
-  await writeFile(
-    suiteConfig,
-    JSON.stringify({
-      rehearsal: {
-        steadyWindowSeconds: 2,
-        probeSeconds: 2,
-        microBenchmarkMillis: 0,
-        baselineSeconds: 6,
-        settleSeconds: 7,
-      },
-    }),
-  );
+  // What the suite shortens of every rehearsal, as a config file the CLI layers.
+  suiteConfig = await suiteConfigFile(work);
 });
 
 afterAll(async () => {

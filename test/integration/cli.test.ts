@@ -22,7 +22,7 @@ describe.each(testProviders())('shardmove up --keep / down on the %s provider', 
       '--provider',
       provider,
       '--profile',
-      'ci',
+      'tiny',
       '--keep',
       '--json',
       '--state-dir',
@@ -73,7 +73,7 @@ describe.each(testProviders())('shardmove up --keep / down on the %s provider', 
   });
 });
 
-/** A kept local ci-profile topology for fn, stopped afterwards, with nothing left behind. */
+/** A kept local tiny-profile topology for fn, stopped afterwards, with nothing left behind. */
 async function withKeptLocalTopology(fn: () => Promise<void>): Promise<void> {
   const before = await leftovers();
   const up = await runCli([
@@ -81,7 +81,7 @@ async function withKeptLocalTopology(fn: () => Promise<void>): Promise<void> {
     '--provider',
     'local',
     '--profile',
-    'ci',
+    'tiny',
     '--keep',
     '--state-dir',
     stateDir,

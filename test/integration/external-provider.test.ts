@@ -16,6 +16,7 @@ import { runCli, startCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
 import { strategyPhases } from '../support/strategy-phases.ts';
+import { suiteConfigFile } from '../support/suite-config.ts';
 
 /** Bare local PostgreSQL nodes stand in for real staging hosts. */
 describe('the external provider pointed at local hosts', () => {
@@ -161,10 +162,8 @@ describe('the external provider pointed at local hosts', () => {
           'external',
           '--strategy',
           'logical',
-          '--profile',
-          'ci',
-          '--clients',
-          '12',
+          '--config',
+          await suiteConfigFile(stateDir),
           '--state-dir',
           stateDir,
           '--reports',

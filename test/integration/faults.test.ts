@@ -34,7 +34,7 @@ it('has an expected outcome for every fault scenario', () => {
   expect(scenarios).toEqual(Object.keys(expected).sort());
 });
 
-describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
+describe.each(scenarios)(`%s, tiny profile (${provider})`, (scenario) => {
   let topology: StartedTopology;
   let config: ShardmoveConfig;
   let result: RehearsalResult;
@@ -42,10 +42,9 @@ describe.each(scenarios)(`%s, ci profile (${provider})`, (scenario) => {
 
   beforeAll(async () => {
     before = await leftovers();
-    const flags = { seeding: { profile: 'ci' }, rehearsal: { baselineSeconds: 5, settleSeconds: 6 } };
-    config = await testScenarioConfig(scenario, { provider, ...flags });
+    config = await testScenarioConfig(scenario, { provider });
     // A fault only one provider can inject (restart-old) runs on the provider its scenario names.
-    if (faultPlanProblem(config)) config = await testScenarioConfig(scenario, flags);
+    if (faultPlanProblem(config)) config = await testScenarioConfig(scenario);
     topology = await startTopology({ config, events: ignoreEvents });
     result = await rehearse(topology, config, ignoreEvents);
   });

@@ -43,7 +43,6 @@ describe('a proxy call still connecting to old when the freeze lands (copy, loca
   let config: ShardmoveConfig;
   beforeAll(async () => {
     config = await testConfig('local', {
-      seeding: { profile: 'ci' },
       migration: { strategy: 'copy', barrierTimeoutMillis: 200 },
     });
     topology = await startTopology({ config, events: ignoreEvents });

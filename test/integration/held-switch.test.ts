@@ -43,14 +43,10 @@ describe('a held switch through pgbouncer (local)', () => {
   beforeAll(async () => {
     config = await testScenarioConfig('logical-db23-hold', {
       provider: 'local',
-      seeding: { profile: 'ci' },
-      rehearsal: { baselineSeconds: 6, settleSeconds: 7 },
     });
     topology = await startTopology({ config, events: ignoreEvents });
     const faulted = await testScenarioConfig('fault-pause-new-during-hold', {
       provider: 'local',
-      seeding: { profile: 'ci' },
-      rehearsal: { baselineSeconds: 6, settleSeconds: 7 },
     });
     gaveUp = await rehearse(topology, faulted, ignoreEvents);
     homeAfterGivingUp = await partitionHome(

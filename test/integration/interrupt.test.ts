@@ -5,13 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../support/cli.ts';
 import { addedSince, leftovers } from '../support/leftovers.ts';
 import { testProviders } from '../support/providers.ts';
+import { suiteConfigFile } from '../support/suite-config.ts';
 
 let stateDir: string;
+let work: string;
+let suiteConfig: string;
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'shardmove-test-state-'));
+  work = await mkdtemp(join(tmpdir(), 'shardmove-test-interrupt-'));
+  suiteConfig = await suiteConfigFile(work);
 });
 afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
 });
 
 const phases = ['choose provider', 'provision', 'install schema', 'seed'];
@@ -70,11 +76,9 @@ describe('Ctrl-C during a migration', () => {
       'run',
       '--provider',
       testProviders()[0] ?? 'local',
-      '--profile',
-      'ci',
       // As the suite's other rehearsals: fewer writers, shorter warm-ups and storms.
-      '--clients',
-      '12',
+      '--config',
+      suiteConfig,
       '--state-dir',
       stateDir,
       '--reports',

@@ -47,7 +47,7 @@ describe(`the load generator against a real topology (${provider})`, () => {
 
   beforeAll(async () => {
     topology = await startTopology({
-      config: await testConfig(provider, { seeding: { profile: 'ci' } }),
+      config: await testConfig(provider),
       events: ignoreEvents,
     });
   });

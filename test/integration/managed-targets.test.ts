@@ -12,7 +12,7 @@ import { testConfig } from '../support/config.ts';
 import { databaseNames, query } from '../support/sql.ts';
 import { withStrategy } from '../support/strategy-phases.ts';
 
-const managed = () => testConfig('local', { seeding: { profile: 'ci' }, local: { privileges: 'managed' } });
+const managed = () => testConfig('local', { local: { privileges: 'managed' } });
 
 async function startManaged(): Promise<StartedTopology> {
   return startTopology({ config: await managed(), events: ignoreEvents });

@@ -20,7 +20,6 @@ import { withStrategy } from '../support/strategy-phases.ts';
 import { idTheLoadNeverDraws } from '../support/unused-id.ts';
 
 const provider = testProviders()[0] ?? 'local';
-const shortRehearsal = { baselineSeconds: 6, settleSeconds: 7 };
 
 const databases = (topology: StartedTopology, role: 'old' | 'new') =>
   databaseNames(topology.nodes[role].endpoint);
@@ -81,15 +80,13 @@ const phaseNames: Record<MigrationStrategy, string[]> = {
   ],
 };
 
-describe.each(migrationStrategies)(`the %s strategy under load, ci profile (${provider})`, (strategy) => {
+describe.each(migrationStrategies)(`the %s strategy under load, tiny profile (${provider})`, (strategy) => {
   let topology: StartedTopology;
   let config: ShardmoveConfig;
   let result: RehearsalResult;
 
   beforeAll(async () => {
     config = await testConfig(provider, {
-      seeding: { profile: 'ci' },
-      rehearsal: shortRehearsal,
       migration: { strategy },
     });
     topology = await startTopology({ config, events: ignoreEvents });
@@ -207,8 +204,6 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
 
   beforeAll(async () => {
     config = await testConfig(provider, {
-      seeding: { profile: 'ci' },
-      rehearsal: shortRehearsal,
       migration: { injectFaultAfter: 'copy' },
     });
     topology = await startTopology({ config, events: ignoreEvents });

@@ -59,8 +59,6 @@ describe.each(cases)('a pooled topology: the %s move through pgbouncer (%s)', (s
   beforeAll(async () => {
     config = await testScenarioConfig('logical-db23-pgbouncer', {
       provider,
-      seeding: { profile: 'ci' },
-      rehearsal: { baselineSeconds: 6, settleSeconds: 7 },
       migration: { strategy },
       // The scenario's sub-second freeze is the logical strategy's; the others copy inside it.
       ...(strategy === 'logical'

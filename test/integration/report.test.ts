@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { type CliResult, runCli } from '../support/cli.ts';
 import { leftovers } from '../support/leftovers.ts';
 import { pngFacts } from '../support/png.ts';
 import { query } from '../support/sql.ts';
+import { suiteConfigFile } from '../support/suite-config.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -78,25 +79,16 @@ async function placesBesides(
   return places;
 }
 
-/** One real, short ci-profile rehearsal, kept so its nodes' password can be read from the pgpass file. */
+/** One real, short rehearsal at the suite's size, kept so its nodes' password can be read from the pgpass file. */
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shardmove-test-report-'));
   const before = await leftovers();
-  const config = join(work, 'short.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      load: { clients: 12 },
-      rehearsal: { baselineSeconds: 4, settleSeconds: 4, steadyWindowSeconds: 2, probeSeconds: 2 },
-    }),
-  );
+  const config = await suiteConfigFile(work);
   const stateDir = join(work, 'state');
   run = await runCli([
     'run',
     '--provider',
     'local',
-    '--profile',
-    'ci',
     '--keep',
     '--config',
     config,
@@ -122,7 +114,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('the bundle of a real ci-profile run', () => {
+describe("the bundle of a real run at the suite's size", () => {
   it('exits by the verdict and prints where the report is', () => {
     expect(run.stdout).toMatch(/^verdict: (PASS|FAIL|INCONCLUSIVE)$/m);
     expect(run.code).toBe(exitCodeOf(doc.verdict));

@@ -8,6 +8,7 @@ import { readState, stateEndpoints } from '../../harness/state/state-file.ts';
 import { type CliResult, runCli } from '../support/cli.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, loggedWrites, query } from '../support/sql.ts';
+import { suiteConfigFile } from '../support/suite-config.ts';
 
 const provider = testProviders()[0] ?? 'local';
 /**
@@ -30,20 +31,22 @@ function burnFor(bareConnectionMillis: number | undefined): number {
 }
 
 let work: string;
+let suiteConfig: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shardmove-test-slow-'));
+  suiteConfig = await suiteConfigFile(work);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
 /**
- * The seed scenario at the ci profile with the suite's writers (test/support/config.ts:
- * storms, and the suite's time, shrink with them), every new backend burning `burn` ms.
+ * The seed scenario at the suite's size and writers (test/support/suite-config.ts: storms,
+ * and the suite's time, shrink with them), every new backend burning `burn` ms.
  */
 function runSeed(args: string[], burn: string): Promise<CliResult> {
-  return runCli(['run', 'seed-db23', '--provider', provider, '--profile', 'ci', '--clients', '12', ...args], {
+  return runCli(['run', 'seed-db23', '--provider', provider, '--config', suiteConfig, ...args], {
     SHARDMOVE_CONNECTION_CPU_MS: burn,
   });
 }

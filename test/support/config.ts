@@ -1,30 +1,6 @@
 import type { ProviderName, ShardmoveConfig } from '../../harness/config/config-types.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
-
-/**
- * What the integration suite changes of a scenario, unless a test says otherwise: fewer
- * writers (PL/Proxy opens clients x partitions connections, so warm-ups and reconnection
- * storms shrink with them, which decides the suite's time on a host where connections are
- * expensive), shorter steady-state windows and probe, no per-call micro-benchmarks. What
- * the tests assert does not depend on these.
- */
-const suiteDefaults = {
-  load: { clients: 12 },
-  rehearsal: { steadyWindowSeconds: 2, probeSeconds: 2, microBenchmarkMillis: 0 },
-};
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const current = out[k];
-    out[k] = isObject(current) && isObject(v) ? deepMerge(current, v) : v;
-  }
-  return out;
-}
+import { deepMerge, suiteDefaults } from './suite-config.ts';
 
 /** Only the slow-host knob comes from the environment: set, the whole suite rehearses a host where connections are expensive. */
 function slowHostEnv(): NodeJS.ProcessEnv {

@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../harness/cli/config-from-flags.ts';
@@ -99,6 +101,38 @@ describe('config layering and validation', () => {
   it('requires the three URIs for the external provider', async () => {
     const error = await configError({ flags: { provider: 'external' } });
     expect(error.message).toMatch(/provider 'external' needs the proxy, old and new connection URIs/);
+  });
+
+  it('names the URIs a partial external config lacks, as a config error (issue 33, item 14)', async () => {
+    const error = await configError({
+      flags: { provider: 'external' },
+      env: { SHARDMOVE_OLD_URL: 'postgres://u:pw14@h/db' },
+    });
+    expect(error.message).toBe(
+      'external hosts need all three connection URIs; external.proxy, external.new not set',
+    );
+    expect(error.hint).toContain('SHARDMOVE_PROXY_URL, SHARDMOVE_NEW_URL');
+    expect(`${error.message}${error.hint}`).not.toContain('pw14');
+  });
+
+  it('takes allowDestructive only from the flag, never from a case or config file (issue 33, item 15)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shardmove-destructive-'));
+    try {
+      const file = join(dir, 'config.json');
+      await writeFile(file, JSON.stringify({ allowDestructive: true }));
+      const fromFile = await configError({ configFile: file });
+      expect(fromFile.message).toMatch(
+        /'allowDestructive' is not taken from a file: only the --allow-destructive flag/,
+      );
+      await mkdir(join(dir, 'case'));
+      await writeFile(join(dir, 'case', 'case.json'), JSON.stringify({ config: { allowDestructive: true } }));
+      const fromCase = await configError({ scenario: join(dir, 'case') });
+      expect(fromCase.message).toMatch(/^case .*case\.json: 'allowDestructive' is not taken from a file/);
+      const { config } = await loadConfig({ flags: { allowDestructive: true } });
+      expect(config.allowDestructive).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects wrong types, unknown providers and unknown scenarios', async () => {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatConninfo, formatDsn, parseDsn, redactDsn } from '../../harness/config/dsn.ts';
+import { loadConfig } from '../../harness/config/load-config.ts';
+import { ConfigError } from '../../harness/errors.ts';
 import { childEnvironment } from '../../harness/lifecycle/run-command.ts';
 import { Secret } from '../../harness/secret.ts';
 import { readPgpass, writePgpass } from '../../harness/state/pgpass.ts';
@@ -32,6 +34,38 @@ describe('credentials never leak', () => {
       const redacted = redactDsn(`postgresql://digoal:${password}@db.example:5432/proxy`);
       expect(redacted).toBe('postgresql://digoal:[redacted]@db.example:5432/proxy');
       expect(redacted).not.toContain(password);
+    }
+  });
+
+  it('redacts a password in every shape a user may type one (issue 33, item 5)', () => {
+    const shapes = [
+      'host=h password=pw5 user=u',
+      "host=h password='p w5' user=u",
+      'host=h PASSWORD = pw5',
+      'postgres//u:pw5@h/db',
+      'postgres:/u:pw5@h/db',
+      'u:pw5@h:5432/db',
+      'postgres://u@h/db?sslmode=require&password=pw5',
+      'host=h sslpassword=pw5',
+    ];
+    for (const shape of shapes) expect(redactDsn(shape), shape).not.toMatch(/pw5|p w5/);
+    // Where a string leads stays readable.
+    expect(redactDsn('host=h password=pw5 user=u')).toBe('host=h password=[redacted] user=u');
+    expect(redactDsn('postgres://h:5432/db')).toBe('postgres://h:5432/db');
+  });
+
+  it('echoes no password of a malformed keyword=value or scheme-less URI in a config error', async () => {
+    for (const dsn of ['host=h password=pw5', 'postgres//u:pw5@h/db']) {
+      const error = await loadConfig({
+        flags: {
+          provider: 'external',
+          external: { proxy: dsn, old: 'postgres://u@h/db', new: 'postgres://u@h/db' },
+        },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(String((error as Error).message) + String((error as ConfigError).hint ?? '')).not.toContain(
+        'pw5',
+      );
     }
   });
 

@@ -1,0 +1,53 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * What the integration suite changes of a scenario, unless a test says otherwise. The
+ * suite's time is its rehearsals' reconnection storms (PL/Proxy opens clients x partitions
+ * connections at the warm-up, the freeze and the switch: 8 proxy backends instead of 38
+ * make each storm a fifth as long), its seeding and copies (the tiny profile: every phase
+ * still moves rows), and its fixed windows (baseline, settle, steady, probe). What the
+ * tests assert does not depend on these; a test about sizes or load shape sets its own.
+ */
+export const suiteDefaults = {
+  seeding: { profile: 'tiny' },
+  load: { clients: 4 },
+  rehearsal: {
+    movedWriterClients: 2,
+    readerClients: 2,
+    steadyWindowSeconds: 2,
+    probeSeconds: 2,
+    // The windows the suite's rehearsals passed with at 12 writers: with 4 s each, one of
+    // migration.test's four rehearsals here ended before its move began.
+    baselineSeconds: 6,
+    settleSeconds: 7,
+    microBenchmarkMillis: 0,
+  },
+};
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const current = out[k];
+    out[k] = isObject(current) && isObject(v) ? deepMerge(current, v) : v;
+  }
+  return out;
+}
+
+/**
+ * The suite's defaults (and a test's own layer over them) as a config file, for a test that
+ * runs the CLI as a user does: `--config <this>`. A `--profile` or `--clients` flag beside it
+ * wins, as flags do.
+ */
+export async function suiteConfigFile(dir: string, over: Record<string, unknown> = {}): Promise<string> {
+  const file = join(dir, 'suite-config.json');
+  await writeFile(file, JSON.stringify(deepMerge(suiteDefaults, over)));
+  return file;
+}
