@@ -26,6 +26,7 @@ import { testScenarioConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { databaseNames, query } from '../support/sql.ts';
 import { withStrategy } from '../support/strategy-phases.ts';
+import { ciSize } from '../support/suite-config.ts';
 
 const p23Connstring = async (topology: StartedTopology) =>
   (
@@ -58,6 +59,7 @@ describe.each(cases)('a pooled topology: the %s move through pgbouncer (%s)', (s
 
   beforeAll(async () => {
     config = await testScenarioConfig('logical-db23-pgbouncer', {
+      ...ciSize,
       provider,
       migration: { strategy },
       // The scenario's sub-second freeze is the logical strategy's; the others copy inside it.
