@@ -14,6 +14,7 @@ import { heldSwitchLines } from '../../harness/report/held-switch-lines.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { checkNamed } from '../../harness/verify/check.ts';
 import { testScenarioConfig } from '../support/config.ts';
+import { ciSize } from '../support/suite-config.ts';
 
 const rejectedAnywhere = (result: RehearsalResult) =>
   result.load.ledger.reduce((n, p) => n + p.rejectedAt.length, 0);
@@ -42,10 +43,12 @@ describe('a held switch through pgbouncer (local)', () => {
 
   beforeAll(async () => {
     config = await testScenarioConfig('logical-db23-hold', {
+      ...ciSize,
       provider: 'local',
     });
     topology = await startTopology({ config, events: ignoreEvents });
     const faulted = await testScenarioConfig('fault-pause-new-during-hold', {
+      ...ciSize,
       provider: 'local',
     });
     gaveUp = await rehearse(topology, faulted, ignoreEvents);

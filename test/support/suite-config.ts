@@ -28,7 +28,7 @@ export const suiteDefaults = {
 /**
  * The suite's size before the tiny profile (ci profile, 12 writers, 4 + 4 on the moved
  * partition), for a test whose judgement needs that load: at 8 backends the pooled matview
- * move here was judged otherwise than the test holds (one run in one); see issue 32's note.
+ * move and the held switch failed a test each in the fresh-clone run of c9f3e3d (issue 32).
  */
 export const ciSize = {
   seeding: { profile: 'ci' },
