@@ -13,13 +13,12 @@ const stages = {
 type Stage = keyof typeof stages | 'move';
 const columns: readonly Stage[] = ['provision', 'seed', 'warm-up', 'move', 'settle', 'teardown'];
 
-function stageOf(step: string): Stage | undefined {
+/** Every step not named above is a phase of a move (or of its rollback, or drop old). */
+function stageOf(step: string): Stage {
   for (const [stage, names] of Object.entries(stages)) {
     if ((names as readonly string[]).includes(step)) return stage as Stage;
   }
-  // A seed's per-shard steps run inside 'seed'; every other step is a phase of a move (or
-  // its rollback, or drop old).
-  return /^seed db\d+$/.test(step) ? undefined : 'move';
+  return 'move';
 }
 
 interface Line {
@@ -42,17 +41,10 @@ function stageTimes(): Map<string, Record<Stage, number>> {
   for (const raw of text.split('\n')) {
     if (!raw) continue;
     const line = JSON.parse(raw) as Line;
-    const stage = stageOf(line.step);
-    if (!stage || !line.tag) continue;
-    const row = byFile.get(line.tag) ?? {
-      provision: 0,
-      seed: 0,
-      'warm-up': 0,
-      move: 0,
-      settle: 0,
-      teardown: 0,
-    };
-    row[stage] += line.durationMillis;
+    if (!line.tag) continue;
+    const row =
+      byFile.get(line.tag) ?? (Object.fromEntries(columns.map((c) => [c, 0])) as Record<Stage, number>);
+    row[stageOf(line.step)] += line.durationMillis;
     byFile.set(line.tag, row);
   }
   return byFile;
