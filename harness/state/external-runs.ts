@@ -1,7 +1,9 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type NodeRole, nodeRoles } from '../config/config-types.ts';
 import { type Endpoint, formatDsn } from '../config/dsn.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+import { currentProcess, type ProcessIdentity } from '../util/process-identity.ts';
 import { endpointWithPgpass, writePgpass } from './pgpass.ts';
 import { statePaths } from './state-file.ts';
 
@@ -9,11 +11,21 @@ import { statePaths } from './state-file.ts';
  * A run on external hosts leaves databases there (and, mid-move, a subscription and a
  * slot). While it runs, where the hosts are is written in the state directory, passwords
  * only in a mode-0600 pgpass file beside it, so that if the process is killed -9,
- * `down --all` finds them and drops what the run created. Removed when the run stops.
+ * `down` finds them and drops what the run created, once the process that ran it is gone.
+ * Removed when the run stops.
  */
 interface ExternalRunRecord {
   readonly runId: string;
   readonly nodes: Record<NodeRole, string>;
+  /** The process running it: `down` from another process must not drop a run that still runs. */
+  readonly owner?: ProcessIdentity;
+}
+
+export interface RecordedExternalRun {
+  readonly runId: string;
+  readonly endpoints: Record<NodeRole, Endpoint>;
+  /** Absent in a record written before owners were recorded. */
+  readonly owner: ProcessIdentity | undefined;
 }
 
 const dir = (stateDir: string) => join(statePaths(stateDir).dir, 'external-runs');
@@ -29,9 +41,10 @@ export async function recordExternalRun(
   await writePgpass(pgpassPath(stateDir, runId), Object.values(endpoints));
   const record: ExternalRunRecord = {
     runId,
+    owner: currentProcess(),
     nodes: Object.fromEntries(nodeRoles.map((r) => [r, formatDsn(endpoints[r])])) as Record<NodeRole, string>,
   };
-  await writeFile(recordPath(stateDir, runId), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(recordPath(stateDir, runId), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 export async function forgetExternalRun(stateDir: string, runId: string): Promise<void> {
@@ -40,9 +53,7 @@ export async function forgetExternalRun(stateDir: string, runId: string): Promis
 }
 
 /** The external runs recorded in a state directory, with their endpoints and passwords. */
-export async function recordedExternalRuns(
-  stateDir: string,
-): Promise<Array<{ runId: string; endpoints: Record<NodeRole, Endpoint> }>> {
+export async function recordedExternalRuns(stateDir: string): Promise<RecordedExternalRun[]> {
   const names = await readdir(dir(stateDir)).catch(() => [] as string[]);
   const runs = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
@@ -56,7 +67,11 @@ export async function recordedExternalRuns(
         ];
       }),
     );
-    runs.push({ runId: record.runId, endpoints: Object.fromEntries(entries) as Record<NodeRole, Endpoint> });
+    runs.push({
+      runId: record.runId,
+      endpoints: Object.fromEntries(entries) as Record<NodeRole, Endpoint>,
+      owner: record.owner,
+    });
   }
   return runs;
 }

@@ -1,8 +1,8 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type MigrationStrategy, migrationStrategies, type ProcedureStep } from '../config/config-types.ts';
 import { errorMessage, ShardmoveError } from '../errors.ts';
-import { writeFileAtomic } from '../util/atomic-file.ts';
+import { removeFileDurably, writeFileAtomic } from '../util/atomic-file.ts';
 import { statePaths } from './state-file.ts';
 
 /**
@@ -73,5 +73,5 @@ export async function writeJournal(
 }
 
 export async function removeJournal(stateDir: string): Promise<void> {
-  await rm(journalPath(stateDir), { force: true });
+  await removeFileDurably(journalPath(stateDir));
 }

@@ -1,6 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { type Endpoint, parseDsn } from '../config/dsn.ts';
 import { Secret } from '../secret.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 
 /** libpq's pgpass escaping: backslash and colon are escaped with a backslash. */
 const escapeField = (s: string) => s.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
@@ -25,7 +26,7 @@ export async function writePgpass(path: string, endpoints: readonly Endpoint[]):
   const lines = endpoints
     .filter((e) => e.password !== undefined)
     .map((e) => [e.host, String(e.port), '*', e.user, e.password?.reveal() ?? ''].map(escapeField).join(':'));
-  await writeFile(path, `${[...new Set(lines)].join('\n')}\n`, { mode: 0o600 });
+  await writeFileAtomic(path, `${[...new Set(lines)].join('\n')}\n`);
 }
 
 /** The password for host:port:user from a pgpass file, as libpq would find it. */

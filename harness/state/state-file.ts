@@ -1,9 +1,10 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { NodeRole, ProviderName, TopologyConfig } from '../config/config-types.ts';
 import { type Endpoint, formatDsn } from '../config/dsn.ts';
 import type { NodeAccess, NodesHandle, PoolerAccess } from '../db/node-access.ts';
 import { errorMessage, ShardmoveError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { endpointWithPgpass, writePgpass } from './pgpass.ts';
 
 /** What `up --keep` leaves for later commands: where the nodes are, never a password. */
@@ -64,7 +65,8 @@ export async function writeState(
     ...(pooler ? [pooler.endpoint] : []),
   ]);
   const full: TopologyState = { version: 1, ...state, pgpass };
-  await writeFile(paths.file, `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 });
+  // A kill -9 mid-write must leave the old state or the new, never a torn file that orphans the nodes.
+  await writeFileAtomic(paths.file, `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
 

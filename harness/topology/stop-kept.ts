@@ -6,6 +6,7 @@ import { dockerReachable } from '../provision/docker-engine.ts';
 import { dropRunDatabases } from '../provision/external-provider.ts';
 import { localRunDirs, sweepLocalRun } from '../provision/local-sweep.ts';
 import { forgetExternalRun, recordedExternalRuns } from '../state/external-runs.ts';
+import { describeIdentity, livenessOf } from '../util/process-identity.ts';
 
 /** Removes what a kept topology's provider created, from its handle alone. */
 export async function stopByHandle(
@@ -29,10 +30,24 @@ export async function stopByHandle(
   }
 }
 
-/** What runs on external hosts, recorded in the state directory and killed before they stopped, left there. */
+/**
+ * What runs on external hosts, recorded in the state directory and killed before they
+ * stopped, left there. A run whose process still runs (or ran on another host, which this
+ * one cannot see) is mid-move: dropping its databases would break a live migration, so it
+ * is left alone and said so.
+ */
 export async function finishExternalRuns(stateDir: string, connectTimeoutMillis = 10_000): Promise<string[]> {
   const report: string[] = [];
   for (const run of await recordedExternalRuns(stateDir)) {
+    const liveness = run.owner ? livenessOf(run.owner) : 'gone';
+    if (run.owner && liveness !== 'gone') {
+      report.push(
+        liveness === 'alive'
+          ? `external run ${run.runId}: still running (${describeIdentity(run.owner)}), left alone; stop that process, or let it finish`
+          : `external run ${run.runId}: recorded by ${describeIdentity(run.owner)}, which this host cannot see; left alone (run \`shardmove down\` there)`,
+      );
+      continue;
+    }
     const dropped = await dropRunDatabases(run.endpoints, run.runId, connectTimeoutMillis);
     await forgetExternalRun(stateDir, run.runId);
     report.push(

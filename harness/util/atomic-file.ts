@@ -20,10 +20,23 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o600):
     await rm(temporary, { force: true });
     throw error;
   }
-  const directory = await open(dirname(path), 'r');
+  await syncDirectory(dirname(path));
+}
+
+/** A rename or removal is durable only once the directory that held the name is synced. */
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
   try {
     await directory.sync();
   } finally {
     await directory.close();
   }
+}
+
+/** Removes a file so that a crash right after cannot bring it back (the journal: a removed one must stay removed). */
+export async function removeFileDurably(path: string): Promise<void> {
+  await rm(path, { force: true });
+  await syncDirectory(dirname(path)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }

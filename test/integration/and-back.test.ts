@@ -15,7 +15,7 @@ const provider = testProviders()[0] ?? 'local';
  * The rollback an operator rehearses before a real move: there, then back, under load, checked
  * both ways. One strategy: the move back is every strategy's own phases on the reversed
  * topology, and each strategy there and back costs CI four minutes on a slow host
- * (`shardmove run --strategy copy --and-back` is in the README).
+ * (`shardmove run --strategy copy --and-back` is in docs/checks-and-verdicts.md).
  */
 describe.each(['logical'] as const)(`--and-back with %s, tiny profile (${provider})`, (strategy) => {
   let topology: StartedTopology;

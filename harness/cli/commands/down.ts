@@ -1,6 +1,7 @@
 import { errorMessage } from '../../errors.ts';
 import { forgetExternalRun } from '../../state/external-runs.ts';
 import { removeJournal } from '../../state/migration-journal.ts';
+import { describeHolder, liveLockHolder } from '../../state/migration-lock.ts';
 import { readState, removeState, stateEndpoints } from '../../state/state-file.ts';
 import { finishExternalRuns, stopByHandle, sweepEverything } from '../../topology/stop-kept.ts';
 import type { Command } from '../command.ts';
@@ -14,7 +15,9 @@ Stops the topology recorded in the state file and removes the state and pgpass f
 With --all, also removes every container and network labelled dev.shardmove.managed and
 every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves behind.
 Either way, what a SIGKILLed run on external hosts created there (recorded in the state
-directory while it ran) is dropped too.
+directory while it ran) is dropped too. Nothing is stopped or dropped under a process that
+still runs: a kept topology a \`migrate\` or \`recover\` holds the lock on, or an external
+run whose process is alive (or ran on another host); each is named and left alone.
 
   --all                    sweep everything shardmove ever labelled on this machine
   --state-dir DIR          the state directory (default: .shardmove)`,
@@ -26,7 +29,14 @@ directory while it ran) is dropped too.
       reporter.sink({ type: 'warning', message: errorMessage(error) });
       return undefined;
     });
-    if (state) {
+    const migrating = state ? await liveLockHolder(stateDir) : undefined;
+    if (state && migrating) {
+      failed = true;
+      reporter.sink({
+        type: 'warning',
+        message: `run ${state.runId} is left running: ${describeHolder(migrating)} is moving a partition on it; stop that first (its journal lets \`recover\` finish), then \`down\``,
+      });
+    } else if (state) {
       try {
         const summary = await stopByHandle(
           state.handle,
