@@ -14,11 +14,18 @@ const faultNeeds: Readonly<Record<FaultKind, NodeAction>> = {
   'terminate-proxy-backends': 'terminate-sessions',
 };
 
+/** What `auto` may pick: a fault must be doable by each, since which one is known only at the start. */
+const autoCandidates = ['containers', 'local'] as const;
+
 /**
  * A fault plan must name a phase of the chosen strategy, and a provider that can do what
- * the fault does: checked at the edge, before anything starts.
+ * the fault does: checked at the edge, before anything starts. `provider` is the one the
+ * nodes already run on, for a kept topology (migrate reads it from the state file).
  */
-export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
+export function faultPlanProblem(
+  config: ShardmoveConfig,
+  provider: ShardmoveConfig['provider'] = config.provider,
+): string | undefined {
   const names: readonly string[] = procedurePhases(configuredSteps(config)).map((p) => p.name);
   const after = config.migration.injectFaultAfter;
   if (after !== undefined && !names.includes(after))
@@ -31,7 +38,13 @@ export function faultPlanProblem(config: ShardmoveConfig): string | undefined {
   const able = (['local', 'containers', 'external'] as const).filter((name) =>
     providers[name].nodeActions.includes(need),
   );
-  if (config.provider !== 'auto' && !able.includes(config.provider))
-    return `the ${fault.kind} fault needs the ${able.join(' or ')} provider, not ${config.provider}`;
+  if (provider === 'auto') {
+    const unable = autoCandidates.filter((name) => !able.includes(name));
+    return unable.length === 0
+      ? undefined
+      : `the ${fault.kind} fault needs the ${able.join(' or ')} provider, and --provider auto may choose ${unable.join(' or ')}: name the provider`;
+  }
+  if (!able.includes(provider))
+    return `the ${fault.kind} fault needs the ${able.join(' or ')} provider, not ${provider}`;
   return undefined;
 }

@@ -2,6 +2,7 @@ import type { ShardmoveConfig } from '../config/config-types.ts';
 import { holdProblem, poolerProblem, withPoolerFreeze } from '../config/validate-config.ts';
 import { ConfigError, ShardmoveError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
+import { faultPlanProblem } from '../faults/fault-plan.ts';
 import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-under-faults.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
 import { lockPartition } from '../migrate/partition-lock.ts';
@@ -34,6 +35,9 @@ export async function migrateKept(request: MigrateKeptRequest): Promise<FaultedM
   if (!request.freezeChosen) config = withPoolerFreeze(config);
   const poolerIssue = poolerProblem(config);
   if (poolerIssue) throw new ConfigError(poolerIssue.message, { hint: poolerIssue.hint });
+  // The flags were checked against the configured provider; the nodes run on the kept one.
+  const faultIssue = faultPlanProblem(config, state.handle.provider);
+  if (faultIssue) throw new ConfigError(faultIssue);
   const holdIssue = holdProblem(config);
   if (holdIssue) throw new ConfigError(holdIssue.message, { hint: holdIssue.hint });
   await using _stateLock = await acquireMigrationLock(layered.stateDir, 'migrate');

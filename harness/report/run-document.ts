@@ -1,4 +1,4 @@
-import type { ShardmoveConfig } from '../config/config-types.ts';
+import type { ServerSettings, ShardmoveConfig } from '../config/config-types.ts';
 import type { FaultedMigration } from '../faults/migrate-under-faults.ts';
 import type { ErrorSample } from '../load/error-samples.ts';
 import type { Moments } from '../load/moments.ts';
@@ -8,6 +8,7 @@ import type { PhaseResult } from '../migrate/phase-result.ts';
 import type { MicroBenchmarkResult } from '../rehearsal/micro-benchmarks.ts';
 import type { RehearsalResult, RehearsalStages } from '../rehearsal/rehearsal-result.ts';
 import type { NodeVersions } from '../topology/recorded-versions.ts';
+import { redactSetting } from '../topology/redact-settings.ts';
 import type { Check } from '../verify/check.ts';
 import type { FreezeWindow } from '../verify/checks.ts';
 import type { RunMetrics, ThresholdOutcome } from '../verify/run-metrics.ts';
@@ -84,11 +85,19 @@ export interface RunDocument {
   };
 }
 
-/** Config as it ran, minus anything that could hold a credential (external URIs). */
-function redactedConfig(config: ShardmoveConfig): unknown {
+/** Config as it ran, minus anything that could hold a credential (external URIs, server settings that may). */
+export function redactedConfig(config: ShardmoveConfig): unknown {
+  const settings = (s: ServerSettings) =>
+    Object.fromEntries(
+      Object.entries(s).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? redactSetting(name, value) : value,
+      ]),
+    );
   return {
     ...config,
     external: config.external ? { proxy: '[redacted]', old: '[redacted]', new: '[redacted]' } : undefined,
+    server: { proxy: settings(config.server.proxy), backend: settings(config.server.backend) },
   };
 }
 

@@ -260,6 +260,26 @@ describe('config layering and validation', () => {
     }
   });
 
+  it('checks a fault against every provider auto may choose, and against the one a kept topology runs on', async () => {
+    const { config } = await loadConfig({ flags: { provider: 'auto', migration: { strategy: 'copy' } } });
+    const restart = {
+      ...config,
+      migration: { ...config.migration, fault: { kind: 'restart-old', phase: 'copy' } },
+    } as const;
+    expect(faultPlanProblem(restart)).toMatch(
+      /needs the local provider, and --provider auto may choose containers/,
+    );
+    const kill = {
+      ...config,
+      migration: { ...config.migration, fault: { kind: 'kill-new', phase: 'copy' } },
+    } as const;
+    expect(faultPlanProblem(kill)).toBeUndefined();
+    // `migrate` on a kept external topology: its flags said auto, the nodes are external.
+    expect(faultPlanProblem(kill, 'external')).toMatch(
+      /needs the local or containers provider, not external/,
+    );
+  });
+
   it('accepts only the six scripts, not what every object inherits', () => {
     expect(() => parseMix('constructor')).toThrow(ConfigError);
     expect(() => parseMix('toString@2')).toThrow(/unknown script/);

@@ -7,6 +7,7 @@ import { formatConninfo, formatDsn, parseDsn, redactDsn } from '../../harness/co
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { ConfigError } from '../../harness/errors.ts';
 import { childEnvironment } from '../../harness/lifecycle/run-command.ts';
+import { redactedConfig } from '../../harness/report/run-document.ts';
 import { Secret } from '../../harness/secret.ts';
 import { readPgpass, writePgpass } from '../../harness/state/pgpass.ts';
 
@@ -103,5 +104,22 @@ describe('credentials never leak', () => {
         ['x', "it's"],
       ]),
     ).toBe("host=old options='-c default_transaction_read_only=true' x='it\\'s'");
+  });
+});
+
+describe('the config run.json records', () => {
+  it("keeps no password from the user's server settings", async () => {
+    const { config } = await loadConfig({
+      flags: {
+        server: {
+          backend: { primary_conninfo: 'host=standby user=rep password=s3cret-setting', work_mem: '64MB' },
+          proxy: { archive_command: 'PGPASSWORD=s3cret-cmd pg_receivewal' },
+        },
+      },
+    });
+    const text = JSON.stringify(redactedConfig(config));
+    expect(text).not.toContain('s3cret');
+    expect(text).toContain('host=standby user=rep password=[redacted]');
+    expect(text).toContain('"work_mem":"64MB"');
   });
 });
