@@ -11,11 +11,13 @@ import { errorMessage } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { migrationContext } from '../migrate/migration-context.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
+import { withPoolerAdmin } from '../provision/pooler-control.ts';
+import { databasePaused } from '../provision/pooler-hold.ts';
 import type { TopologyState } from '../state/state-file.ts';
 import { openKeptTopology } from '../topology/kept-topology.ts';
 import { startAckedWriter } from './acked-writer.ts';
 import { type CliExit, runShardmove } from './cli-process.ts';
-import type { CrashCase } from './crash-matrix.ts';
+import { type CrashCase, crashCaseLabel } from './crash-matrix.ts';
 
 export interface CrashCaseResult {
   readonly crash: CrashCase;
@@ -55,12 +57,14 @@ export async function runCrashCase(crash: CrashCase, events: EventSink): Promise
     return problem !== undefined;
   };
   try {
+    const held = crash.switch === 'hold';
     const up = await runShardmove([
       'up',
       '--provider',
       'local',
       '--profile',
       'ci',
+      ...(held ? ['--pooler', 'pgbouncer'] : []),
       '--keep',
       '--state-dir',
       stateDir,
@@ -76,7 +80,14 @@ export async function runCrashCase(crash: CrashCase, events: EventSink): Promise
     const starts = new RegExp(`\\] ${escapeRegExp(crash.phase)}: started`);
     let killed = false;
     const migrate = await runShardmove(
-      ['migrate', '--strategy', crash.strategy, '--state-dir', stateDir],
+      [
+        'migrate',
+        '--strategy',
+        crash.strategy,
+        ...(held ? ['--switch', 'hold'] : []),
+        '--state-dir',
+        stateDir,
+      ],
       (err, kill) => {
         if (!killed && starts.test(err)) {
           killed = true;
@@ -85,8 +96,10 @@ export async function runCrashCase(crash: CrashCase, events: EventSink): Promise
       },
     );
     if (!killed) problems.push(`migrate never reached "${crash.phase}" (exit ${migrate.code})`);
-    events({ type: 'info', message: `${crash.strategy} / ${crash.phase}: killed -9, recovering` });
+    events({ type: 'info', message: `${crashCaseLabel(crash)} / ${crash.phase}: killed -9, recovering` });
     const recover = await runShardmove(['recover', '--state-dir', stateDir]);
+    // Asked before the writer stops: a call held in a paused pool would keep it waiting.
+    const paused = await partitionPaused(nodes, `db${partition}`);
     const { acknowledged } = await writer.stop();
     acknowledgedWrites = acknowledged.length;
     fail(cliProblem('recover', recover));
@@ -94,7 +107,10 @@ export async function runCrashCase(crash: CrashCase, events: EventSink): Promise
     const home = await partitionHome(context);
     ended = `p${partition} on ${home.home}${home.readOnly ? ', read-only' : ', read-write'}`;
     if (home.home === 'elsewhere' || home.readOnly) problems.push(`${ended}: not read-write on one side`);
-    else {
+    else if (paused) {
+      // The writer's calls wait in the pooler for ever: as good as a partition down.
+      problems.push(`${ended}, but the pooler still holds db${partition} paused`);
+    } else {
       problems.push(...(await lostWrites(nodes[home.home], acknowledged)));
       problems.push(...(await leftovers(nodes, home.home)));
       const again = await runShardmove([
@@ -183,4 +199,13 @@ async function leftovers(
       );
   }
   return problems;
+}
+
+async function partitionPaused(
+  nodes: Readonly<Record<NodeRole, NodeAccess>>,
+  database: string,
+): Promise<boolean> {
+  const pooler = nodes.proxy.pooler;
+  if (!pooler) return false;
+  return withPoolerAdmin(pooler, 10_000, (admin) => databasePaused(admin, database));
 }

@@ -5,16 +5,25 @@ import { procedurePhases } from '../migrate/procedure.ts';
 /** One cell of the matrix: `migrate` of a strategy killed -9 as a phase starts. */
 export interface CrashCase {
   readonly strategy: MigrationStrategy;
+  /** hold: the held switch, on a pooled topology (logical only); reject: every strategy's own. */
+  readonly switch: 'reject' | 'hold';
   readonly phase: string;
 }
+
+/** How a case is named in progress and results: the strategy, and the held switch when it is one. */
+export const crashCaseLabel = (c: CrashCase): string =>
+  c.switch === 'hold' ? `${c.strategy} (held switch)` : c.strategy;
 
 export async function crashMatrix(
   strategies: readonly MigrationStrategy[] = migrationStrategies,
 ): Promise<CrashCase[]> {
   const cases: CrashCase[] = [];
   for (const strategy of strategies) {
-    const phases = procedurePhases(await builtinSteps(strategy, 'reject'));
-    cases.push(...phases.map((p) => ({ strategy, phase: p.name })));
+    // The held switch has phases of its own (fill pool, hold, release) where a crash leaves the partition paused.
+    for (const mode of strategy === 'logical' ? (['reject', 'hold'] as const) : (['reject'] as const)) {
+      const phases = procedurePhases(await builtinSteps(strategy, mode));
+      cases.push(...phases.map((p) => ({ strategy, switch: mode, phase: p.name })));
+    }
   }
   return cases;
 }

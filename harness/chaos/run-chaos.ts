@@ -1,7 +1,7 @@
 import type { MigrationStrategy } from '../config/config-types.ts';
 import type { EventSink } from '../events.ts';
 import { type CrashCaseResult, runCrashCase } from './crash-case.ts';
-import { crashMatrix, sampleCases } from './crash-matrix.ts';
+import { crashCaseLabel, crashMatrix, sampleCases } from './crash-matrix.ts';
 
 export interface ChaosPlan {
   readonly strategies: readonly MigrationStrategy[];
@@ -27,7 +27,7 @@ export async function runChaos(plan: ChaosPlan, events: EventSink): Promise<Chao
   const cases = plan.sample === undefined ? matrix : sampleCases(matrix, plan.sample, plan.seed);
   const results: CrashCaseResult[] = [];
   for (const [i, crash] of cases.entries()) {
-    const name = `${crash.strategy} / killed at "${crash.phase}"`;
+    const name = `${crashCaseLabel(crash)} / killed at "${crash.phase}"`;
     events({ type: 'step-start', step: name, detail: `${i + 1} of ${cases.length}` });
     const result = await runCrashCase(crash, events);
     events({

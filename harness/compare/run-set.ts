@@ -34,6 +34,9 @@ export async function readRunSet(path: string): Promise<RunDocument[]> {
     seen.add(doc.runId);
     runs.push(doc);
   }
+  // `run --repeat N --reports DIR` writes DIR/set-<id>/ and DIR/latest: the newest set is the side.
+  if (runs.length === 0 && entries.includes('latest') && entries.some((e) => e.startsWith('set-')))
+    return readRunSet(join(path, 'latest'));
   if (runs.length === 0)
     throw new ConfigError(`${path} holds no run.json, neither itself nor in a subdirectory`);
   // Run ids start with their time: in the order they ran, whatever links sort first.

@@ -1,6 +1,7 @@
 import { seededTables } from '../config/topology-layout.ts';
 import { parityWithOld } from '../parity/parity-with-old.ts';
 import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
+import { resumeDatabase } from '../provision/pooler-hold.ts';
 import type { MigrationContext } from './migration-context.ts';
 import { partitionHome } from './partition-target.ts';
 import { type Phase, type PhaseResult, runPhases } from './phase-result.ts';
@@ -37,9 +38,13 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
   const pooler = context.nodes.proxy.pooler;
   if (pooler) {
     // What the pooler has loaded is where the partition is; its file must say the same.
-    await withPoolerAdmin(pooler, context.config.connectTimeoutMillis, (admin) =>
-      syncPoolerFile(admin, context.handle),
-    );
+    // A harness killed inside a held switch leaves the partition paused: every call to it
+    // waits for good, whichever way recovery then goes. Resumed first, so that from here
+    // on its calls are answered (by new, or rejected by old's freeze until the rollback).
+    await withPoolerAdmin(pooler, context.config.connectTimeoutMillis, async (admin) => {
+      await syncPoolerFile(admin, context.handle);
+      await resumeDatabase(admin, context.database);
+    });
   }
   const where = await partitionHome(context);
   const found = `p${context.partition} on ${where.home}${where.readOnly ? ', frozen read-only' : ', read-write'}`;

@@ -14,7 +14,8 @@ export function redactSetting(name: string, value: string): string {
   if (value === '') return value;
   if (commandSetting.test(name)) return '[redacted: a command may hold a password]';
   if (conninfoSetting.test(name)) return redactConninfo(value);
-  if (/password|passphrase|secret/i.test(name)) return '[redacted]';
+  // password_encryption names a hashing method (md5, scram-sha-256), never a secret.
+  if (/password|passphrase|secret/i.test(name) && name !== 'password_encryption') return '[redacted]';
   return value;
 }
 

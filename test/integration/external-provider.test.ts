@@ -192,6 +192,49 @@ describe('the external provider pointed at local hosts', () => {
     }
   });
 
+  it('is left alone by a `down` from another process while it still runs, and finishes its move', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'shardmove-external-'));
+    try {
+      const { child, done } = startCli(
+        [
+          'run',
+          '--provider',
+          'external',
+          '--strategy',
+          'logical',
+          '--config',
+          await suiteConfigFile(stateDir),
+          '--state-dir',
+          stateDir,
+          '--reports',
+          join(stateDir, 'reports'),
+        ],
+        { SHARDMOVE_PROXY_URL: uri('proxy'), SHARDMOVE_OLD_URL: uri('old'), SHARDMOVE_NEW_URL: uri('new') },
+      );
+      // Mid-move: a subscription on new, a slot and a publication on old, the load running.
+      const downDuringMove = new Promise<Awaited<ReturnType<typeof runCli>>>((resolve) => {
+        child.stderr?.on('data', (d: Buffer) => {
+          if (/\] initial sync: started/.test(d.toString()))
+            resolve(runCli(['down', '--state-dir', stateDir]));
+        });
+      });
+      const down = await downDuringMove;
+      expect(down.code, down.stderr).toBe(0);
+      expect(down.stdout).toMatch(/^external run sm-\S+: still running \(pid \d+/m);
+      expect(await databases('old')).toContain('db23');
+      expect(await databases('new')).toContain('db23');
+      const run = await done;
+      expect(run.stdout).toMatch(/strategy logical, p23, .*: completed \(/);
+      // Its own stop removed what it created, and its record.
+      for (const role of ['proxy', 'old', 'new'] as const) {
+        expect(await databases(role)).toEqual(['postgres', 'template0', 'template1']);
+      }
+      expect(await readdir(join(stateDir, 'external-runs'))).toEqual([]);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses hosts that are not a shardmove topology, saying why', async () => {
     const config = await testConfig('external', {
       external: { proxy: uri('proxy'), old: uri('old'), new: uri('new').replace(/:[^:@]*@/, ':wrong@') },

@@ -6,6 +6,7 @@ import { ignoreEvents } from '../../harness/events.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
 import { partitionHome } from '../../harness/migrate/partition-target.ts';
 import { phase } from '../../harness/migrate/phase-result.ts';
+import { recoverMigration } from '../../harness/migrate/recover-migration.ts';
 import { localPoolerDir, withPoolerAdmin } from '../../harness/provision/pooler-control.ts';
 import { databasePaused } from '../../harness/provision/pooler-hold.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
@@ -14,6 +15,7 @@ import { heldSwitchLines } from '../../harness/report/held-switch-lines.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { checkNamed } from '../../harness/verify/check.ts';
 import { testScenarioConfig } from '../support/config.ts';
+import { query } from '../support/sql.ts';
 import { ciSize } from '../support/suite-config.ts';
 
 const rejectedAnywhere = (result: RehearsalResult) =>
@@ -119,5 +121,24 @@ describe('a held switch through pgbouncer (local)', () => {
     if (!pooler) throw new Error('no pooler');
     expect(await withPoolerAdmin(pooler, 10_000, (admin) => databasePaused(admin, 'db23'))).toBe(false);
     expect(await loginFailures(topology)).toEqual([]);
+  });
+
+  it('recovers a harness killed inside the held switch, after the retarget and before RESUME: db23 resumed on new', async () => {
+    const pooler = topology.nodes.proxy.pooler;
+    if (!pooler) throw new Error('no pooler');
+    // What the kill leaves: the pooler's file and its RELOAD name new, db23 still paused.
+    await withPoolerAdmin(pooler, 10_000, (admin) => admin.query('pause db23'));
+    const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents, topology.handle);
+    const recovery = await recoverMigration(context);
+    expect(recovery.found).toBe('p23 on new, read-write');
+    expect(recovery.action).toBe('completed');
+    expect(await withPoolerAdmin(pooler, 10_000, (admin) => databasePaused(admin, 'db23'))).toBe(false);
+    // Answered, not held: userid 23 is on p23.
+    const rows = await query(
+      topology.nodes.proxy.endpoint,
+      config.topology.proxyDatabase,
+      'select * from query_pk(23)',
+    );
+    expect(rows).toHaveLength(1);
   });
 });

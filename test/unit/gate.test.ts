@@ -70,3 +70,24 @@ describe('the CI gate', () => {
     await expect(readBaseline(dir)).rejects.toThrow(/holds no conclusive run/);
   });
 });
+
+describe('the committed baseline users copy (fixtures/baselines/seed-db23-ci)', () => {
+  const committed = new URL('../../fixtures/baselines/seed-db23-ci', import.meta.url).pathname;
+
+  it('holds three conclusive runs of seed-db23 at the ci profile, and passes each of them', async () => {
+    const baseline = await readBaseline(committed);
+    expect(baseline).toHaveLength(3);
+    expect(baseline.every((d) => d.scenario === 'seed-db23' && d.verdict !== 'inconclusive')).toBe(true);
+    for (const run of baseline) {
+      const { comparison, mismatch } = gate(baseline, [run], 0.1);
+      expect(mismatch).toBeUndefined();
+      expect(comparison.regressed).toBe(false);
+    }
+  });
+
+  it('fails each of its runs against the same baseline edited to be 30% better', async () => {
+    const baseline = await readBaseline(committed);
+    const better = baseline.map(thirtyPercentBetter);
+    for (const run of baseline) expect(gate(better, [run], 0.1).comparison.regressed).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { crashCaseLabel } from '../../chaos/crash-matrix.ts';
 import { runChaos } from '../../chaos/run-chaos.ts';
 import { migrationStrategies } from '../../config/config-types.ts';
 import { ConfigError } from '../../errors.ts';
@@ -45,7 +46,7 @@ About a minute per case on a fast host (more where connections are expensive).
       for (const r of result.cases) {
         const mark = r.passed ? 'PASS' : 'FAIL';
         out(
-          `${mark} ${r.crash.strategy} killed at "${r.crash.phase}": ${r.ended}, ${r.acknowledgedWrites} acknowledged writes (${r.seconds.toFixed(0)} s)`,
+          `${mark} ${crashCaseLabel(r.crash)} killed at "${r.crash.phase}": ${r.ended}, ${r.acknowledgedWrites} acknowledged writes (${r.seconds.toFixed(0)} s)`,
         );
         for (const problem of r.problems) out(`     ${problem}`);
       }
