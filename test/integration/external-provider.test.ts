@@ -29,6 +29,24 @@ describe('the external provider pointed at local hosts', () => {
       ...flags,
     });
   const databases = (role: NodeRole) => databaseNames(hosts.nodes[role].endpoint);
+  /** `shardmove run` of the logical strategy on the hosts, as a process of its own. */
+  const startLogicalRun = async (stateDir: string) =>
+    startCli(
+      [
+        'run',
+        '--provider',
+        'external',
+        '--strategy',
+        'logical',
+        '--config',
+        await suiteConfigFile(stateDir),
+        '--state-dir',
+        stateDir,
+        '--reports',
+        join(stateDir, 'reports'),
+      ],
+      { SHARDMOVE_PROXY_URL: uri('proxy'), SHARDMOVE_OLD_URL: uri('old'), SHARDMOVE_NEW_URL: uri('new') },
+    );
 
   beforeAll(async () => {
     hosts = await localProvider.start({
@@ -150,27 +168,7 @@ describe('the external provider pointed at local hosts', () => {
   it('killed -9 in the middle of a logical move, leaves a record that `down` finishes the job from', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'shardmove-external-'));
     try {
-      const env = {
-        SHARDMOVE_PROXY_URL: uri('proxy'),
-        SHARDMOVE_OLD_URL: uri('old'),
-        SHARDMOVE_NEW_URL: uri('new'),
-      };
-      const { child, done } = startCli(
-        [
-          'run',
-          '--provider',
-          'external',
-          '--strategy',
-          'logical',
-          '--config',
-          await suiteConfigFile(stateDir),
-          '--state-dir',
-          stateDir,
-          '--reports',
-          join(stateDir, 'reports'),
-        ],
-        env,
-      );
+      const { child, done } = await startLogicalRun(stateDir);
       child.stderr?.on('data', (d: Buffer) => {
         // Subscribed: a subscription on new, a slot and a publication on old.
         if (/\] initial sync: started/.test(d.toString())) child.kill('SIGKILL');
@@ -195,22 +193,7 @@ describe('the external provider pointed at local hosts', () => {
   it('is left alone by a `down` from another process while it still runs, and finishes its move', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'shardmove-external-'));
     try {
-      const { child, done } = startCli(
-        [
-          'run',
-          '--provider',
-          'external',
-          '--strategy',
-          'logical',
-          '--config',
-          await suiteConfigFile(stateDir),
-          '--state-dir',
-          stateDir,
-          '--reports',
-          join(stateDir, 'reports'),
-        ],
-        { SHARDMOVE_PROXY_URL: uri('proxy'), SHARDMOVE_OLD_URL: uri('old'), SHARDMOVE_NEW_URL: uri('new') },
-      );
+      const { child, done } = await startLogicalRun(stateDir);
       // Mid-move: a subscription on new, a slot and a publication on old, the load running.
       const downDuringMove = new Promise<Awaited<ReturnType<typeof runCli>>>((resolve) => {
         child.stderr?.on('data', (d: Buffer) => {
