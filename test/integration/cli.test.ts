@@ -161,7 +161,7 @@ describe('two migrates started together on one kept topology', () => {
       expect(results.map((r) => r.code)).toEqual([0, 1]);
       expect(results[0]?.stdout).toMatch(/^completed: p23 on new, read-write/m);
       expect(results[1]?.stderr).toMatch(
-        /the migration lock is held by shardmove migrate \(pid \d+, started |db23 is being moved by another process: shardmove migrate pid \d+/,
+        /the migration lock is held by shardmove migrate \(pid \d+ on \S+, started |db23 is being moved by another process: shardmove migrate pid \d+/,
       );
       const verify = await runCli(['verify', '--state-dir', stateDir]);
       expect(verify.code, verify.stdout).toBe(0);
