@@ -22,12 +22,14 @@ function integerFlag(value: string | boolean | undefined, flag: string): number 
 /** Maps the shared config flags onto config keys and loads the layered config. */
 export async function configFromFlags(
   values: Record<string, string | boolean | undefined>,
+  options: { readonly topologyKept?: boolean } = {},
 ): Promise<LoadedConfig> {
   const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
   const loaded = await loadConfig({
     scenario: str('scenario'),
     configFile: str('config'),
     env: process.env,
+    topologyKept: options.topologyKept === true,
     flags: {
       provider: str('provider'),
       topology: {

@@ -14,6 +14,11 @@ export interface ConfigInputs {
   readonly env?: NodeJS.ProcessEnv;
   /** Flag values already shaped like config keys; undefined entries are ignored. */
   readonly flags?: Record<string, unknown>;
+  /**
+   * The command works on the topology `up --keep` left, whose pooler the flags do not say:
+   * what depends on it is checked after the merge with the kept state (openKeptPartition).
+   */
+  readonly topologyKept?: boolean;
 }
 
 export interface LoadedConfig {
@@ -168,7 +173,7 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
   layers.push(envLayer(inputs.env ?? {}));
   for (const layer of layers) refuseDestructionFromFile(layer);
   layers.push({ source: 'command-line flags', values: pruneUndefined(inputs.flags ?? {}) });
-  const config = resolveConfig(defaultConfig, layers);
+  const config = resolveConfig(defaultConfig, layers, inputs.topologyKept === true);
   if (!ownSteps(layers)) {
     config.migration.steps = await builtinSteps(config.migration.strategy, config.migration.switch);
   }

@@ -64,7 +64,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-function checkSemantics(config: ShardmoveConfig): void {
+function checkSemantics(config: ShardmoveConfig, topologyKept: boolean): void {
   const { partitions, movePartition, oldPartitions } = config.topology;
   if ((partitions & (partitions - 1)) !== 0) {
     throw new ConfigError(
@@ -133,6 +133,12 @@ function checkSemantics(config: ShardmoveConfig): void {
       `'rehearsal.settleMaxSeconds' (${config.rehearsal.settleMaxSeconds}) is below 'rehearsal.settleSeconds' (${config.rehearsal.settleSeconds})`,
     );
   }
+  // A kept topology's pooler is in its state, not in the flags: checked after the merge.
+  if (!topologyKept) checkTopologyFit(config);
+}
+
+/** What the topology must offer the migration: a pooler the provider runs, one to hold calls in. */
+export function checkTopologyFit(config: ShardmoveConfig): void {
   const pooler = poolerProblem(config);
   if (pooler) throw new ConfigError(pooler.message, { hint: pooler.hint });
   const hold = holdProblem(config);
@@ -192,7 +198,11 @@ export function poolerProblem(config: ShardmoveConfig): { message: string; hint:
  * keys and types as it is applied, then checks the whole. Throws ConfigError; nothing
  * has been touched when it does.
  */
-export function resolveConfig(defaults: ShardmoveConfig, layers: readonly ConfigLayer[]): ShardmoveConfig {
+export function resolveConfig(
+  defaults: ShardmoveConfig,
+  layers: readonly ConfigLayer[],
+  topologyKept = false,
+): ShardmoveConfig {
   let merged = defaults as unknown as Record<string, unknown>;
   for (const layer of layers) {
     checkLayer(layer.values, configShape, '', layer.source);
@@ -203,6 +213,6 @@ export function resolveConfig(defaults: ShardmoveConfig, layers: readonly Config
     (l) => isPlainObject(l.values.migration) && l.values.migration.freeze !== undefined,
   );
   if (!freezeChosen) config = withPoolerFreeze(config);
-  checkSemantics(config);
+  checkSemantics(config, topologyKept);
   return config;
 }

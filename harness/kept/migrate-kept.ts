@@ -1,5 +1,4 @@
 import type { ShardmoveConfig } from '../config/config-types.ts';
-import { holdProblem, poolerProblem, withPoolerFreeze } from '../config/validate-config.ts';
 import { ConfigError, ShardmoveError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import { faultPlanProblem } from '../faults/fault-plan.ts';
@@ -27,19 +26,11 @@ export interface MigrateKeptRequest {
  */
 export async function migrateKept(request: MigrateKeptRequest): Promise<FaultedMigration> {
   const { config: layered, events } = request;
-  const kept = await openKeptPartition(layered);
-  const { state, nodes } = kept;
+  const { state, nodes, config } = await openKeptPartition(layered, request.freezeChosen);
   const partition = layered.topology.movePartition;
-  let config = kept.config;
-  // The kept topology may be pooled, which the flags alone did not say.
-  if (!request.freezeChosen) config = withPoolerFreeze(config);
-  const poolerIssue = poolerProblem(config);
-  if (poolerIssue) throw new ConfigError(poolerIssue.message, { hint: poolerIssue.hint });
   // The flags were checked against the configured provider; the nodes run on the kept one.
   const faultIssue = faultPlanProblem(config, state.handle.provider);
   if (faultIssue) throw new ConfigError(faultIssue);
-  const holdIssue = holdProblem(config);
-  if (holdIssue) throw new ConfigError(holdIssue.message, { hint: holdIssue.hint });
   await using _stateLock = await acquireMigrationLock(layered.stateDir, 'migrate');
   const pending = await readJournal(layered.stateDir);
   if (pending) {

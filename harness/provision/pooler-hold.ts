@@ -31,6 +31,8 @@ function adminName(database: string): string {
 
 interface PoolRow {
   database: string;
+  cl_active: string;
+  cl_waiting: string;
   sv_active: string;
   sv_idle: string;
   sv_used: string;
@@ -58,23 +60,28 @@ async function databaseRow(
 interface PoolState {
   readonly servers: number;
   readonly logins: number;
+  /** Clients logged in: with none, min_pool_size opens nothing (janitor.c, check_pool_size). */
+  readonly clients: number;
 }
 
 async function poolOf(admin: pg.Client, database: string): Promise<PoolState> {
   const { rows } = await admin.query<PoolRow>('show pools');
   let servers = 0;
   let logins = 0;
+  let clients = 0;
   for (const r of rows.filter((r) => r.database === database)) {
     servers += Number(r.sv_active) + Number(r.sv_idle) + Number(r.sv_used) + Number(r.sv_tested);
     logins += Number(r.sv_login);
+    clients += Number(r.cl_active) + Number(r.cl_waiting);
   }
-  return { servers, logins };
+  return { servers, logins, clients };
 }
 
 /**
  * Fills the database's pool (min_pool_size = pool_size, by RELOAD: a setting that is not
  * the address changes no server), waits until it is full with no login in flight, and
- * takes min_pool_size back, whether it filled or not.
+ * takes min_pool_size back, whether it filled or not. A pool no client is logged in to
+ * (a kept topology with no load) counts as filled once no login is in flight.
  */
 export async function fillPool(
   admin: pg.Client,
@@ -94,7 +101,8 @@ export async function fillPool(
     await admin.query('reload');
     filled = await pollUntil(
       () => poolOf(admin, database),
-      (p) => p.servers >= poolSize && p.logins === 0,
+      // A pool nobody is logged in to cannot fill, and has no login for a pause to lose.
+      (p) => p.logins === 0 && (p.servers >= poolSize || p.clients === 0),
       started + timeoutMillis,
       50,
     );
@@ -108,7 +116,7 @@ export async function fillPool(
   const { value, done } = filled;
   if (!done) {
     throw new Error(
-      `the pooler's pool for ${database} did not fill in ${timeoutMillis} ms (${value.servers} of ${poolSize} servers, ${value.logins} logging in): pausing it now could cost a login and 15 s of refusals`,
+      `the pooler's pool for ${database} did not fill in ${timeoutMillis} ms (${value.servers} of ${poolSize} servers, ${value.logins} logging in, ${value.clients} clients): pausing it now could cost a login and 15 s of refusals`,
     );
   }
   return { poolSize, servers: value.servers, filledMillis: Math.round(performance.now() - started) };

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { seedFromText } from '../../harness/chaos/crash-matrix.ts';
+import { crashCaseLabel, seedFromText } from '../../harness/chaos/crash-matrix.ts';
 import { runChaos } from '../../harness/chaos/run-chaos.ts';
 import { migrationStrategies } from '../../harness/config/config-types.ts';
 import { ignoreEvents } from '../../harness/events.ts';
@@ -24,7 +24,7 @@ it('survives kill -9 at two phases drawn from the crash matrix, then recover', a
   const result = await runChaos({ strategies: migrationStrategies, sample: 2, seed }, ignoreEvents);
   const report = result.cases.map(
     (r) =>
-      `${r.passed ? 'PASS' : 'FAIL'} ${r.crash.strategy} at "${r.crash.phase}": ${r.ended}; ${r.problems.join('; ')}`,
+      `${r.passed ? 'PASS' : 'FAIL'} ${crashCaseLabel(r.crash)} at "${r.crash.phase}": ${r.ended}; ${r.problems.join('; ')}`,
   );
   console.log(report.join('\n'));
   expect(result.cases).toHaveLength(2);

@@ -80,7 +80,7 @@ export default class SlowestFilesReporter implements Reporter {
       .slice(0, 10);
     if (rows.length === 0) return;
     const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`.padStart(7);
-    const header = ['total', 'hooks', 'bodies', ...columns].map((c) => c.padStart(9)).join('');
+    const header = ['total', 'hooks', 'bodies', ...columns].map((c) => c.padStart(10)).join('');
     const lines = [
       '',
       'slowest test files (seconds: total; in hooks and in test bodies; by the harness stage it ran):',
@@ -92,7 +92,7 @@ export default class SlowestFilesReporter implements Reporter {
           r.inTests,
           ...columns.map((c) => r.stages?.[c] ?? 0),
         ];
-        return `${cells.map((ms) => s(ms).padStart(9)).join('')}  ${String(r.tests).padStart(5)}  ${r.file}`;
+        return `${cells.map((ms) => s(ms).padStart(10)).join('')}  ${String(r.tests).padStart(5)}  ${r.file}`;
       }),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../harness/cli/config-from-flags.ts';
 import { builtinSteps, loadConfig } from '../../harness/config/load-config.ts';
 import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
+import { checkTopologyFit, withPoolerFreeze } from '../../harness/config/validate-config.ts';
 import { ConfigError } from '../../harness/errors.ts';
 import { faultPlanProblem } from '../../harness/faults/fault-plan.ts';
 import { parseMix } from '../../harness/load/scripts.ts';
@@ -184,6 +185,15 @@ describe('config layering and validation', () => {
     const unpooled = await configError({ flags: { migration: { strategy: 'logical', switch: 'hold' } } });
     expect(unpooled.message).toMatch(/hold needs a pooler/);
     expect(unpooled.hint).toMatch(/--pooler pgbouncer/);
+    // `migrate --switch hold` on a kept topology: its pooler is in the state, not the flags,
+    // so the edge leaves the check to the merge with it (checkTopologyFit).
+    const keptFlags = { flags: { migration: { strategy: 'logical', switch: 'hold' } }, topologyKept: true };
+    const kept = (await loadConfig(keptFlags)).config;
+    expect(kept.migration.switch).toBe('hold');
+    expect(() => checkTopologyFit(kept)).toThrow(/hold needs a pooler/);
+    expect(() =>
+      checkTopologyFit(withPoolerFreeze({ ...kept, topology: { ...kept.topology, pooler: 'pgbouncer' } })),
+    ).not.toThrow();
     const copy = await configError({
       flags: { topology: { pooler: 'pgbouncer' }, migration: { strategy: 'copy', switch: 'hold' } },
     });

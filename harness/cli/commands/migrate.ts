@@ -38,7 +38,7 @@ a failure before the switch is rolled back. The old database is kept: \`shardmov
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`migrate takes no arguments, got ${positionals.join(' ')}`);
-    const { config } = await configFromFlags(values);
+    const { config } = await configFromFlags(values, { topologyKept: true });
     const result = await migrateKept({
       config,
       freezeChosen: values.freeze !== undefined,

@@ -38,7 +38,7 @@ Every migration runs the same gate as its first phase. Exits 0 on go, 1 on no-go
     if (!Number.isInteger(backends) || backends < 0) {
       throw new ConfigError(`--proxy-backends must be a whole number, got ${values['proxy-backends']}`);
     }
-    const { config } = await configFromFlags(values);
+    const { config } = await configFromFlags(values, { topologyKept: true });
     const readiness = await preflightKept({ config, expectedProxyBackends: backends, events: reporter.sink });
     reporter.flush();
     if (values.json) out(JSON.stringify(readiness, null, 2));

@@ -23,7 +23,7 @@ the partition is read-write on one side and the journal is gone.
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`recover takes no arguments, got ${positionals.join(' ')}`);
-    const { config } = await configFromFlags(values);
+    const { config } = await configFromFlags(values, { topologyKept: true });
     const recovered = await recoverKept(config, reporter.sink);
     reporter.flush();
     if (recovered.found === 'nothing') {

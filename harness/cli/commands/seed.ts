@@ -27,7 +27,7 @@ ${seedOptionsHelp}
     'state-dir': configOptions['state-dir'],
   },
   async run({ values, reporter, out }) {
-    const { config: layered } = await configFromFlags(values);
+    const { config: layered } = await configFromFlags(values, { topologyKept: true });
     const { state, nodes } = await openKeptTopology(layered.stateDir);
     const config = { ...layered, topology: state.topology };
     if (config.seeding.profile === 'none')

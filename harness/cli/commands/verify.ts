@@ -29,7 +29,7 @@ have reached new since the move). Exits 0 when every check holds.
   },
   async run({ values, positionals, reporter, out }) {
     if (positionals.length) throw new ConfigError(`verify takes no arguments, got ${positionals.join(' ')}`);
-    const { config } = await configFromFlags(values);
+    const { config } = await configFromFlags(values, { topologyKept: true });
     const {
       checks,
       passed,
