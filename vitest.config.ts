@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const ci = Boolean(process.env.CI);
+const integrationWorkers = Number(process.env.SHARDMOVE_TEST_WORKERS ?? 2);
 // Every harness step's duration, from the test workers and the CLIs they start, for the
 // slowest-files table (test/support/slowest-files-reporter.ts reads and removes it).
 process.env.SHARDMOVE_STEP_LOG ??= join(tmpdir(), `shardmove-step-log-${process.pid}.jsonl`);
@@ -21,6 +22,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
           // vitest's 5 s is a timed assertion on a busy or slow host (the ledger test of a
           // million writes took 8.6 s beside a rehearsal); a hang still fails.
           testTimeout: 60_000,
@@ -30,9 +32,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          setupFiles: ['./test/support/step-log-tag.ts'],
-          // Real PostgreSQL clusters: one file at a time keeps a 2-core machine from thrashing.
-          fileParallelism: false,
+          setupFiles: ['./test/support/step-log-tag.ts', './test/support/worker-scope.ts'],
+          sequence: { groupOrder: 1 },
+          // Two files at a time: a rehearsal spends most of its time in fixed windows
+          // (warm-up, baseline, settle) that leave a core idle; each worker's runs are its
+          // own (test/support/worker-scope.ts). SHARDMOVE_TEST_WORKERS=1 runs one at a time.
+          maxWorkers: integrationWorkers,
           // Generous: a whole rehearsal on a host where connections are expensive (or rehearsed
           // as one, SHARDMOVE_CONNECTION_CPU_MS) warms up for a minute and storms for longer.
           testTimeout: 600_000,

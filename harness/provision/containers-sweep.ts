@@ -1,14 +1,21 @@
 import { sleep } from '../util/sleep.ts';
 import { loadTestcontainers } from './docker-engine.ts';
-import { managedLabel, runIdLabel } from './labels.ts';
+import { currentNamespace, managedLabel, namespaceLabel, runIdLabel } from './labels.ts';
 
-/** Removes containers and networks carrying shardmove's label: one run's, or all of them. */
+/**
+ * Removes containers and networks carrying shardmove's label: one run's, or all of them
+ * (under SHARDMOVE_NAMESPACE, all of that namespace's).
+ */
 export async function sweepContainers(
   scope: { runId: string } | 'all',
 ): Promise<{ containers: number; networks: number }> {
   const tc = await loadTestcontainers();
   const docker = (await tc.getContainerRuntimeClient()).container.dockerode;
-  const label = scope === 'all' ? [`${managedLabel}=true`] : [`${runIdLabel}=${scope.runId}`];
+  const namespace = currentNamespace();
+  const label =
+    scope !== 'all'
+      ? [`${runIdLabel}=${scope.runId}`]
+      : [`${managedLabel}=true`, ...(namespace ? [`${namespaceLabel}=${namespace}`] : [])];
   const filters = JSON.stringify({ label });
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(

@@ -12,7 +12,7 @@ import { registerCleanup } from '../lifecycle/cleanup.ts';
 import { runCommand } from '../lifecycle/run-command.ts';
 import type { Secret } from '../secret.ts';
 import { freePort } from './free-port.ts';
-import { localMarkerFile } from './labels.ts';
+import { currentNamespace, localMarkerFile } from './labels.ts';
 import {
   type FileOwner,
   findLocalBinaries,
@@ -244,7 +244,7 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
     await mkdir(baseDir, { mode: 0o700 });
     await writeFile(
       join(baseDir, localMarkerFile),
-      `${JSON.stringify({ runId, createdAt: new Date().toISOString() })}\n`,
+      `${JSON.stringify({ runId, createdAt: new Date().toISOString(), namespace: currentNamespace() })}\n`,
     );
     if (owner) await chown(baseDir, owner.uid, owner.gid);
     const password = newPassword();

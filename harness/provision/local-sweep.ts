@@ -1,8 +1,9 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../util/process-alive.ts';
 import { sleep } from '../util/sleep.ts';
-import { localDirPrefix, localMarkerFile } from './labels.ts';
+import { currentNamespace, localDirPrefix, localMarkerFile } from './labels.ts';
 import { readNodeNetwork, removeNodeNetwork } from './node-network.ts';
 
 /**
@@ -25,15 +26,6 @@ async function serversUnder(dir: string): Promise<Array<{ pid: number; signal: N
   return found;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Stops every server (postmaster, pgbouncer) under a shardmove base directory and removes
  * the directory. A postmaster's children exit with it; SIGKILL follows for anything still
@@ -51,8 +43,8 @@ export async function sweepLocalRun(baseDir: string): Promise<{ stopped: number 
     }
   }
   const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  while (pids.some(processAlive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids.filter(processAlive)) process.kill(pid, 'SIGKILL');
   // The namespaces go once nothing runs in them; the record goes with the directory.
   const left = network ? await removeNodeNetwork(network) : [];
   if (left.length) throw new Error(`could not remove the run's network: ${left.join('; ')}`);
@@ -60,14 +52,29 @@ export async function sweepLocalRun(baseDir: string): Promise<{ stopped: number 
   return { stopped: pids.length };
 }
 
-/** Every shardmove base directory in the temp dir (those with our marker file). */
+/**
+ * Every shardmove base directory in the temp dir (those with our marker file); under
+ * SHARDMOVE_NAMESPACE, only the runs started under it.
+ */
 export async function localRunDirs(root = tmpdir()): Promise<string[]> {
+  const namespace = currentNamespace();
   const dirs: string[] = [];
   for (const name of await readdir(root).catch(() => [] as string[])) {
     if (!name.startsWith(localDirPrefix)) continue;
     const dir = join(root, name);
     const marker = await readFile(join(dir, localMarkerFile), 'utf8').catch(() => undefined);
-    if (marker !== undefined) dirs.push(dir);
+    if (marker === undefined) continue;
+    if (namespace === undefined || markerNamespace(marker) === namespace) dirs.push(dir);
   }
   return dirs;
+}
+
+function markerNamespace(marker: string): string | undefined {
+  try {
+    const parsed = JSON.parse(marker) as { namespace?: unknown };
+    return typeof parsed.namespace === 'string' ? parsed.namespace : undefined;
+  } catch {
+    // A marker from before it was JSON, or torn by a SIGKILL: a run of no namespace.
+    return undefined;
+  }
 }

@@ -4,6 +4,7 @@ import type { NodesHandle } from '../db/node-access.ts';
 import { sweepContainers } from '../provision/containers-sweep.ts';
 import { dockerReachable } from '../provision/docker-engine.ts';
 import { dropRunDatabases } from '../provision/external-provider.ts';
+import { currentNamespace } from '../provision/labels.ts';
 import { localRunDirs, sweepLocalRun } from '../provision/local-sweep.ts';
 import { forgetExternalRun, recordedExternalRuns } from '../state/external-runs.ts';
 import { describeIdentity, livenessOf } from '../util/process-identity.ts';
@@ -62,8 +63,9 @@ export async function sweepEverything(): Promise<string[]> {
   const report: string[] = [];
   if (await dockerReachable()) {
     const { containers, networks } = await sweepContainers('all');
+    const namespace = currentNamespace();
     report.push(
-      `removed ${containers} container(s) and ${networks} network(s) labelled dev.shardmove.managed`,
+      `removed ${containers} container(s) and ${networks} network(s) labelled dev.shardmove.managed${namespace ? ` in namespace ${namespace}` : ''}`,
     );
   } else report.push('no Docker engine reachable: no containers to sweep');
   const dirs = await localRunDirs();

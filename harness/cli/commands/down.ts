@@ -13,7 +13,8 @@ export const downCommand: Command = {
 
 Stops the topology recorded in the state file and removes the state and pgpass files.
 With --all, also removes every container and network labelled dev.shardmove.managed and
-every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves behind.
+every local instance under <tmp>/shardmove-*, such as a SIGKILLed run leaves behind;
+under SHARDMOVE_NAMESPACE, only those of runs started under the same namespace.
 Either way, what a SIGKILLed run on external hosts created there (recorded in the state
 directory while it ran) is dropped too. Nothing is stopped or dropped under a process that
 still runs: a kept topology a \`migrate\` or \`recover\` holds the lock on, or an external
