@@ -54,7 +54,7 @@ export async function recoverKept(layered: ShardmoveConfig, events: EventSink): 
   const context = migrationContext(config, nodes, state.runId, events, state.handle, journal.migrationId);
   await using _partitionLock = await lockPartition(context, 'recover');
   const recovery = await recoverMigration(context);
-  const done = recovery.phases.every((p) => p.status === 'ok');
+  const done = recovery.action !== 'left alone' && recovery.phases.every((p) => p.status === 'ok');
   if (done) await removeJournal(layered.stateDir);
   return { found: 'journal', journal, recovery, done };
 }

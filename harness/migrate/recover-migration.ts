@@ -1,3 +1,4 @@
+import { redactDsn } from '../config/dsn.ts';
 import { seededTables } from '../config/topology-layout.ts';
 import { parityWithOld } from '../parity/parity-with-old.ts';
 import { syncPoolerFile, withPoolerAdmin } from '../provision/pooler-control.ts';
@@ -23,7 +24,8 @@ const parityWithOldKept: Phase<MigrationContext, 'parity'> = {
 export interface Recovery {
   /** What the partition's routing said when recovery started. */
   readonly found: string;
-  readonly action: 'rolled back' | 'completed';
+  /** 'left alone': routed neither provably to old nor to new read-write; nothing was changed. */
+  readonly action: 'rolled back' | 'completed' | 'left alone';
   readonly phases: PhaseResult[];
   readonly state: string;
 }
@@ -32,7 +34,10 @@ export interface Recovery {
  * Finishes or undoes an interrupted migration from what the systems say, not from what the
  * interrupted process believed: if the proxy already sends the partition to new, the move
  * happened and only its loose ends are tied (replication objects dropped, parity with old
- * checked, old kept); otherwise it is rolled back exactly as a failed migration is.
+ * checked, old kept). It is rolled back only where a failed migration would be (mayRollBack):
+ * when the partition provably still goes to old. Routed elsewhere, or to new but frozen (a
+ * procedure's own step, a hand's), new may hold what old does not: nothing is touched and
+ * the journal stays, for an operator to look at.
  */
 export async function recoverMigration(context: MigrationContext): Promise<Recovery> {
   const pooler = context.nodes.proxy.pooler;
@@ -59,6 +64,17 @@ export async function recoverMigration(context: MigrationContext): Promise<Recov
       action: 'completed',
       phases,
       state: `p${context.partition} on new, read-write; ${context.database} kept on old (\`verify --drop-old\` drops it)`,
+    };
+  }
+  if (where.home !== 'old') {
+    return {
+      found,
+      action: 'left alone',
+      phases: [],
+      state:
+        where.home === 'new'
+          ? `p${context.partition} is routed to new but frozen read-only: not rolled back (new may hold writes old lacks) and not finished (nothing here froze it); nothing changed. Check new's copy, then make the route read-write by hand`
+          : `p${context.partition} is routed to neither old nor new (${where.connstring ? redactDsn(where.connstring) : 'no connstring'}): not rolled back, nothing changed. Find out who routed it there`,
     };
   }
   const phases = await runPhases(rollbackPhases(configuredSteps(context.config)), context, context.events);

@@ -66,6 +66,9 @@ export async function runMigration(
   const wrap = options.wrapPhase ?? ((p) => p);
   const planned = procedurePhases(configuredSteps(context.config));
   const phases = await runPhases(planned.map(wrap), context, context.events);
+  // new's snapshot from the switch is closed by the parity that reads it; a phase that failed
+  // in between leaves it open, an idle transaction holding back new's vacuum for good.
+  await releaseHeldSnapshot(context);
   const failed = phases.some((p) => p.status === 'failed');
   let rollback: PhaseResult[] = [];
   let outcome: MigrationOutcome = 'completed';
@@ -106,6 +109,12 @@ export async function runMigration(
     marks: context.marks,
     state,
   };
+}
+
+async function releaseHeldSnapshot(context: MigrationContext): Promise<void> {
+  const held = context.heldSnapshot;
+  context.heldSnapshot = undefined;
+  await held?.close();
 }
 
 /** Nothing left to do: moved, or rolled back with every rollback step done. */

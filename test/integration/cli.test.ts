@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +138,28 @@ describe('shardmove migrate / verify on a kept topology', () => {
         ['read through the proxy', true],
         ['parity with old', true],
       ]);
+
+      // A migrate killed after the switch leaves its journal: old's copy is what recover
+      // works from, so --drop-old refuses until recover has run.
+      const { runId } = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { runId: string };
+      const killed = {
+        version: 2,
+        topologyRunId: runId,
+        migrationId: 'c0ffee00',
+        partition: 23,
+        strategy: 'copy',
+        startedAt: new Date().toISOString(),
+        pid: spawnSync('true').pid,
+      };
+      await writeFile(join(stateDir, 'migration.json'), JSON.stringify(killed));
+      const refused = await runCli(['verify', '--drop-old', '--state-dir', stateDir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /old's db23 is not dropped: a migration of p23 .* recover needs old's copy/,
+      );
+      const recover = await runCli(['recover', '--state-dir', stateDir]);
+      expect(recover.code, recover.stderr).toBe(0);
+      expect(recover.stdout).toMatch(/^completed: p23 on new, read-write/m);
 
       const drop = await runCli(['verify', '--drop-old', '--state-dir', stateDir]);
       expect(drop.code).toBe(0);

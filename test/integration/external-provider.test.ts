@@ -195,11 +195,15 @@ describe('the external provider pointed at local hosts', () => {
     try {
       const { child, done } = await startLogicalRun(stateDir);
       // Mid-move: a subscription on new, a slot and a publication on old, the load running.
-      const downDuringMove = new Promise<Awaited<ReturnType<typeof runCli>>>((resolve) => {
+      const downDuringMove = new Promise<Awaited<ReturnType<typeof runCli>>>((resolve, reject) => {
         child.stderr?.on('data', (d: Buffer) => {
           if (/\] initial sync: started/.test(d.toString()))
             resolve(runCli(['down', '--state-dir', stateDir]));
         });
+        // A run that ends before its move began fails the test with what it said, not a hang.
+        done.then((r) =>
+          reject(new Error(`the run ended before "initial sync" (exit ${r.code}): ${r.stderr.slice(-2000)}`)),
+        );
       });
       const down = await downDuringMove;
       expect(down.code, down.stderr).toBe(0);

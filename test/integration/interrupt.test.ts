@@ -119,6 +119,10 @@ describe('Ctrl-C during a migration', () => {
     const left = await leftovers();
     // A killed process cannot clean up: its nodes are still there.
     expect([...left.postmasters, ...left.containers].length).toBeGreaterThan(0);
+    // Another namespace's sweep (another pipeline on this machine) leaves them alone.
+    const elsewhere = await runCli(['down', '--all'], { SHARDMOVE_NAMESPACE: 'another-pipeline' });
+    expect(elsewhere.code).toBe(0);
+    expect(await leftovers()).toEqual(left);
     const sweep = await runCli(['down', '--all']);
     expect(sweep.code).toBe(0);
     expect(addedSince(before, await leftovers())).toEqual({

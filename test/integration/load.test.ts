@@ -11,13 +11,14 @@ import type { LoadGroup } from '../../harness/load/scripts.ts';
 import { setPartitionTarget } from '../../harness/migrate/partition-target.ts';
 import { SecondFeed } from '../../harness/rehearsal/second-feed.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { epochNow } from '../../harness/util/epoch-clock.ts';
+import { waitFor } from '../../harness/util/poll.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { testProviders } from '../support/providers.ts';
 import { query } from '../support/sql.ts';
 
 const provider = testProviders()[0] ?? 'local';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // pgbench 15's -P line, as printed by pgbench itself.
 const pgbenchProgress = /^progress: \d+\.\d s, \d+\.\d tps, lat \d+\.\d{3} ms stddev \d+\.\d{3}, \d+ failed$/;
 
@@ -179,28 +180,51 @@ describe(`the load generator against a real topology (${provider})`, () => {
 
   it('survives its connections being killed mid-run: reconnects counted, clients go on', async () => {
     const proxy = await connect(proxyTarget(), 'proxy', { connectTimeoutMillis: 10_000 });
+    // Long enough for a slow or busy host; stopped as soon as what is asserted has happened.
+    const run = startLoad({
+      target: proxyTarget(),
+      partitions: 32,
+      groups: insertLog(6),
+      durationSeconds: 120,
+    });
     try {
-      const run = startLoad({
-        target: proxyTarget(),
-        partitions: 32,
-        groups: insertLog(6),
-        durationSeconds: 5,
-      });
-      await sleep(2000);
+      const feed = new SecondFeed(run);
+      // Every client connected and calling, however long connecting takes on this host.
+      const clients = () =>
+        proxy.query<{ n: string }>(
+          `select count(*) n from pg_stat_activity where application_name = 'shardmove-load'`,
+        );
+      await waitFor(
+        '6 load clients on the proxy',
+        async () => Number((await clients()).rows[0]?.n) === 6,
+        60_000,
+        100,
+      );
+      await feed.until(() => feed.okSeries().some((n) => n > 0), epochNow() + 60_000);
       const killed = await proxy.query<{ n: string }>(
         `select count(pg_terminate_backend(pid)) n from pg_stat_activity where application_name = 'shardmove-load'`,
       );
       expect(Number(killed.rows[0]?.n)).toBe(6);
-      const result = await run.done;
+      const killedIn = feed.count;
+      // The clients go on: two whole seconds after the kill with calls answered.
+      const wentOn = await feed.until(
+        () =>
+          feed
+            .okSeries()
+            .slice(killedIn + 1)
+            .filter((n) => n > 0).length >= 2,
+        epochNow() + 60_000,
+      );
+      const result = await run.stop();
+      expect(wentOn, JSON.stringify(result.errors.samples)).toBe(true);
       expect(result.totals.reconnects).toBeGreaterThanOrEqual(6);
       expect(result.totals.failed.other).toBe(0);
-      const after = result.seconds.slice(3, 5);
-      for (const s of after) expect(sumPartitions(s, () => true).ok).toBeGreaterThan(0);
       // A write cut off mid-call is indeterminate, never counted as acknowledged.
       const acked = result.ledger.reduce((n, p) => n + p.ackedIds.length, 0);
       expect(acked).toBe(result.totals.ok);
       expect(failedTotal(result.totals)).toBe(result.totals.failed.connection + result.totals.indeterminate);
     } finally {
+      await run.stop();
       await proxy.end();
     }
   });
@@ -210,21 +234,30 @@ describe(`the load generator against a real topology (${provider})`, () => {
       target: proxyTarget(),
       partitions: 32,
       groups: insertLog(6),
-      durationSeconds: 4,
+      durationSeconds: 120,
     });
-    await sleep(1500);
-    await query(
-      topology.nodes.old.endpoint,
-      'postgres',
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = 'db23'`,
-    );
-    const result = await run.done;
-    const errors = JSON.stringify(result.errors.samples);
-    expect(result.totals.failed.other, errors).toBe(0);
-    // p23 accepts writes again once the proxy has reconnected to db23.
-    expect(result.seconds[3]?.partitions[23]?.ok, errors).toBeGreaterThan(0);
-    const ledger23 = result.ledger[23];
-    expect(ledger23 && ackedCounts(ledger23).size).toBeGreaterThan(0);
+    try {
+      const feed = new SecondFeed(run);
+      const p23Answered = (from: number) => feed.seconds(from).some((s) => (s.partitions[23]?.ok ?? 0) > 0);
+      await feed.until(() => p23Answered(0), epochNow() + 60_000);
+      const killed = await query<{ n: string }>(
+        topology.nodes.old.endpoint,
+        'postgres',
+        `select count(pg_terminate_backend(pid)) n from pg_stat_activity where datname = 'db23'`,
+      );
+      expect(Number(killed[0]?.n)).toBeGreaterThan(0);
+      const killedIn = feed.count;
+      // p23 accepts writes again once the proxy has reconnected to db23.
+      const answeredAgain = await feed.until(() => p23Answered(killedIn + 1), epochNow() + 60_000);
+      const result = await run.stop();
+      const errors = JSON.stringify(result.errors.samples);
+      expect(answeredAgain, errors).toBe(true);
+      expect(result.totals.failed.other, errors).toBe(0);
+      const ledger23 = result.ledger[23];
+      expect(ledger23 && ackedCounts(ledger23).size).toBeGreaterThan(0);
+    } finally {
+      await run.stop();
+    }
   });
 
   it('primes every client, then runs open loop at a set rate with lag measured from the schedule', async () => {
@@ -258,10 +291,32 @@ describe(`the load generator against a real topology (${provider})`, () => {
       const dsn = `postgresql://${e.user}:${encodeURIComponent(e.password?.reveal() ?? '')}@${e.host}:${e.port}/proxy`;
       const log = join(dir, 'agg.log');
       const { child, done } = startCli(
-        ['load', '-c', '2', '-T', '120', '--aggregate-interval', '1', '--log-file', log, '--target', dsn],
+        [
+          'load',
+          '-c',
+          '2',
+          '-T',
+          '120',
+          '-P',
+          '1',
+          '--aggregate-interval',
+          '1',
+          '--log-file',
+          log,
+          '--target',
+          dsn,
+        ],
         {},
       );
-      await sleep(5000);
+      // Two seconds of calls behind it (its -P lines say so), however long connecting takes
+      // on this host; the aggregate log is written out as the load stops.
+      let progress = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        progress += d.toString();
+      });
+      const answered = () =>
+        [...progress.matchAll(/^progress: [\d.]+ s, ([\d.]+) tps/gm)].filter((m) => Number(m[1]) > 0).length;
+      await waitFor('two -P progress lines', async () => answered() >= 2, 60_000, 100);
       child.kill('SIGINT');
       const run = await done;
       expect(run.code).toBe(130);

@@ -4,11 +4,17 @@ import {
   migrationStrategies,
   type ShardmoveConfig,
 } from '../../harness/config/config-types.ts';
+import { withClient } from '../../harness/db/connect.ts';
+import type { NodeAccess } from '../../harness/db/node-access.ts';
 import { ignoreEvents } from '../../harness/events.ts';
+import { migrateUnderFaults } from '../../harness/faults/migrate-under-faults.ts';
 import { LedgerBuilder } from '../../harness/load/ledger.ts';
 import type { LoadResult } from '../../harness/load/run-load.ts';
 import { migrationContext } from '../../harness/migrate/migration-context.ts';
+import { setPartitionTarget } from '../../harness/migrate/partition-target.ts';
 import { phase } from '../../harness/migrate/phase-result.ts';
+import { recoverMigration } from '../../harness/migrate/recover-migration.ts';
+import { freePort } from '../../harness/provision/free-port.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
 import { rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
@@ -331,6 +337,30 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(check.evidence.missingExamples).toEqual([plantedId]);
   });
 
+  it('recover leaves alone a partition routed neither provably to old nor to new read-write: no rollback, nothing changed', async () => {
+    const context = migrationContext(config, topology.nodes, topology.runId, ignoreEvents, topology.handle);
+    const route = (node: NodeAccess, readOnly: boolean) =>
+      withClient(topology.nodes.proxy.endpoint, 'proxy', { connectTimeoutMillis: 10_000 }, (c) =>
+        setPartitionTarget(c, config.topology.clusterName, 23, node, readOnly),
+      );
+    const nowhere = { ...topology.nodes.old, peerPort: await freePort() };
+    try {
+      for (const [node, readOnly, found] of [
+        [nowhere, false, 'p23 on elsewhere, read-write'],
+        [topology.nodes.new, true, 'p23 on new, frozen read-only'],
+      ] as const) {
+        const { connstring } = await route(node, readOnly);
+        const recovery = await recoverMigration(context);
+        expect([recovery.found, recovery.action, recovery.phases]).toEqual([found, 'left alone', []]);
+        // A rollback would have routed p23 back to old: the route is as it was left.
+        expect(await p23Connstring()).toBe(`p23=${connstring}`);
+        expect(await databases(topology, 'old')).toContain('db23');
+      }
+    } finally {
+      await route(topology.nodes.old, false);
+    }
+  });
+
   it('completes a move under the table-trigger freeze: rejections, parity and the ledger hold, old stays frozen', async () => {
     const result = await rehearse(topology, await copyWithTriggerFreeze(undefined), ignoreEvents);
     expect(result.migration.outcome).toBe('completed');
@@ -342,5 +372,32 @@ describe(`rollback and the verifier's negative cases (${provider})`, () => {
     expect(await p23Connstring()).toContain(`port=${topology.nodes.new.peerPort}`);
     // Old keeps its triggers (frozen) for as long as it is kept.
     if (result.dropOld?.status !== 'ok') expect(await freezeSchemas()).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('a logical switch that fails once new is snapshotted (local, no rows)', () => {
+  let topology: StartedTopology;
+  let config: ShardmoveConfig;
+
+  beforeAll(async () => {
+    config = await testConfig('local', { seeding: { profile: 'none' } });
+    topology = await startTopology({ config, events: ignoreEvents });
+  });
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it("closes new's repeatable-read snapshot session: no transaction left open on new's db23", async () => {
+    const failing = await withStrategy(config, { strategy: 'logical', injectFaultAfter: 'switch' });
+    const context = migrationContext(failing, topology.nodes, topology.runId, ignoreEvents, topology.handle);
+    const result = await migrateUnderFaults(context);
+    expect(result.outcome).toBe('failed-after-switch');
+    expect(phase(result.phases, 'parity')?.status).toBe('not-run');
+    const open = await query<{ n: number }>(
+      topology.nodes.new.endpoint,
+      'postgres',
+      `select count(*)::int n from pg_stat_activity where datname = 'db23' and state like 'idle in transaction%'`,
+    );
+    expect(open).toEqual([{ n: 0 }]);
   });
 });
