@@ -71,13 +71,23 @@ describe('the CI gate', () => {
   });
 });
 
-describe('the committed baseline users copy (fixtures/baselines/seed-db23-ci)', () => {
-  const committed = new URL('../../fixtures/baselines/seed-db23-ci', import.meta.url).pathname;
+describe.each([
+  ['seed-db23-ci', 'seed-db23'],
+  ['logical-db23-hold-ci', 'logical-db23-hold'],
+])('the committed baseline users copy (fixtures/baselines/%s)', (dir, scenario) => {
+  const committed = new URL(`../../fixtures/baselines/${dir}`, import.meta.url).pathname;
 
-  it('holds three conclusive runs of seed-db23 at the ci profile, and passes each of them', async () => {
+  it(`holds three conclusive runs of ${scenario} at the ci profile, and passes each of them`, async () => {
     const baseline = await readBaseline(committed);
     expect(baseline).toHaveLength(3);
-    expect(baseline.every((d) => d.scenario === 'seed-db23' && d.verdict !== 'inconclusive')).toBe(true);
+    expect(
+      baseline.every(
+        (d) =>
+          d.scenario === scenario &&
+          (d.config as { seeding: { profile: string } }).seeding.profile === 'ci' &&
+          d.verdict !== 'inconclusive',
+      ),
+    ).toBe(true);
     for (const run of baseline) {
       const { comparison, mismatch } = gate(baseline, [run], 0.1);
       expect(mismatch).toBeUndefined();
