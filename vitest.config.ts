@@ -19,6 +19,7 @@ const alone = [
   'migration',
   'pooler',
   'report',
+  'run-keep',
   'slow-host',
   'stale-route',
 ].map((name) => `test/integration/${name}.test.ts`);

@@ -31,6 +31,12 @@ export interface MigrationContext extends NodeSessions {
   };
   /** A snapshot of new exported at the switch and held open for the parity check after it (logical). */
   heldSnapshot?: { readonly id: string; close(): Promise<void> } | undefined;
+  /**
+   * Why the partition's lock on old (partition-lock.ts) is no longer held, once it is not:
+   * the next phase then fails instead of running, and the migration's own rule decides
+   * whether it rolls back. Undefined: no lock taken (a rehearsal on a topology of its own).
+   */
+  lockLost?: (() => string | undefined) | undefined;
   /** How to reach the nodes' processes, for the fault matrix (kill, pause). */
   readonly handle?: NodesHandle | undefined;
   /**

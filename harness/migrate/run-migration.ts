@@ -65,7 +65,7 @@ export async function runMigration(
   const { strategy, logs } = context.config.migration;
   const wrap = options.wrapPhase ?? ((p) => p);
   const planned = procedurePhases(configuredSteps(context.config));
-  const phases = await runPhases(planned.map(wrap), context, context.events);
+  const phases = await runPhases(planned.map(wrap).map(guardedByLock), context, context.events);
   // new's snapshot from the switch is closed by the parity that reads it; a phase that failed
   // in between leaves it open, an idle transaction holding back new's vacuum for good.
   await releaseHeldSnapshot(context);
@@ -108,6 +108,22 @@ export async function runMigration(
     outcome,
     marks: context.marks,
     state,
+  };
+}
+
+/** A phase that does not start once the partition's lock is lost: another process may be moving it. */
+function guardedByLock(phase: Phase<MigrationContext>): Phase<MigrationContext> {
+  return {
+    ...phase,
+    async run(context, evidence) {
+      const lost = context.lockLost?.();
+      if (lost) {
+        throw new Error(
+          `the lock on ${context.database} held on old was lost (${lost}): not starting "${phase.name}", another process may move the partition now`,
+        );
+      }
+      await phase.run(context, evidence);
+    },
   };
 }
 

@@ -5,9 +5,10 @@ import { type EventSink, step } from '../events.ts';
 import { type FaultedMigration, migrateUnderFaults } from '../faults/migrate-under-faults.ts';
 import type { WriteLedger } from '../load/ledger.ts';
 import { type LoadResult, startLoad } from '../load/run-load.ts';
-import { migrationContext } from '../migrate/migration-context.ts';
+import { migrationContext, newMigrationId } from '../migrate/migration-context.ts';
 import { markedPhase } from '../migrate/phase-result.ts';
-import { migrationNotStarted } from '../migrate/run-migration.ts';
+import { finishedCleanly, migrationNotStarted } from '../migrate/run-migration.ts';
+import { writeJournal } from '../state/migration-journal.ts';
 import { type LinkCost, linkCostWords, measureLinkCosts } from '../provision/link-costs.ts';
 import { keepTopology } from '../topology/keep-topology.ts';
 import { type StartedTopology, startTopology } from '../topology/start-topology.ts';
@@ -100,7 +101,11 @@ export async function rehearse(
   topology: StartedTopology,
   config: ShardmoveConfig,
   events: EventSink,
-  options: { readonly earlierWrites?: WriteLedger } = {},
+  options: {
+    readonly earlierWrites?: WriteLedger;
+    /** The move's id (new's copy carries it), when the caller must name the move afterwards. */
+    readonly migrationId?: string;
+  } = {},
 ): Promise<RehearsalResult> {
   const plan = await rehearsalLoad(config);
   const clients = plan.groups.reduce((n, g) => n + g.clients, 0);
@@ -117,7 +122,14 @@ export async function rehearse(
     connectTimeoutMillis: Math.max(config.connectTimeoutMillis, callTimeoutMillis),
   };
   const context = {
-    ...migrationContext(migrationConfig, topology.nodes, topology.runId, events, topology.handle),
+    ...migrationContext(
+      migrationConfig,
+      topology.nodes,
+      topology.runId,
+      events,
+      topology.handle,
+      options.migrationId,
+    ),
     inFlightGraceMillis: callTimeoutMillis,
   };
   const r = config.rehearsal;
@@ -275,11 +287,35 @@ export async function withScenarioTopology<T>(
   }
 }
 
-/** up + seed + rehearsal + down (see withScenarioTopology for `keep`). */
-export function runScenario(
+/**
+ * up + seed + rehearsal + down (see withScenarioTopology for `keep`). A kept topology whose
+ * move did not finish cleanly (failed after the switch, a rollback step failed) gets the
+ * journal a `migrate` would have left, so that `recover` finishes or rolls it back.
+ */
+export async function runScenario(
   config: ShardmoveConfig,
   events: EventSink,
   options: { readonly keep?: boolean } = {},
 ): Promise<RehearsalResult> {
-  return withScenarioTopology(config, events, options, (topology) => rehearse(topology, config, events));
+  const migrationId = newMigrationId();
+  const startedAt = new Date().toISOString();
+  const result = await withScenarioTopology(config, events, options, (topology) =>
+    rehearse(topology, config, events, { migrationId }),
+  );
+  if (options.keep && !finishedCleanly(result.migration)) {
+    await writeJournal(config.stateDir, {
+      topologyRunId: result.runId,
+      migrationId,
+      partition: config.topology.movePartition,
+      strategy: config.migration.strategy,
+      steps: config.migration.steps,
+      startedAt,
+      pid: process.pid,
+    });
+    events({
+      type: 'warning',
+      message: `the kept topology's move of p${config.topology.movePartition} ended ${result.migration.outcome}: \`shardmove recover\` finishes or rolls it back`,
+    });
+  }
+  return result;
 }

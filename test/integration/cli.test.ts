@@ -3,9 +3,11 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openKeptTopology } from '../../harness/topology/kept-topology.ts';
 import { exec, runCli, startCli } from '../support/cli.ts';
 import { leftovers } from '../support/leftovers.ts';
 import { testProviders } from '../support/providers.ts';
+import { query } from '../support/sql.ts';
 
 let stateDir: string;
 beforeAll(async () => {
@@ -115,6 +117,25 @@ describe('shardmove migrate / verify on a kept topology', () => {
       expect(crowded.code).toBe(1);
       expect(crowded.stdout).toMatch(/^NO-GO: moving db23 with seed$/m);
       expect(crowded.stdout).toMatch(/NO-GO connections on new: /);
+
+      // The partition's lock on old lost mid-move (its session ended: an old restart, a
+      // network drop): the move stops at its next phase and, before the switch, rolls back.
+      const { nodes } = await openKeptTopology(stateDir);
+      const unguarded = startCli(['migrate', '--strategy', 'copy', '--state-dir', stateDir]);
+      let terminated: Promise<unknown> | undefined;
+      unguarded.child.stderr?.on('data', (d: Buffer) => {
+        if (!terminated && /\] prepare new: started/.test(d.toString()))
+          terminated = query(
+            nodes.old.endpoint,
+            'postgres',
+            `select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'shardmove migrate pid %'`,
+          );
+      });
+      const stopped = await unguarded.done;
+      await terminated;
+      expect(stopped.code).toBe(1);
+      expect(stopped.stdout).toMatch(/failed: the lock on db23 held on old was lost \(its session/);
+      expect(stopped.stdout).toMatch(/^rolled-back: p23 on old, read-write again/m);
 
       const migrate = await runCli([
         'migrate',
