@@ -58,8 +58,11 @@ export async function lockPartition(context: MigrationContext, command: string):
   client.on('error', (error) => note(`its session failed: ${error.message}`));
   client.on('end', () => note('its session on old ended'));
   const heartbeat = setInterval(() => {
-    withinDeadline(client.query('select 1'), Math.max(heartbeatMillis, context.config.connectTimeoutMillis), 'no answer')
-      .catch((error: unknown) => note(`its session on old stopped answering (${errorMessage(error)})`));
+    withinDeadline(
+      client.query('select 1'),
+      Math.max(heartbeatMillis, context.config.connectTimeoutMillis),
+      'no answer',
+    ).catch((error: unknown) => note(`its session on old stopped answering (${errorMessage(error)})`));
   }, heartbeatMillis);
   heartbeat.unref();
   const lock: PartitionLock = {
