@@ -50,19 +50,43 @@ async function processEnvironments(): Promise<Array<[string, string]>> {
   return out;
 }
 
+/** Every process's command line (what `ps -eo args` shows), sampled every 500 ms until stopped. */
+function sampleCommandLines(): { stop(): Promise<string> } {
+  const seen = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+        const cmd = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+        if (cmd) seen.add(cmd.split('\0').join(' '));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...seen].join('\n');
+    },
+  };
+}
+
 /**
  * Where a kept run could leak its nodes' passwords, but the pgpass file: its output, its
  * state, new db23's catalogs (the seed strategy's FDW user mapping held old's password while
- * it copied) and the environment of every process.
+ * it copied), the environment of every process, and every command line seen while it ran.
  */
 async function placesBesides(
   pgpass: string,
   stateDir: string,
   run: CliResult,
+  commandLines: string,
 ): Promise<Array<[string, string]>> {
   const places: Array<[string, string]> = [
     ['run stdout', run.stdout],
     ['run stderr', run.stderr],
+    ["every process's command line during the run (ps -eo args)", commandLines],
   ];
   for (const file of (await filesUnder(stateDir)).filter((f) => f !== pgpass))
     places.push([file, await readFile(file, 'latin1')]);
@@ -85,6 +109,7 @@ beforeAll(async () => {
   const before = await leftovers();
   const config = await suiteConfigFile(work);
   const stateDir = join(work, 'state');
+  const commandLines = sampleCommandLines();
   run = await runCli([
     'run',
     '--provider',
@@ -97,12 +122,13 @@ beforeAll(async () => {
     '--reports',
     join(work, 'reports'),
   ]);
+  const sampledCommandLines = await commandLines.stop();
   const pgpass = (await readdir(stateDir)).find((f) => f.endsWith('.pgpass'));
   if (!pgpass) throw new Error(`run --keep wrote no pgpass file:\n${run.stderr}`);
   passwords = pgpassPasswords(await readFile(join(stateDir, pgpass), 'utf8'));
   expect((await leftovers()).postmasters.length).toBe(before.postmasters.length + 3);
   // While the nodes run: every place but the pgpass file that could hold their passwords.
-  secretPlaces = await placesBesides(join(stateDir, pgpass), stateDir, run);
+  secretPlaces = await placesBesides(join(stateDir, pgpass), stateDir, run, sampledCommandLines);
   const down = await runCli(['down', '--state-dir', stateDir]);
   expect(down.code).toBe(0);
   expect(await leftovers()).toEqual(before);
@@ -150,13 +176,19 @@ describe("the bundle of a real run at the suite's size", () => {
     expect(doc.load.series.length).toBeGreaterThan(10);
   });
 
-  it("leaves the nodes' passwords nowhere but the pgpass file: output, state, new db23's catalogs, processes", () => {
+  it("leaves the nodes' passwords nowhere but the pgpass file: output, state, new db23's catalogs, processes, ps", () => {
     expect(passwords.length).toBeGreaterThan(0);
     expect(passwords.every((p) => p.length >= 16)).toBe(true);
     const hits = secretPlaces
       .filter(([, text]) => passwords.some((p) => text.includes(p)))
       .map(([where]) => where);
     expect(secretPlaces.length).toBeGreaterThan(3);
+    // The sample saw the run and its nodes: a password on a command line would be in it.
+    const commandLines = secretPlaces.find(([where]) =>
+      where.startsWith("every process's command line"),
+    )?.[1];
+    expect(commandLines).toMatch(/shardmove\.js run --provider local --keep/);
+    expect(commandLines).toMatch(/postgres -D \S+shardmove-sm-/);
     expect(hits).toEqual([]);
   });
 
