@@ -3,34 +3,6 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const ci = Boolean(process.env.CI);
-const integrationWorkers = Number(process.env.SHARDMOVE_TEST_WORKERS ?? 2);
-
-/**
- * Run one at a time, alone: the files that rehearse under load (a rehearsal's warm-up, verdict,
- * thresholds and recovery read the host's load), and stale-route, whose subject is what a
- * 100 ms watch tells apart.
- */
-const alone = [
-  'and-back',
-  'cases',
-  'external-provider',
-  'faults',
-  'held-switch',
-  'migration',
-  'pooler',
-  'report',
-  'run-keep',
-  'slow-host',
-  'stale-route',
-].map((name) => `test/integration/${name}.test.ts`);
-
-const integration = {
-  setupFiles: ['./test/support/step-log-tag.ts', './test/support/worker-scope.ts'],
-  // Generous: a whole rehearsal on a host where connections are expensive (or rehearsed
-  // as one, SHARDMOVE_CONNECTION_CPU_MS) warms up for a minute and storms for longer.
-  testTimeout: 600_000,
-  hookTimeout: 900_000,
-};
 // Every harness step's duration, from the test workers and the CLIs they start, for the
 // slowest-files table (test/support/slowest-files-reporter.ts reads and removes it).
 process.env.SHARDMOVE_STEP_LOG ??= join(tmpdir(), `shardmove-step-log-${process.pid}.jsonl`);
@@ -57,25 +29,20 @@ export default defineConfig({
       },
       {
         test: {
-          ...integration,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: alone,
+          setupFiles: ['./test/support/step-log-tag.ts'],
           sequence: { groupOrder: 1 },
-          // Two files at a time: none judges a rehearsal, and each worker's runs are its own
-          // (test/support/worker-scope.ts). SHARDMOVE_TEST_WORKERS=1 runs one at a time.
-          maxWorkers: integrationWorkers,
-        },
-      },
-      {
-        test: {
-          ...integration,
-          name: 'alone',
-          include: alone,
-          sequence: { groupOrder: 2 },
-          // A rehearsal's verdict reads the host's load (a busy host makes it inconclusive),
-          // and a watch's timings its latency: nothing else may run beside them.
+          // One file at a time. Two at a time took as long (the fresh-clone run of 1846072:
+          // the files without a judged rehearsal, 14.8 min beside each other against 14.4 min
+          // one after another, on 2 cores): their time is CPU, PostgreSQL forking a backend per
+          // connection. And a rehearsal's verdict reads the host's load, so nothing may run
+          // beside it.
           fileParallelism: false,
+          // Generous: a whole rehearsal on a host where connections are expensive (or rehearsed
+          // as one, SHARDMOVE_CONNECTION_CPU_MS) warms up for a minute and storms for longer.
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
         },
       },
     ],

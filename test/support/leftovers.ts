@@ -16,7 +16,7 @@ export interface Leftovers {
 async function dockerList(kind: 'ps' | 'network', all: boolean): Promise<string[]> {
   const args = kind === 'ps' ? ['ps', ...(all ? ['-a'] : []), '-q'] : ['network', 'ls', '-q'];
   try {
-    // This worker's only (test/support/worker-scope.ts): the other file's come and go.
+    // Under SHARDMOVE_NAMESPACE, that namespace's only: another pipeline's come and go.
     const namespace = process.env.SHARDMOVE_NAMESPACE;
     const scope = namespace ? ['--filter', `label=dev.shardmove.namespace=${namespace}`] : [];
     const { stdout } = await exec('docker', [
