@@ -7,7 +7,7 @@ import { migrationContext } from '../migrate/migration-context.ts';
 import { lockPartition } from '../migrate/partition-lock.ts';
 import { partitionHome } from '../migrate/partition-target.ts';
 import { finishedCleanly } from '../migrate/run-migration.ts';
-import { readJournal, removeJournal, writeJournal } from '../state/migration-journal.ts';
+import { describePending, readJournal, removeJournal, writeJournal } from '../state/migration-journal.ts';
 import { acquireMigrationLock } from '../state/migration-lock.ts';
 import { openKeptPartition } from './kept-partition.ts';
 
@@ -34,10 +34,9 @@ export async function migrateKept(request: MigrateKeptRequest): Promise<FaultedM
   await using _stateLock = await acquireMigrationLock(layered.stateDir, 'migrate');
   const pending = await readJournal(layered.stateDir);
   if (pending) {
-    throw new ShardmoveError(
-      `a migration of p${pending.partition} (${pending.strategy}, started ${pending.startedAt}) was interrupted or left something behind`,
-      { hint: 'run `shardmove recover` first: it finishes or rolls back that migration' },
-    );
+    throw new ShardmoveError(describePending(pending), {
+      hint: 'run `shardmove recover` first: it finishes or rolls back that migration',
+    });
   }
   const context = migrationContext(config, nodes, state.runId, events, state.handle);
   await using _partitionLock = await lockPartition(context, 'migrate');

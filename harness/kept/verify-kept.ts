@@ -5,10 +5,10 @@ import { migrationContext } from '../migrate/migration-context.ts';
 import { lockPartition } from '../migrate/partition-lock.ts';
 import type { PhaseResult } from '../migrate/phase-result.ts';
 import { dropOld } from '../migrate/run-migration.ts';
-import { readJournal } from '../state/migration-journal.ts';
+import { describePending, readJournal } from '../state/migration-journal.ts';
 import { acquireMigrationLock } from '../state/migration-lock.ts';
-import { openKeptTopology } from '../topology/kept-topology.ts';
 import { type MoveCheck, verifyMove } from '../verify/verify-move.ts';
+import { openKeptPartition } from './kept-partition.ts';
 
 export interface VerifiedKept {
   readonly checks: MoveCheck[];
@@ -32,21 +32,17 @@ export async function verifyKept(
   const pending = await readJournal(layered.stateDir);
   if (pending && options.dropOld) {
     throw new ShardmoveError(
-      `old's db${pending.partition} is not dropped: a migration of p${pending.partition} (${pending.strategy}, started ${pending.startedAt}) was interrupted or left something behind, and recover needs old's copy`,
+      `old's db${pending.partition} is not dropped: ${describePending(pending)}, and recover needs old's copy`,
       { hint: 'run `shardmove recover` first, then `shardmove verify --drop-old`' },
     );
   }
   if (pending) {
     options.events({
       type: 'warning',
-      message: `a migration of p${pending.partition} was interrupted or left something behind: \`shardmove recover\` finishes or rolls it back`,
+      message: `${describePending(pending)}: \`shardmove recover\` finishes or rolls it back`,
     });
   }
-  const { state, nodes } = await openKeptTopology(layered.stateDir);
-  const config = {
-    ...layered,
-    topology: { ...state.topology, movePartition: layered.topology.movePartition },
-  };
+  const { state, nodes, config } = await openKeptPartition(layered);
   const context = migrationContext(config, nodes, state.runId, options.events, state.handle);
   await using _partitionLock = options.dropOld
     ? await lockPartition(context, 'verify --drop-old')

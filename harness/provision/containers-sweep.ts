@@ -13,9 +13,9 @@ export async function sweepContainers(
   const docker = (await tc.getContainerRuntimeClient()).container.dockerode;
   const namespace = currentNamespace();
   const label =
-    scope !== 'all'
-      ? [`${runIdLabel}=${scope.runId}`]
-      : [`${managedLabel}=true`, ...(namespace ? [`${namespaceLabel}=${namespace}`] : [])];
+    scope === 'all'
+      ? [`${managedLabel}=true`, ...(namespace ? [`${namespaceLabel}=${namespace}`] : [])]
+      : [`${runIdLabel}=${scope.runId}`];
   const filters = JSON.stringify({ label });
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(

@@ -23,6 +23,11 @@ export interface MigrationJournal {
   readonly pid: number;
 }
 
+/** The pending migration in words, for a refusal or a warning that names it. */
+export function describePending(journal: MigrationJournal): string {
+  return `a migration of p${journal.partition} (${journal.strategy}, started ${journal.startedAt}) was interrupted or left something behind`;
+}
+
 export const journalPath = (stateDir: string) => join(statePaths(stateDir).dir, 'migration.json');
 
 function journalProblem(value: unknown): string | undefined {

@@ -16,15 +16,7 @@ export interface Leftovers {
 async function dockerList(kind: 'ps' | 'network', all: boolean): Promise<string[]> {
   const args = kind === 'ps' ? ['ps', ...(all ? ['-a'] : []), '-q'] : ['network', 'ls', '-q'];
   try {
-    // Under SHARDMOVE_NAMESPACE, that namespace's only: another pipeline's come and go.
-    const namespace = process.env.SHARDMOVE_NAMESPACE;
-    const scope = namespace ? ['--filter', `label=dev.shardmove.namespace=${namespace}`] : [];
-    const { stdout } = await exec('docker', [
-      ...args,
-      '--filter',
-      'label=dev.shardmove.managed=true',
-      ...scope,
-    ]);
+    const { stdout } = await exec('docker', [...args, '--filter', 'label=dev.shardmove.managed=true']);
     return stdout.split('\n').filter(Boolean).sort();
   } catch {
     return [];
