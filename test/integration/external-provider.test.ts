@@ -16,7 +16,7 @@ import { runCli, startCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { databaseNames, query, uriWithPassword } from '../support/sql.ts';
 import { strategyPhases } from '../support/strategy-phases.ts';
-import { suiteConfigFile } from '../support/suite-config.ts';
+import { lifecycleOnly, suiteConfigFile } from '../support/suite-config.ts';
 
 /** Bare local PostgreSQL nodes stand in for real staging hosts. */
 describe('the external provider pointed at local hosts', () => {
@@ -39,7 +39,7 @@ describe('the external provider pointed at local hosts', () => {
         '--strategy',
         'logical',
         '--config',
-        await suiteConfigFile(stateDir),
+        await suiteConfigFile(stateDir, lifecycleOnly),
         '--state-dir',
         stateDir,
         '--reports',

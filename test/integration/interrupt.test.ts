@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../support/cli.ts';
 import { addedSince, leftovers } from '../support/leftovers.ts';
 import { testProviders } from '../support/providers.ts';
-import { suiteConfigFile } from '../support/suite-config.ts';
+import { lifecycleOnly, suiteConfigFile } from '../support/suite-config.ts';
 
 let stateDir: string;
 let work: string;
@@ -13,7 +13,7 @@ let suiteConfig: string;
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'shardmove-test-state-'));
   work = await mkdtemp(join(tmpdir(), 'shardmove-test-interrupt-'));
-  suiteConfig = await suiteConfigFile(work);
+  suiteConfig = await suiteConfigFile(work, lifecycleOnly);
 });
 afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });

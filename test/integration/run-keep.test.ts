@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { suiteConfigFile } from '../support/suite-config.ts';
+import { lifecycleOnly, suiteConfigFile } from '../support/suite-config.ts';
 
 /**
  * `run --keep` after a move that failed past the switch keeps the topology half-finished, as
@@ -13,7 +13,7 @@ it('leaves a journal after a move that failed after the switch, and recover fini
   const work = await mkdtemp(join(tmpdir(), 'shardmove-test-run-keep-'));
   const stateDir = join(work, 'state');
   try {
-    const config = await suiteConfigFile(work, { migration: { injectFaultAfter: 'switch' } });
+    const config = await suiteConfigFile(work, { ...lifecycleOnly, migration: { injectFaultAfter: 'switch' } });
     const run = await runCli([
       'run',
       '--strategy',
