@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { migrationStrategies } from '../harness/config/config-types.ts';
 import { loadConfig } from '../harness/config/load-config.ts';
 import { ignoreEvents } from '../harness/events.ts';
-import { predictionLines } from '../harness/predict/format-prediction.ts';
+import { predictionLines, sweepPointLine } from '../harness/predict/format-prediction.ts';
 import { profileMovedShardRows } from '../harness/predict/moved-shard-rows.ts';
 import { predictMove } from '../harness/predict/predict-move.ts';
 import { predictionDocument } from '../harness/predict/prediction-document.ts';
@@ -34,10 +34,11 @@ export async function predictBench(options: { quick: boolean }): Promise<void> {
   const docs = await runSweep(
     // Two rounds: with one run a size, a line through three points has one degree of freedom
     // left, and its 95% interval (t = 12.7) says nothing.
-    { configs, shares: [0.2, 0.6, 1], repeat: 2, root },
+    // Resumable: an hour-long sweep stopped halfway reruns only what it had not finished.
+    { configs, shares: [0.2, 0.6, 1], repeat: 2, root, cacheDir: join('reports', 'sweep-cache') },
     build,
     ignoreEvents,
-    (doc, dir) => console.log(`${doc.verdict}: ${dir}`),
+    (doc, dir, reused) => console.log(sweepPointLine(doc, dir, reused)),
   );
   const predictions = sweepPoints(docs).map((sweep) => predictMove(sweep, profileMovedShardRows('default')));
   const prediction = predictionDocument(predictions, docs, build);

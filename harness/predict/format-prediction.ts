@@ -1,3 +1,4 @@
+import type { RunDocument } from '../report/run-document.ts';
 import type { Interval } from './fit-line.ts';
 import type { MetricPrediction, StrategyPrediction } from './predict-move.ts';
 
@@ -59,4 +60,10 @@ export function predictionLines(p: StrategyPrediction): string[] {
     );
   for (const s of p.skipped) lines.push(`- left out: ${s.runId}: ${s.why}`);
   return lines;
+}
+
+/** Each point with the connection cost its run measured: that cost sets every storm's length. */
+export function sweepPointLine(doc: RunDocument, dir: string, reused: boolean): string {
+  const cost = doc.metrics.connection_ms;
+  return `${doc.verdict}: ${dir}${reused ? ' (reused)' : ''}; a new connection cost ${cost === undefined ? 'not measured' : `${cost.toFixed(1)} ms`}`;
 }

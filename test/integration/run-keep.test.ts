@@ -13,7 +13,10 @@ it('leaves a journal after a move that failed after the switch, and recover fini
   const work = await mkdtemp(join(tmpdir(), 'shardmove-test-run-keep-'));
   const stateDir = join(work, 'state');
   try {
-    const config = await suiteConfigFile(work, { ...lifecycleOnly, migration: { injectFaultAfter: 'switch' } });
+    const config = await suiteConfigFile(work, {
+      ...lifecycleOnly,
+      migration: { injectFaultAfter: 'switch' },
+    });
     const run = await runCli([
       'run',
       '--strategy',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readRunSet } from '../../compare/run-set.ts';
 import { ConfigError } from '../../errors.ts';
-import { predictionLines } from '../../predict/format-prediction.ts';
+import { predictionLines, sweepPointLine } from '../../predict/format-prediction.ts';
 import { profileMovedShardRows } from '../../predict/moved-shard-rows.ts';
 import { predictMove } from '../../predict/predict-move.ts';
 import { predictionDocument } from '../../predict/prediction-document.ts';
@@ -73,6 +73,10 @@ can be used.
   --strategy S[,S...]      the strategies to sweep (default: the scenario's)
   --repeat N               rounds of the sweep (default 1; more where the runs are noisy)
   --reports DIR            where the sweep's bundles go (default: reports)
+  --fresh                  run every point of the sweep again; by default a point measured
+                           before on this host with the same code and settings is reused
+                           from DIR/sweep-cache (one file per size, strategy and round), so
+                           a stopped sweep resumes where it was
 ${configOptionsHelp}
 ${seedOptionsHelp}`,
   options: {
@@ -86,6 +90,7 @@ ${seedOptionsHelp}`,
     strategy: { type: 'string' },
     repeat: { type: 'string' },
     reports: { type: 'string' },
+    fresh: { type: 'boolean' },
   },
   async run({ values, positionals, reporter, out }) {
     const target = targetRows(values);
@@ -139,8 +144,16 @@ async function sweep(
     configs.push({ config, scenario: scenario.name });
   }
   const root = join(reportsRoot(values), newRunId().replace(/^sm-/, 'sweep-'));
-  const docs = await runSweep({ configs, shares, repeat, root }, await buildInfo(), events, (doc, dir) =>
-    out(`${doc.verdict}: ${dir}`),
+  const plan = {
+    configs,
+    shares,
+    repeat,
+    root,
+    cacheDir: join(reportsRoot(values), 'sweep-cache'),
+    reuseCached: values.fresh !== true,
+  };
+  const docs = await runSweep(plan, await buildInfo(), events, (doc, dir, reused) =>
+    out(sweepPointLine(doc, dir, reused)),
   );
   return { docs, root };
 }
