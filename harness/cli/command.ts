@@ -34,6 +34,7 @@ export const configOptions = {
   'bandwidth-mbit': { type: 'string' },
   privileges: { type: 'string' },
   'allow-destructive': { type: 'boolean' },
+  'allow-plaintext-password': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 export const configOptionsHelp = `  --provider auto|containers|local|external   where the nodes run (default: auto)
@@ -53,7 +54,11 @@ export const configOptionsHelp = `  --provider auto|containers|local|external   
   --privileges superuser|managed
                            local provider: managed hands out old and new as a managed
                            service does: the harness's role is no superuser (default: superuser)
-  --allow-destructive      allow dropping databases shardmove did not create`;
+  --allow-destructive      allow dropping databases shardmove did not create
+  --allow-plaintext-password
+                           external: send a URI's password over plain TCP to a host that is
+                           not loopback (by default such a URI needs sslmode=require or
+                           stronger)`;
 
 /** Flags of the seeding step (up, seed). */
 export const seedOptions = {

@@ -67,6 +67,7 @@ export async function configFromFlags(
         truncate: values.truncate === true ? true : undefined,
       },
       allowDestructive: values['allow-destructive'] === true ? true : undefined,
+      allowPlaintextPassword: values['allow-plaintext-password'] === true ? true : undefined,
       rehearsal: { rate: str('rate'), andBack: values['and-back'] === true ? true : undefined },
       load: { clients: integerFlag(values.clients, 'clients') },
     },

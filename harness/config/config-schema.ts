@@ -249,6 +249,7 @@ export const configShape: ObjectShape = {
     compare: { fields: { tolerance: ratio } },
     external: { optional: true, fields: { proxy: nonEmptyString, old: nonEmptyString, new: nonEmptyString } },
     allowDestructive: boolean,
+    allowPlaintextPassword: boolean,
     stateDir: nonEmptyString,
     connectTimeoutMillis: integer(100, 600_000),
     startupTimeoutSeconds: integer(1, 3600),

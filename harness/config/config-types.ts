@@ -379,6 +379,8 @@ export interface ShardmoveConfig {
   compare: { tolerance: number };
   external: ExternalTargets | undefined;
   allowDestructive: boolean;
+  /** A password may go to an external host over plain TCP (not loopback): flag only. */
+  allowPlaintextPassword: boolean;
   /** Where `up --keep` writes the state file and the pgpass file. */
   stateDir: string;
   connectTimeoutMillis: number;

@@ -71,6 +71,7 @@ export const defaultConfig: ShardmoveConfig = {
   compare: { tolerance: 0.1 },
   external: undefined,
   allowDestructive: false,
+  allowPlaintextPassword: false,
   stateDir: '.shardmove',
   connectTimeoutMillis: 10_000,
   startupTimeoutSeconds: 120,

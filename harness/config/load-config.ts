@@ -158,6 +158,10 @@ function refuseDestructionFromFile(layer: ConfigLayer): void {
     throw new ConfigError(
       `${layer.source}: 'allowDestructive' is not taken from a file: only the --allow-destructive flag allows destruction on external hosts, run by run`,
     );
+  if ('allowPlaintextPassword' in layer.values)
+    throw new ConfigError(
+      `${layer.source}: 'allowPlaintextPassword' is not taken from a file: only the --allow-plaintext-password flag sends a password in plain text, run by run`,
+    );
 }
 
 /** defaults < scenario < --config file < environment < flags, validated once, here. */

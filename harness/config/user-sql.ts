@@ -14,7 +14,8 @@ export const userSqlPlaceholders = {
   old_port: "old's port as the other nodes reach it",
   new_host: "new's host as the other nodes reach it",
   new_port: "new's port as the other nodes reach it",
-  old_dsn: 'libpq keywords for the moved shard on old: host=.. port=.. dbname=.. user=.. (no password)',
+  old_dsn:
+    "libpq keywords for the moved shard on old: host=.. port=.. dbname=.. user=.. (sslmode and sslrootcert as old's URI has them; no password)",
   new_dsn: 'libpq keywords for the moved shard on new (no password)',
 } as const;
 export type UserSqlPlaceholder = keyof typeof userSqlPlaceholders;

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import { configShape, type ObjectShape, type Shape } from './config-schema.ts';
 import { checkNames, type ShardmoveConfig } from './config-types.ts';
-import { parseDsn } from './dsn.ts';
+import { encrypted, parseDsn } from './dsn.ts';
 import { topologyLayout } from './topology-layout.ts';
 
 export type ConfigLayer = { readonly source: string; readonly values: Record<string, unknown> };
@@ -117,7 +117,21 @@ function checkSemantics(config: ShardmoveConfig, topologyKept: boolean): void {
         `external hosts need all three connection URIs; ${missing.map((r) => `external.${r}`).join(', ')} not set`,
         { hint: `set ${missing.map((r) => env[r]).join(', ')} too, or external.{proxy,old,new} in --config` },
       );
-    for (const role of ['proxy', 'old', 'new'] as const) parseDsn(config.external[role], `external.${role}`);
+    for (const role of ['proxy', 'old', 'new'] as const) {
+      const endpoint = parseDsn(config.external[role], `external.${role}`);
+      if (
+        endpoint.password &&
+        !encrypted(endpoint) &&
+        !isLoopback(endpoint.host) &&
+        !config.allowPlaintextPassword
+      )
+        throw new ConfigError(
+          `external.${role}: a password would go to ${endpoint.host} in plain text (its URI has no sslmode, or sslmode=disable)`,
+          {
+            hint: 'add ?sslmode=verify-full&sslrootcert=/path/ca.crt (or sslmode=require), or pass --allow-plaintext-password',
+          },
+        );
+    }
   }
   const misnamed = Object.keys(config.expectedFailures).filter(
     (k) => !(checkNames as readonly string[]).includes(k) && !config.thresholds.includes(k),
@@ -135,6 +149,11 @@ function checkSemantics(config: ShardmoveConfig, topologyKept: boolean): void {
   }
   // A kept topology's pooler is in its state, not in the flags: checked after the merge.
   if (!topologyKept) checkTopologyFit(config);
+}
+
+/** Traffic that never leaves this host: a password sent there is not on any wire. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** What the topology must offer the migration: a pooler the provider runs, one to hold calls in. */

@@ -1,7 +1,9 @@
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import type { Endpoint } from '../config/dsn.ts';
 import { errorMessage, ShardmoveError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
+import { tlsConnectionOptions } from './tls-options.ts';
 
 export interface ConnectOptions {
   connectTimeoutMillis: number;
@@ -34,10 +36,32 @@ export function describeConnectError(
       "check the server's pg_hba.conf and the role",
     ],
     '3D000': [`cannot connect to ${at}: database ${database} does not exist`, 'check the database name'],
+    ERR_TLS_CERT_ALTNAME_INVALID: [
+      `cannot connect to ${at}: the server's certificate is not for ${endpoint.host} (sslmode=verify-full)`,
+      'connect by a name or address the certificate lists, or use sslmode=verify-ca',
+    ],
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: [
+      `cannot connect to ${at}: the server's certificate does not chain to sslrootcert`,
+      'check sslrootcert: it must hold the CA that signed the server certificate',
+    ],
+    SELF_SIGNED_CERT_IN_CHAIN: [
+      `cannot connect to ${at}: the server's certificate chains to a CA sslrootcert does not hold`,
+      'check sslrootcert',
+    ],
+    DEPTH_ZERO_SELF_SIGNED_CERT: [
+      `cannot connect to ${at}: the server's certificate is self-signed and not in sslrootcert`,
+      'check sslrootcert',
+    ],
   };
   const known = code === undefined ? undefined : hints[code];
   if (known) return new ShardmoveError(known[0], { hint: known[1], cause: error });
   const message = errorMessage(error);
+  if (/does not support SSL/i.test(message)) {
+    return new ShardmoveError(`cannot connect to ${at}: the server does not accept TLS`, {
+      hint: 'turn ssl on in its postgresql.conf, or drop sslmode from the URI',
+      cause: error,
+    });
+  }
   if (/timeout/i.test(message)) {
     return new ShardmoveError(`cannot connect to ${at}: timed out`, {
       hint: 'check the address and port',
@@ -45,6 +69,12 @@ export function describeConnectError(
     });
   }
   return new ShardmoveError(`cannot connect to ${at}: ${message}`, { cause: error });
+}
+
+/** node-postgres's ssl option for the endpoint; none for plain TCP. */
+export function sslOption(endpoint: Endpoint): { ssl?: ConnectionOptions } {
+  const ssl = tlsConnectionOptions(endpoint.tls, endpoint.host);
+  return ssl ? { ssl } : {};
 }
 
 export async function connect(
@@ -60,6 +90,7 @@ export async function connect(
     database,
     connectionTimeoutMillis: options.connectTimeoutMillis,
     application_name: options.applicationName ?? 'shardmove',
+    ...sslOption(endpoint),
     // A function: the driver calls it when the server asks, so the value is never a field of the client.
     ...(endpoint.password ? { password: () => endpoint.password?.reveal() ?? '' } : {}),
   });

@@ -1,3 +1,4 @@
+import type { TlsSettings } from '../config/dsn.ts';
 import type { LoadGroup } from './scripts.ts';
 
 /** Everything a thread of the generator needs; plain data, so it crosses to a worker. */
@@ -8,6 +9,7 @@ export interface EngineSpec {
     user: string;
     database: string;
     password: string | undefined;
+    tls?: TlsSettings | undefined;
   };
   readonly groups: readonly LoadGroup[];
   /** Which clients of each group this thread runs: [group index, client index] pairs. */

@@ -136,6 +136,7 @@ export function startLoad(spec: LoadSpec): RunningLoad {
       user: spec.target.user,
       database: spec.target.database,
       password: spec.target.password?.reveal(),
+      tls: spec.target.tls,
     },
     groups: spec.groups,
     partitions: spec.partitions,

@@ -1,5 +1,7 @@
 import { Socket } from 'node:net';
 import pg from 'pg';
+import type { TlsSettings } from '../config/dsn.ts';
+import { tlsConnectionOptions } from '../db/tls-options.ts';
 import type { ScriptProgram } from './pgbench-script.ts';
 import { type ScriptName, scriptCatalog } from './scripts.ts';
 
@@ -9,9 +11,11 @@ export interface SessionTarget {
   user: string;
   database: string;
   password: string | undefined;
+  tls?: TlsSettings | undefined;
 }
 
 const noBytes = Buffer.alloc(0);
+const noDelivery = (_chunk: Buffer) => {};
 
 /** A failed call: a server error (with its SQLSTATE) or the connection gone. */
 export class CallError extends Error {
@@ -108,10 +112,13 @@ export class WireSession {
     private readonly socket: Socket,
     deliver: { to: (chunk: Buffer) => void },
     scripts: readonly ScriptName[],
+    listen: boolean,
   ) {
     for (const s of scripts) this.templates.set(s, callTemplate(`sm_${s}`));
     socket.removeAllListeners('data');
     deliver.to = (chunk) => this.onData(chunk);
+    // A TLS socket decrypts into 'data' events: the direct reads see only ciphertext.
+    if (listen) socket.on('data', (chunk: Buffer) => deliver.to(chunk));
     socket.on('close', () => this.fail(new CallError('connection closed', 'ECONNRESET')));
     socket.on('error', () => {});
   }
@@ -122,11 +129,16 @@ export class WireSession {
     connectTimeoutMillis: number,
     programs: readonly ScriptProgram[] = [],
   ): Promise<WireSession> {
-    const { socket, deliver } = directReadSocket();
+    const ssl = tlsConnectionOptions(target.tls, target.host);
+    const { socket, deliver } = ssl
+      ? { socket: new Socket(), deliver: { to: noDelivery } }
+      : directReadSocket();
+    const { tls: _tls, ...connection } = target;
     const client = new pg.Client({
-      ...target,
+      ...connection,
       stream: () => socket,
       ...(target.password === undefined ? { password: undefined } : {}),
+      ...(ssl ? { ssl } : {}),
       connectionTimeoutMillis: connectTimeoutMillis,
       application_name: 'shardmove-load',
     });
@@ -145,7 +157,9 @@ export class WireSession {
       await client.end().catch(() => {});
       throw error;
     }
-    return new WireSession(client, socket, deliver, scripts);
+    // With TLS, node-postgres replaced its stream by the TLS socket over ours: calls go there.
+    const wire = ssl ? (client as unknown as { connection: { stream: Socket } }).connection.stream : socket;
+    return new WireSession(client, wire, deliver, scripts, ssl !== undefined);
   }
 
   /**

@@ -1,11 +1,11 @@
-import { formatConninfo } from '../config/dsn.ts';
+import { formatConninfo, type TlsSettings, tlsConninfo } from '../config/dsn.ts';
 import { shardDatabase } from '../config/topology-layout.ts';
 
 /** Where a partition's connections go: a data node, or the pooler in front of them. */
 export interface ConnstringTarget {
   readonly peerHost: string;
   readonly peerPort: number;
-  readonly endpoint: { readonly user: string };
+  readonly endpoint: { readonly user: string; readonly tls?: TlsSettings | undefined };
 }
 
 /**
@@ -26,6 +26,8 @@ export function partitionConnstring(
     ['keepalives_interval', 10],
     ['keepalives_count', 10],
     ['application_name', partition],
+    // PL/Proxy's libpq reaches the node as the harness does: TLS the same way, or none.
+    ...tlsConninfo(node.endpoint),
     ...extra,
   ]);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../harness/cli/config-from-flags.ts';
+import { formatDsn, parseDsn } from '../../harness/config/dsn.ts';
 import { builtinSteps, loadConfig } from '../../harness/config/load-config.ts';
 import { seedOldPartitions } from '../../harness/config/topology-layout.ts';
 import { checkTopologyFit, withPoolerFreeze } from '../../harness/config/validate-config.ts';
@@ -134,6 +135,79 @@ describe('config layering and validation', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('TLS in the external URIs (issue 33, item 6)', () => {
+    const external = (old: string) => ({
+      provider: 'external',
+      external: { proxy: 'postgres://u@127.0.0.1/db', old, new: 'postgres://u@127.0.0.1:5433/db' },
+    });
+    it('refuses a password over plain TCP to a host that is not loopback, unless the flag allows it', async () => {
+      const plain = await configError({ flags: external('postgres://u:pw33@10.1.2.3/db') });
+      expect(plain.message).toBe(
+        'external.old: a password would go to 10.1.2.3 in plain text (its URI has no sslmode, or sslmode=disable)',
+      );
+      expect(plain.hint).toMatch(/sslmode=verify-full.*--allow-plaintext-password/);
+      expect(`${plain.message}${plain.hint}`).not.toContain('pw33');
+      await expect(
+        configError({ flags: external('postgres://u:pw@10.1.2.3/db?sslmode=disable') }),
+      ).resolves.toMatchObject({
+        message: expect.stringMatching(/in plain text/),
+      });
+      // Encrypted, on loopback, without a password, or allowed by the flag: accepted.
+      for (const flags of [
+        external('postgres://u:pw@10.1.2.3/db?sslmode=require'),
+        external('postgres://u:pw@127.0.0.1/db'),
+        external('postgres://u@10.1.2.3/db'),
+        { ...external('postgres://u:pw@10.1.2.3/db'), allowPlaintextPassword: true },
+      ])
+        expect((await loadConfig({ flags })).config.provider).toBe('external');
+    });
+    it('reads sslmode and sslrootcert, and refuses what it cannot keep', async () => {
+      const { config } = await loadConfig({
+        flags: external('postgres://u@10.1.2.3/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.crt'),
+      });
+      expect(parseDsn(String(config.external?.old), 'old').tls).toEqual({
+        sslmode: 'verify-full',
+        sslrootcert: '/etc/ca.crt',
+      });
+      const cases: Array<[string, RegExp]> = [
+        [
+          '?sslmode=prefer',
+          /sslmode=prefer is not supported: use one of disable, require, verify-ca, verify-full/,
+        ],
+        ['?sslmode=verify-full', /sslmode=verify-full needs sslrootcert/],
+        ['?sslmode=verify-ca&sslrootcert=ca.crt', /sslrootcert must be an absolute path, got ca.crt/],
+        ['?sslrootcert=%2Fca.crt', /sslrootcert without sslmode/],
+        ['?connect_timeout=3', /connection URI parameter connect_timeout is not supported/],
+      ];
+      for (const [query, message] of cases)
+        expect((await configError({ flags: external(`postgres://u@10.1.2.3/db${query}`) })).message).toMatch(
+          message,
+        );
+    });
+    it('keeps TLS in the URIs it prints (a kept topology, psql)', () => {
+      const endpoint = parseDsn(
+        'postgres://u:pw@db.example:6432/x?sslmode=verify-ca&sslrootcert=%2Fca.crt',
+        'old',
+      );
+      expect(formatDsn(endpoint)).toBe(
+        'postgresql://u@db.example:6432/x?sslmode=verify-ca&sslrootcert=%2Fca.crt',
+      );
+      expect(parseDsn(formatDsn(endpoint), 'old').tls).toEqual(endpoint.tls);
+    });
+    it('takes allowPlaintextPassword only from the flag', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'shardmove-plaintext-'));
+      try {
+        const file = join(dir, 'config.json');
+        await writeFile(file, JSON.stringify({ allowPlaintextPassword: true }));
+        expect((await configError({ configFile: file })).message).toMatch(
+          /'allowPlaintextPassword' is not taken from a file: only the --allow-plaintext-password flag/,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('rejects wrong types, unknown providers and unknown scenarios', async () => {

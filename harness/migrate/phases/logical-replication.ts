@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { formatConninfo } from '../../config/dsn.ts';
+import { formatConninfo, tlsConninfo } from '../../config/dsn.ts';
 import { onNode, unpinConnections } from '../../db/node-session.ts';
 import { databaseStates } from '../../db/ownership.ts';
 import { runSqlFile, sqlFile } from '../../schema/sql-files.ts';
@@ -119,6 +119,7 @@ export const subscribe: Phase<MigrationContext, 'subscribe'> = {
       ['dbname', context.database],
       ['user', old.endpoint.user],
       ['application_name', replicationName(context)],
+      ...tlsConninfo(old.endpoint),
     ]);
     const name = replicationName(context);
     await onNode(context, 'new', context.database, (c) =>

@@ -56,12 +56,14 @@ export const prepareNew: Phase<MigrationContext, 'prepare new'> = {
       if (!fdw || !helpers || !foreignTables) throw new Error('fixtures/sql/migrate-prepare is incomplete');
       await runSqlFile(c, fdw, vars);
       await runSqlFile(c, helpers, vars);
-      await c.query('select pg_temp.shardmove_create_fdw($1, $2, $3, $4, $5)', [
+      await c.query('select pg_temp.shardmove_create_fdw($1, $2, $3, $4, $5, $6, $7)', [
         old.peerHost,
         old.peerPort,
         db,
         old.endpoint.user,
         old.endpoint.password?.reveal() ?? null,
+        old.endpoint.tls?.sslmode ?? null,
+        old.endpoint.tls?.sslrootcert ?? null,
       ]);
       await runSqlFile(c, foreignTables, vars);
     });

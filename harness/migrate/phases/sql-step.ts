@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { NodeRole, SqlStep, StepTarget } from '../../config/config-types.ts';
+import { formatConninfo, tlsConninfo } from '../../config/dsn.ts';
 import type { UserSqlPlaceholder } from '../../config/user-sql.ts';
 import { onNode } from '../../db/node-session.ts';
 import { runUserSqlFile, schemaVars, UserSqlFailed } from '../../schema/user-sql-file.ts';
@@ -25,7 +26,13 @@ const where = (context: MigrationContext, on: StepTarget): [NodeRole, string] =>
 export function stepPlaceholders(context: MigrationContext): Record<UserSqlPlaceholder, string | number> {
   const { old, new: fresh } = context.nodes;
   const dsn = (n: typeof old) =>
-    `host=${n.peerHost} port=${n.peerPort} dbname=${context.database} user=${n.endpoint.user}`;
+    formatConninfo([
+      ['host', n.peerHost],
+      ['port', n.peerPort],
+      ['dbname', context.database],
+      ['user', n.endpoint.user],
+      ...tlsConninfo(n.endpoint),
+    ]);
   // A step's shard is the moved one: the schema files' placeholders, plus where the backends are.
   return {
     ...schemaVars(context.config, context.partition, context.database),
