@@ -36,11 +36,13 @@ import type { NodeAccess, PoolerAccess } from '../db/node-access.ts';
 import { sleep } from '../util/sleep.ts';
 import type { PreflightResult, Provider, StartedNodes, StartRequest } from './provider.ts';
 import { newPassword } from './run-id.ts';
-import { serverSettings, settingsAsFlags } from './server-settings.ts';
+import { serverSettings, settingsAsConfLines } from './server-settings.ts';
 import { storePassword } from './store-password.ts';
 
 const setupFix = 'bash scripts/setup.sh';
 const passwordPath = '/run/shardmove/password';
+/** The server settings, included by the entrypoint from postgresql.conf (docker/entrypoint.sh). */
+const serverConfPath = '/run/shardmove/server.conf';
 const podPorts: Readonly<Record<NodeRole, number>> = { proxy: 5432, old: 5433, new: 5434 };
 
 async function preflight(): Promise<PreflightResult> {
@@ -127,14 +129,15 @@ async function start({ config, runId, events }: StartRequest): Promise<StartedNo
         })
         .withCopyContentToContainer([
           { content: `${password.reveal()}\n`, target: passwordPath, mode: 0o444 },
+          // A file postgresql.conf includes, not -c arguments: those show in ps and docker
+          // inspect, and a scenario's server settings may hold what neither should.
+          {
+            content: `${settingsAsConfLines(serverSettings(role, config)).join('\n')}\n`,
+            target: serverConfPath,
+            mode: 0o444,
+          },
         ])
-        .withCommand([
-          '-c',
-          `port=${portOf(role)}`,
-          '-c',
-          `cluster_name=shardmove-${runId}-${role}`,
-          ...settingsAsFlags(serverSettings(role, config)),
-        ])
+        .withCommand(['-c', `port=${portOf(role)}`, '-c', `cluster_name=shardmove-${runId}-${role}`])
         .withWaitStrategy(tc.Wait.forLogMessage(/database system is ready to accept connections/))
         .withStartupTimeout(config.startupTimeoutSeconds * 1000);
 

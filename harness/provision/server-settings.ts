@@ -54,8 +54,3 @@ export function settingsAsConfLines(settings: ServerSettings): string[] {
       : `${key} = ${String(value)}`,
   );
 }
-
-/** As postgres command-line flags, for the container entrypoint. */
-export function settingsAsFlags(settings: ServerSettings): string[] {
-  return Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${String(value)}`]);
-}

@@ -3,10 +3,13 @@ import { topologyLayout } from '../../harness/config/topology-layout.ts';
 import { withClient } from '../../harness/db/connect.ts';
 import { ignoreEvents } from '../../harness/events.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
+import { exec } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { cpuCgroupsOf } from '../support/cpu-cgroups.ts';
 import { testProviders } from '../support/providers.ts';
 import { query } from '../support/sql.ts';
+
+const markerValue = 'not-on-any-command-line-33';
 
 describe.each(testProviders())('the seed topology on the %s provider', (provider) => {
   let topology: StartedTopology;
@@ -15,7 +18,11 @@ describe.each(testProviders())('the seed topology on the %s provider', (provider
 
   beforeAll(async () => {
     topology = await startTopology({
-      config: await testConfig(provider, { seeding: { profile: 'none' } }),
+      config: await testConfig(provider, {
+        seeding: { profile: 'none' },
+        // A scenario's setting that must reach the server and no command line (issue 33, item 11).
+        server: { backend: { 'shardmove_test.marker': markerValue } },
+      }),
       events: ignoreEvents,
     });
     // The routing check needs userinfo rows for ids 0..63. Each shard inserts its own,
@@ -137,6 +144,25 @@ describe.each(testProviders())('the seed topology on the %s provider', (provider
     expect(topology.settings.new.wal_level).toBe('logical');
     expect(Number(topology.settings.proxy.max_connections)).toBeGreaterThanOrEqual(80);
     expect(topology.settings.proxy.cluster_name).toBe(`shardmove-${topology.runId}-proxy`);
+  });
+
+  it("applies a scenario's server settings from a file: none is on a command line (ps, docker inspect)", async () => {
+    const [shown] = await query<{ v: string }>(
+      topology.nodes.old.endpoint,
+      'postgres',
+      `select current_setting('shardmove_test.marker') v`,
+    );
+    expect(shown?.v).toBe(markerValue);
+    const { stdout: processes } = await exec('ps', ['-eo', 'args']);
+    expect(processes).toMatch(/postgres/);
+    expect(processes).not.toContain(markerValue);
+    expect(processes).not.toContain('wal_level=logical');
+    if (provider === 'containers') {
+      const { stdout } = await exec('docker', ['inspect', `shardmove-${topology.runId}-old`]);
+      expect(stdout).toContain(`cluster_name=shardmove-${topology.runId}-old`);
+      expect(stdout).not.toContain(markerValue);
+      expect(stdout).not.toContain('wal_level');
+    }
   });
 });
 
