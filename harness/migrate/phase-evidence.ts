@@ -50,6 +50,16 @@ export interface HeldSwitchEvidence {
 }
 
 /**
+ * One statement of a phase's SQL file and its seconds: where a phase inside the freeze spends
+ * its time (the seed's refresh is three REFRESH MATERIALIZED VIEW CONCURRENTLY, one a table).
+ */
+export interface StatementTiming {
+  /** The statement, its whitespace collapsed. */
+  readonly statement: string;
+  readonly seconds: number;
+}
+
+/**
  * Every phase's name, and what it records as it runs: the name picks the type, so a phase
  * writes, and a check or a report reads, named fields, and a renamed one does not compile.
  * A phase records as it goes, so every field is optional: a phase that failed part way has
@@ -58,12 +68,12 @@ export interface HeldSwitchEvidence {
 export interface PhaseEvidence {
   readiness: { go?: boolean; items?: readonly ReadinessItem[] };
   'prepare new': { fdwTarget?: string };
-  'pre-copy': Record<never, never>;
+  'pre-copy': { statements?: StatementTiming[] };
   freeze: { method?: FreezeMethod; partition?: string; lockAttempts?: number };
   'freeze barrier': BarrierEvidence;
-  refresh: Record<never, never>;
+  refresh: { statements?: StatementTiming[] };
   copy: { loginLog?: string; rows?: Record<string, number | undefined> };
-  'vacuum analyze': Record<never, never>;
+  'vacuum analyze': { statements?: StatementTiming[] };
   'matviews to tables': { needed?: string; loginLog?: string };
   'create tables': Record<never, never>;
   'primary keys': Record<never, never>;

@@ -8,6 +8,7 @@ import type { Dip } from '../verify/tps-recovery.ts';
 import { heldSwitchLines } from './held-switch-lines.ts';
 import { reportSeries, tpsByStage } from './report-series.ts';
 import type { RunDocument } from './run-document.ts';
+import { phaseStatements, statementBreakdownLines } from './statement-lines.ts';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const tps = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(1));
@@ -21,10 +22,13 @@ export function freezeWindowText(doc: Pick<RunDocument, 'freezeWindow'>): string
 /** Phase results as aligned terminal lines: name, duration, then status (an error can be long). */
 export function phaseLines(phases: readonly PhaseResult[]): string[] {
   const width = Math.max(0, ...phases.map((p) => p.name.length));
-  return phases.map((p) => {
+  return phases.flatMap((p) => {
     const duration = p.status === 'not-run' ? '' : seconds(p.endedAt - p.startedAt);
     const status = p.status === 'failed' ? `failed: ${p.error}` : p.status;
-    return `  ${p.name.padEnd(width)}  ${duration.padStart(7)}  ${status}`;
+    return [
+      `  ${p.name.padEnd(width)}  ${duration.padStart(7)}  ${status}`,
+      ...phaseStatements(p).map((st) => `      ${st.seconds.toFixed(1).padStart(6)} s  ${st.statement}`),
+    ];
   });
 }
 
@@ -185,6 +189,7 @@ export function summaryLines(doc: RunDocument, format: 'text' | 'markdown'): str
     const duration = p.status === 'not-run' ? '' : seconds(p.endedAt - p.startedAt);
     lines.push(`| ${p.name} | ${p.status === 'failed' ? `failed: ${p.error}` : p.status} | ${duration} |`);
   }
+  if (md) lines.push(...statementBreakdownLines(phases));
   if (md) {
     const stages = tpsByStage(reportSeries(doc));
     lines.push('', '## Throughput and latency', '', '| TPS | moved partition | others |', '|---|---|---|');

@@ -17,6 +17,7 @@ import { recoverMigration } from '../../harness/migrate/recover-migration.ts';
 import { freePort } from '../../harness/provision/free-port.ts';
 import type { RehearsalResult } from '../../harness/rehearsal/rehearsal-result.ts';
 import { rehearse } from '../../harness/rehearsal/run-rehearsal.ts';
+import { phaseStatements, statementBreakdownLines } from '../../harness/report/statement-lines.ts';
 import { type StartedTopology, startTopology } from '../../harness/topology/start-topology.ts';
 import { noAckLostCheck } from '../../harness/verify/checks.ts';
 import { testConfig } from '../support/config.ts';
@@ -110,6 +111,25 @@ describe.each(migrationStrategies)(`the %s strategy under load, tiny profile (${
     const starts = result.migration.phases.map((p) => (p.status === 'ok' ? p.startedAt : 0));
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
     expect(starts[0]).toBeGreaterThan(result.load.startEpochMillis);
+  });
+
+  it.runIf(strategy === 'seed')('times the refresh inside the freeze table by table, and reports it', () => {
+    const refresh = result.migration.phases.find((p) => p.name === 'refresh');
+    if (refresh?.status !== 'ok') throw new Error(`refresh: ${refresh?.status}`);
+    const statements = phaseStatements(refresh);
+    expect(statements.map((s) => s.statement)).toEqual(
+      ['userinfo', 'session', 'tbl_small'].map((t) => `REFRESH MATERIALIZED VIEW CONCURRENTLY digoal.${t}`),
+    );
+    const total = statements.reduce((n, s) => n + s.seconds, 0);
+    expect(statements.every((s) => s.seconds > 0)).toBe(true);
+    expect(total).toBeLessThanOrEqual((refresh.endedAt - refresh.startedAt) / 1000);
+    const lines = statementBreakdownLines(result.migration.phases);
+    expect(lines).toContain('## Where the seed phases spent their time');
+    expect(
+      lines.some((l) =>
+        l.startsWith('| refresh | `REFRESH MATERIALIZED VIEW CONCURRENTLY digoal.userinfo` |'),
+      ),
+    ).toBe(true);
   });
 
   it('keeps reads succeeding in every second', () => {

@@ -1,7 +1,7 @@
 import { onNode } from '../../db/node-session.ts';
-import { runSqlFile, runSqlFolder, sqlFile } from '../../schema/sql-files.ts';
+import { renderSql, runSqlFile, runSqlFolder, sqlFile, statements } from '../../schema/sql-files.ts';
 import type { MigrationContext } from '../migration-context.ts';
-import type { PhaseEvidence } from '../phase-evidence.ts';
+import type { PhaseEvidence, StatementTiming } from '../phase-evidence.ts';
 import type { Phase } from '../phase-result.ts';
 
 /** Runs one numbered file of migrate-seed/ on new's copy of the shard. */
@@ -10,12 +10,40 @@ export async function runSeedFile(context: MigrationContext, prefix: string): Pr
   await onNode(context, 'new', context.database, (c) => runSqlFile(c, file, { shard: context.partition }));
 }
 
-/** A phase that runs one numbered file of migrate-seed/ on new's copy of the shard. */
+/**
+ * A phase that runs one numbered file of migrate-seed/ on new's copy of the shard, a
+ * statement at a time, each one's seconds recorded as it ends (a failed phase keeps those
+ * that finished): the report can then say which table a refresh inside the freeze spent on.
+ */
 export function seedPhase<N extends 'pre-copy' | 'refresh' | 'vacuum analyze'>(
   name: N,
   prefix: string,
 ): Phase<MigrationContext, N> {
-  return { name, run: (context) => runSeedFile(context, prefix) };
+  return {
+    name,
+    async run(context, evidence) {
+      const file = await sqlFile('migrate-seed', prefix);
+      const timings: StatementTiming[] = [];
+      evidence.statements = timings;
+      await onNode(context, 'new', context.database, async (c) => {
+        for (const statement of statements(renderSql(file, { shard: context.partition }))) {
+          const startedAt = performance.now();
+          await c.query(statement);
+          timings.push({ statement: oneLine(statement), seconds: (performance.now() - startedAt) / 1000 });
+        }
+      });
+    },
+  };
+}
+
+/** A statement on one line, without its comments: what a report's row can show. */
+function oneLine(statement: string): string {
+  return statement
+    .split('\n')
+    .map((l) => l.replace(/--.*$/, '').trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/;$/, '');
 }
 
 /** login_log from old to new over the FDW, or left on old as the article does (`migration.logs`). */
