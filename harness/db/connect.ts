@@ -72,7 +72,7 @@ export function describeConnectError(
 }
 
 /** node-postgres's ssl option for the endpoint; none for plain TCP. */
-export function sslOption(endpoint: Endpoint): { ssl?: ConnectionOptions } {
+function sslOption(endpoint: Endpoint): { ssl?: ConnectionOptions } {
   const ssl = tlsConnectionOptions(endpoint.tls, endpoint.host);
   return ssl ? { ssl } : {};
 }

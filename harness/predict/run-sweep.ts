@@ -70,8 +70,9 @@ export async function runSweep(
     for (const share of plan.shares) {
       for (const { config, scenario } of plan.configs) {
         const sized = atShare(config, share);
-        const what = `${config.migration.strategy} at ${Math.round(share * 100)}% of the ${config.seeding.profile} profile's moved shard`;
-        const key = pointKey(codeHash, sized, Math.round(share * 100), round);
+        const percent = Math.round(share * 100);
+        const what = `${config.migration.strategy} at ${percent}% of the ${config.seeding.profile} profile's moved shard`;
+        const key = pointKey(codeHash, sized, percent, round);
         const cached =
           plan.cacheDir === undefined || plan.reuseCached === false
             ? undefined

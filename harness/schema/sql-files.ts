@@ -47,12 +47,20 @@ export function statements(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** A statement as sent, on one line, and how long it took: for a phase that reports its parts. */
+export type StatementDone = (statement: string, millis: number) => void;
+
 export async function runSqlFile(
   client: pg.Client,
   file: SqlFile,
   vars: Record<string, string | number>,
+  onStatement?: StatementDone,
 ): Promise<void> {
-  for (const statement of statements(renderSql(file, vars))) await client.query(statement);
+  for (const statement of statements(renderSql(file, vars))) {
+    const startedAt = performance.now();
+    await client.query(statement);
+    onStatement?.(statement.replace(/\s+/g, ' '), performance.now() - startedAt);
+  }
 }
 
 /** Runs every numbered file of a folder, in order, on one connection. */

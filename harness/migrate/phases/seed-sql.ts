@@ -1,13 +1,19 @@
 import { onNode } from '../../db/node-session.ts';
-import { renderSql, runSqlFile, runSqlFolder, sqlFile, statements } from '../../schema/sql-files.ts';
+import { runSqlFile, runSqlFolder, type StatementDone, sqlFile } from '../../schema/sql-files.ts';
 import type { MigrationContext } from '../migration-context.ts';
 import type { PhaseEvidence, StatementTiming } from '../phase-evidence.ts';
 import type { Phase } from '../phase-result.ts';
 
 /** Runs one numbered file of migrate-seed/ on new's copy of the shard. */
-export async function runSeedFile(context: MigrationContext, prefix: string): Promise<void> {
+export async function runSeedFile(
+  context: MigrationContext,
+  prefix: string,
+  onStatement?: StatementDone,
+): Promise<void> {
   const file = await sqlFile('migrate-seed', prefix);
-  await onNode(context, 'new', context.database, (c) => runSqlFile(c, file, { shard: context.partition }));
+  await onNode(context, 'new', context.database, (c) =>
+    runSqlFile(c, file, { shard: context.partition }, onStatement),
+  );
 }
 
 /**
@@ -22,28 +28,13 @@ export function seedPhase<N extends 'pre-copy' | 'refresh' | 'vacuum analyze'>(
   return {
     name,
     async run(context, evidence) {
-      const file = await sqlFile('migrate-seed', prefix);
       const timings: StatementTiming[] = [];
       evidence.statements = timings;
-      await onNode(context, 'new', context.database, async (c) => {
-        for (const statement of statements(renderSql(file, { shard: context.partition }))) {
-          const startedAt = performance.now();
-          await c.query(statement);
-          timings.push({ statement: oneLine(statement), seconds: (performance.now() - startedAt) / 1000 });
-        }
-      });
+      await runSeedFile(context, prefix, (statement, millis) =>
+        timings.push({ statement, seconds: millis / 1000 }),
+      );
     },
   };
-}
-
-/** A statement on one line, without its comments: what a report's row can show. */
-function oneLine(statement: string): string {
-  return statement
-    .split('\n')
-    .map((l) => l.replace(/--.*$/, '').trim())
-    .filter(Boolean)
-    .join(' ')
-    .replace(/;$/, '');
 }
 
 /** login_log from old to new over the FDW, or left on old as the article does (`migration.logs`). */
