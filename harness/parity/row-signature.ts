@@ -51,14 +51,13 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  */
 export function rowHashExpression(columns: readonly TableColumn[]): string {
   if (columns.length === 0) return '0::bigint';
-  return columns
-    .map((c, i) => {
-      const seed = i + 1;
-      const fn = strictHash[c.type];
-      const value = fn
-        ? `${fn}(${ident(c.name)}${collated.has(c.type) ? ' collate "C"' : ''}, ${seed})`
-        : `hashtextextended(${ident(c.name)}::text collate "C", ${seed})`;
-      return `coalesce(${value}, ${-seed}::bigint)`;
-    })
-    .join(' # ');
+  return columns.map((c, i) => `coalesce(${valueHash(c, i + 1)}, ${-(i + 1)}::bigint)`).join(' # ');
+}
+
+/** One column's value hashed by its type's own function (NULL for NULL), seeded. */
+export function valueHash(column: TableColumn, seed: number): string {
+  const fn = strictHash[column.type];
+  return fn
+    ? `${fn}(${ident(column.name)}${collated.has(column.type) ? ' collate "C"' : ''}, ${seed})`
+    : `hashtextextended(${ident(column.name)}::text collate "C", ${seed})`;
 }
