@@ -4,7 +4,7 @@ import { shardTables } from '../harness/config/topology-layout.ts';
 import { connect } from '../harness/db/connect.ts';
 import { ignoreEvents } from '../harness/events.ts';
 import { compareTables } from '../harness/parity/compare-tables.ts';
-import { tableColumns, valueHash } from '../harness/parity/row-signature.ts';
+import { type TableColumn, tableColumns, valueHash } from '../harness/parity/row-signature.ts';
 import { snapshotShards } from '../harness/seed/snapshot.ts';
 import { startTopology } from '../harness/topology/start-topology.ts';
 import { median } from './pgbench.ts';
@@ -67,24 +67,19 @@ export async function parityBench(options: { rounds: number }): Promise<void> {
     const oneColumnBoth = eachTableBothSides(
       (t) => `set max_parallel_workers_per_gather = 0; select count(userid) from digoal.${t}`,
     );
+    const columns = new Map<string, TableColumn[]>();
+    for (const t of tables) columns.set(t, await tableColumns(a, `digoal.${t}`));
     // The least a comparison of every value pays: each row taken apart up to its last
     // column (count(*) takes none apart), nothing hashed.
-    const lastColumn = new Map<string, string>();
-    for (const t of tables)
-      lastColumn.set(t, (await tableColumns(a, `digoal.${t}`)).at(-1)?.name ?? 'userid');
     const everyColumnBoth = eachTableBothSides(
-      (t) => `set max_parallel_workers_per_gather = 0; select count(${lastColumn.get(t)}) from digoal.${t}`,
+      (t) =>
+        `set max_parallel_workers_per_gather = 0; select count(${columns.get(t)?.at(-1)?.name ?? 'userid'}) from digoal.${t}`,
     );
     // The least any comparison that hashes every value pays: each value through its type's
     // own hash function once, one sum per column, nothing combined into a row's hash.
-    const hashedValues = new Map<string, string>();
-    for (const t of tables)
-      hashedValues.set(
-        t,
-        (await tableColumns(a, `digoal.${t}`)).map((c, i) => `sum(${valueHash(c, i + 1)})`).join(', '),
-      );
     const everyValueHashedBoth = eachTableBothSides(
-      (t) => `set max_parallel_workers_per_gather = 0; select ${hashedValues.get(t)} from digoal.${t}`,
+      (t) =>
+        `set max_parallel_workers_per_gather = 0; select ${(columns.get(t) ?? []).map((c, i) => `sum(${valueHash(c, i + 1)})`).join(', ')} from digoal.${t}`,
     );
     const parity = async () => {
       const report = await compareTables(a, b, tables, 'fast');
